@@ -1,0 +1,107 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "callbacksim",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "callbacksim", targets: ["callbacksim"]),
+        .executable(name: "orchestrator", targets: ["orchestrator"]),
+        .executable(name: "queue-broker", targets: ["queue-broker"]),
+        .executable(name: "api-simulator", targets: ["api-simulator"]),
+        .executable(name: "callback-sender", targets: ["callback-sender"]),
+        .executable(name: "notification-logger", targets: ["notification-logger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // Shared pieces
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "JSON"),
+        .target(
+            name: "Wire",
+            dependencies: ["ZeroMQ", "JSON", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "StatesLanguage", dependencies: ["JSON"]),
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+
+        // One library per process
+        .target(
+            name: "Orchestrator",
+            dependencies: [
+                "StatesLanguage", "Wire", "Storage", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "QueueBroker",
+            dependencies: [
+                "Wire", "Storage", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "APISimulator",
+            dependencies: [
+                "Orchestrator", "Wire", "Storage", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "CallbackSender",
+            dependencies: [
+                "Wire", "Storage", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "NotificationLogger",
+            dependencies: [
+                "Wire", "Storage", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Topology",
+            dependencies: [
+                "Wire", "JSON", "StatesLanguage",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("SeedPattern")]
+        ),
+
+        // Thin executables
+        .executableTarget(name: "orchestrator", dependencies: ["Orchestrator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "queue-broker", dependencies: ["QueueBroker", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "api-simulator", dependencies: ["APISimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "callback-sender", dependencies: ["CallbackSender", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "notification-logger", dependencies: ["NotificationLogger", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "callbacksim", dependencies: ["Topology", "Wire", "JSON", "StatesLanguage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Tests
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Wire", "StatesLanguage"]),
+        .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology"]),
+    ]
+)

@@ -1,0 +1,169 @@
+import JSON
+
+/// A parsed, validated Amazon States Language definition.
+public struct StateMachineDefinition: Sendable {
+    public let comment: String?
+    public let startAt: String
+    public let states: [String: StateDefinition]
+    public let timeoutSeconds: Int?
+    public let queryLanguage: QueryLanguage
+    /// The definition as given; `DescribeStateMachine` returns it unchanged.
+    public let source: JSONValue
+
+    public static func parse(_ text: String) throws(InvalidDefinition) -> StateMachineDefinition {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(text)
+        } catch {
+            throw InvalidDefinition([
+                Diagnostic(code: "INVALID_JSON_DESCRIPTION", message: "Definition is not valid JSON: \(error)", location: "")
+            ])
+        }
+        return try parse(json)
+    }
+
+    public static func parse(_ json: JSONValue) throws(InvalidDefinition) -> StateMachineDefinition {
+        var reader = DefinitionReader()
+        let definition = reader.readMachine(json)
+        if let definition, reader.diagnostics.isEmpty {
+            return definition
+        }
+        throw InvalidDefinition(reader.diagnostics)
+    }
+}
+
+public enum QueryLanguage: String, Sendable, Codable {
+    case jsonPath = "JSONPath"
+    case jsonata = "JSONata"
+}
+
+public enum StateType: String, Sendable, Codable {
+    case task = "Task", pass = "Pass", choice = "Choice", wait = "Wait", succeed = "Succeed", fail = "Fail"
+    case parallel = "Parallel", map = "Map"
+}
+
+/// InputPath and OutputPath may be absent (meaning `$`), `null` (meaning `{}`), or a path.
+public enum PathSetting: Sendable, Equatable {
+    case absent
+    case null
+    case path(JSONPath)
+}
+
+public struct StateDefinition: Sendable {
+    public let name: String
+    public let type: StateType
+    public let next: String?
+    public let end: Bool
+    public let inputPath: PathSetting
+    public let outputPath: PathSetting
+    public let resultPath: PathSetting
+    public let parameters: JSONValue?
+    public let resultSelector: JSONValue?
+    public let result: JSONValue?
+    // Task
+    public let resource: TaskResource?
+    public let timeoutSeconds: Int?
+    public let timeoutSecondsPath: JSONPath?
+    public let heartbeatSeconds: Int?
+    public let heartbeatSecondsPath: JSONPath?
+    public let retry: [Retrier]
+    public let catchers: [Catcher]
+    // Choice
+    public let choices: [ChoiceRule]
+    public let defaultNext: String?
+    // Wait
+    public let seconds: Int?
+    public let secondsPath: JSONPath?
+    public let timestamp: String?
+    public let timestampPath: JSONPath?
+    // Fail
+    public let error: String?
+    public let errorPath: JSONPath?
+    public let cause: String?
+    public let causePath: JSONPath?
+}
+
+public struct Retrier: Sendable {
+    public let errorEquals: [String]
+    public let intervalSeconds: Double
+    public let maxAttempts: Int
+    public let backoffRate: Double
+    public let maxDelaySeconds: Double?
+    public let jitterFull: Bool
+}
+
+public struct Catcher: Sendable {
+    public let errorEquals: [String]
+    public let next: String
+    public let resultPath: PathSetting
+}
+
+/// A Task's `Resource`, split the way history events name it.
+public struct TaskResource: Sendable, Codable, Equatable {
+    public enum Pattern: String, Sendable, Codable {
+        case requestResponse, sync, waitForTaskToken
+    }
+    public let arn: String
+    /// `sqs`, `sns`, `lambda`, `states`, …
+    public let resourceType: String
+    /// `sendMessage.waitForTaskToken`, `publish`, `invoke`, …
+    public let resource: String
+    /// The API action without the pattern suffix: `sendMessage`.
+    public let action: String
+    public let pattern: Pattern
+
+    public init?(arn: String) {
+        self.arn = arn
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 6, parts[0] == "arn" else { return nil }
+        if parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty {
+            // arn:aws:states:::sqs:sendMessage.waitForTaskToken
+            guard parts.count == 7 else { return nil }
+            resourceType = parts[5]
+            resource = parts[6]
+            if resource.hasSuffix(".waitForTaskToken") {
+                pattern = .waitForTaskToken
+                action = String(resource.dropLast(".waitForTaskToken".count))
+            } else if resource.hasSuffix(".sync") {
+                pattern = .sync
+                action = String(resource.dropLast(".sync".count))
+            } else if resource.hasSuffix(".sync:2") {
+                pattern = .sync
+                action = String(resource.dropLast(".sync:2".count))
+            } else {
+                pattern = .requestResponse
+                action = resource
+            }
+        } else if parts[2] == "lambda", parts.count >= 7, parts[5] == "function" {
+            // A bare Lambda function ARN: invoked request-response, its payload is the state's input.
+            resourceType = "lambda"
+            resource = arn
+            action = "invoke"
+            pattern = .requestResponse
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Why a definition was refused, in the shape of ValidateStateMachineDefinition's diagnostics.
+public struct InvalidDefinition: Error, Sendable, CustomStringConvertible {
+    public let diagnostics: [Diagnostic]
+
+    public init(_ diagnostics: [Diagnostic]) {
+        self.diagnostics = diagnostics
+    }
+
+    /// AWS's `InvalidDefinition` message: "Invalid State Machine Definition: 'CODE: message at /path'".
+    public var description: String {
+        "Invalid State Machine Definition: '"
+            + diagnostics.map { "\($0.code): \($0.message) at /\($0.location)" }.joined(separator: ", ") + "'"
+    }
+}
+
+public struct Diagnostic: Sendable, Codable, Equatable {
+    public let code: String
+    public let message: String
+    public let location: String
+    public var severity: String { "ERROR" }
+}

@@ -1,0 +1,394 @@
+import JSON
+
+/// Reads a definition into the model and collects every problem, with its location, as AWS's validator does.
+struct DefinitionReader {
+    var diagnostics: [Diagnostic] = []
+
+    private mutating func fail(_ code: String, _ message: String, at location: String) {
+        diagnostics.append(Diagnostic(code: code, message: message, location: location))
+    }
+
+    private static let commonFields: Set<String> = ["Type", "Comment", "QueryLanguage"]
+    private static let fieldsByType: [StateType: Set<String>] = [
+        .task: [
+            "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Resource",
+            "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath", "Retry", "Catch",
+            "Credentials", "Arguments", "Output", "Assign",
+        ],
+        .pass: ["Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result", "Output", "Assign"],
+        .choice: ["Choices", "Default", "InputPath", "OutputPath", "Output", "Assign"],
+        .wait: [
+            "Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath",
+            "Output", "Assign",
+        ],
+        .succeed: ["InputPath", "OutputPath", "Output"],
+        .fail: ["Error", "ErrorPath", "Cause", "CausePath"],
+        .parallel: [
+            "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Branches",
+            "Retry", "Catch", "Arguments", "Output", "Assign",
+        ],
+        .map: [
+            "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Iterator",
+            "ItemProcessor", "ItemsPath", "Items", "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath",
+            "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage",
+            "ToleratedFailurePercentagePath", "ItemReader", "ItemBatcher", "ResultWriter", "Label", "Retry",
+            "Catch", "Arguments", "Output", "Assign",
+        ],
+    ]
+
+    mutating func readMachine(_ json: JSONValue) -> StateMachineDefinition? {
+        guard let root = json.objectValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "Definition must be a JSON object", at: "")
+            return nil
+        }
+        for key in root.keys
+        where !["Comment", "StartAt", "States", "TimeoutSeconds", "Version", "QueryLanguage"].contains(key) {
+            fail("SCHEMA_VALIDATION_FAILED", "These fields are not supported by Step Functions: [\(key)]", at: "")
+        }
+        let queryLanguage: QueryLanguage
+        if let language = root["QueryLanguage"] {
+            guard let name = language.stringValue, let parsed = QueryLanguage(rawValue: name) else {
+                fail("SCHEMA_VALIDATION_FAILED", "QueryLanguage must be JSONPath or JSONata", at: "QueryLanguage")
+                return nil
+            }
+            queryLanguage = parsed
+        } else {
+            queryLanguage = .jsonPath
+        }
+        guard let startAt = root["StartAt"]?.stringValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"StartAt\" is required", at: "StartAt")
+            return nil
+        }
+        guard let statesObject = root["States"]?.objectValue, !statesObject.isEmpty else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"States\" is required and must be a non-empty object", at: "States")
+            return nil
+        }
+        var timeout: Int?
+        if let value = root["TimeoutSeconds"] {
+            timeout = positiveInteger(value, at: "TimeoutSeconds")
+        }
+        let states = readStates(statesObject, startAt: startAt, at: "States", queryLanguage: queryLanguage)
+        return StateMachineDefinition(
+            comment: root["Comment"]?.stringValue,
+            startAt: startAt,
+            states: states,
+            timeoutSeconds: timeout,
+            queryLanguage: queryLanguage,
+            source: json
+        )
+    }
+
+    /// Reads one set of states (the machine's, or a Parallel branch's) and checks its graph.
+    mutating func readStates(
+        _ object: JSONObject, startAt: String, at location: String, queryLanguage: QueryLanguage
+    ) -> [String: StateDefinition] {
+        var states: [String: StateDefinition] = [:]
+        for (name, value) in object {
+            if name.count > 80 {
+                fail("SCHEMA_VALIDATION_FAILED", "State name \"\(name)\" is longer than 80 characters", at: "\(location)/\(name)")
+            }
+            if let state = readState(name: name, value, at: "\(location)/\(name)") {
+                states[name] = state
+            }
+        }
+        guard diagnostics.isEmpty else { return states }
+        if states[startAt] == nil {
+            fail("MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(startAt)", at: location == "States" ? "StartAt" : location)
+        }
+        for (name, state) in states {
+            for (target, field) in state.transitions where states[target] == nil {
+                fail("MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(target)", at: "\(location)/\(name)/\(field)")
+            }
+        }
+        guard diagnostics.isEmpty else { return states }
+        var reachable: Set<String> = [startAt]
+        var frontier = [startAt]
+        while let name = frontier.popLast() {
+            for (target, _) in states[name]?.transitions ?? [] where reachable.insert(target).inserted {
+                frontier.append(target)
+            }
+        }
+        for name in object.keys where !reachable.contains(name) {
+            fail("UNREACHABLE_STATE", "State \"\(name)\" is not reachable.", at: "\(location)/\(name)")
+        }
+        if !states.values.contains(where: \.isTerminal) {
+            fail("NO_TERMINAL_STATE", "No terminal state found in machine.", at: location)
+        }
+        return states
+    }
+
+    private mutating func readState(name: String, _ json: JSONValue, at location: String) -> StateDefinition? {
+        guard let object = json.objectValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "State must be an object", at: location)
+            return nil
+        }
+        guard let typeName = object["Type"]?.stringValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"Type\" is required", at: "\(location)/Type")
+            return nil
+        }
+        guard let type = StateType(rawValue: typeName) else {
+            fail("SCHEMA_VALIDATION_FAILED", "\"\(typeName)\" is not a valid state type", at: "\(location)/Type")
+            return nil
+        }
+        let allowed = Self.commonFields.union(Self.fieldsByType[type] ?? [])
+        for key in object.keys where !allowed.contains(key) {
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "The field \"\(key)\" is not supported for state type \"\(typeName)\"",
+                at: "\(location)/\(key)")
+        }
+        let next = string(object, "Next", at: location)
+        let end = object["End"]?.boolValue ?? false
+        if [.task, .pass, .wait, .parallel, .map].contains(type) {
+            if next == nil && !end {
+                fail("SCHEMA_VALIDATION_FAILED", "This state must have either \"Next\" or \"End\": true", at: location)
+            }
+            if next != nil && end {
+                fail("SCHEMA_VALIDATION_FAILED", "A state cannot have both \"Next\" and \"End\": true", at: location)
+            }
+        }
+
+        var resource: TaskResource?
+        if type == .task {
+            if let arn = string(object, "Resource", at: location) {
+                resource = TaskResource(arn: arn)
+                if resource == nil {
+                    fail("INVALID_RESOURCE", "Resource \"\(arn)\" is not a valid resource ARN", at: "\(location)/Resource")
+                }
+            } else {
+                fail("SCHEMA_VALIDATION_FAILED", "The field \"Resource\" is required", at: "\(location)/Resource")
+            }
+        }
+        let timeoutSeconds = object["TimeoutSeconds"].flatMap { positiveInteger($0, at: "\(location)/TimeoutSeconds") }
+        let heartbeatSeconds = object["HeartbeatSeconds"].flatMap {
+            positiveInteger($0, at: "\(location)/HeartbeatSeconds")
+        }
+        if let timeoutSeconds, let heartbeatSeconds, heartbeatSeconds >= timeoutSeconds {
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "HeartbeatSeconds must be smaller than TimeoutSeconds",
+                at: "\(location)/HeartbeatSeconds")
+        }
+        exclusive(object, "TimeoutSeconds", "TimeoutSecondsPath", at: location)
+        exclusive(object, "HeartbeatSeconds", "HeartbeatSecondsPath", at: location)
+
+        var choices: [ChoiceRule] = []
+        if type == .choice {
+            if let array = object["Choices"]?.arrayValue, !array.isEmpty {
+                for (index, rule) in array.enumerated() {
+                    do {
+                        choices.append(try ChoiceRule.parse(rule, topLevel: true))
+                    } catch {
+                        fail("SCHEMA_VALIDATION_FAILED", error.message, at: "\(location)/Choices/\(index)")
+                    }
+                }
+            } else {
+                fail("SCHEMA_VALIDATION_FAILED", "The field \"Choices\" must be a non-empty array", at: "\(location)/Choices")
+            }
+        }
+        if type == .wait {
+            let count = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"].filter { object[$0] != nil }.count
+            if count != 1 {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED",
+                    "A Wait state must have exactly one of Seconds, SecondsPath, Timestamp, TimestampPath", at: location)
+            }
+        }
+        if type == .parallel, object["Branches"]?.arrayValue == nil {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"Branches\" is required", at: "\(location)/Branches")
+        }
+        if type == .map, object["Iterator"] == nil, object["ItemProcessor"] == nil {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"ItemProcessor\" is required", at: "\(location)/ItemProcessor")
+        }
+
+        return StateDefinition(
+            name: name,
+            type: type,
+            next: next,
+            end: end,
+            inputPath: pathSetting(object, "InputPath", at: location),
+            outputPath: pathSetting(object, "OutputPath", at: location),
+            resultPath: pathSetting(object, "ResultPath", at: location),
+            parameters: object["Parameters"],
+            resultSelector: object["ResultSelector"],
+            result: object["Result"],
+            resource: resource,
+            timeoutSeconds: timeoutSeconds,
+            timeoutSecondsPath: referencePath(object, "TimeoutSecondsPath", at: location),
+            heartbeatSeconds: heartbeatSeconds,
+            heartbeatSecondsPath: referencePath(object, "HeartbeatSecondsPath", at: location),
+            retry: readRetriers(object["Retry"], at: "\(location)/Retry"),
+            catchers: readCatchers(object["Catch"], at: "\(location)/Catch"),
+            choices: choices,
+            defaultNext: string(object, "Default", at: location),
+            seconds: object["Seconds"].flatMap { nonNegativeInteger($0, at: "\(location)/Seconds") },
+            secondsPath: referencePath(object, "SecondsPath", at: location),
+            timestamp: string(object, "Timestamp", at: location),
+            timestampPath: referencePath(object, "TimestampPath", at: location),
+            error: string(object, "Error", at: location),
+            errorPath: referencePath(object, "ErrorPath", at: location),
+            cause: string(object, "Cause", at: location),
+            causePath: referencePath(object, "CausePath", at: location)
+        )
+    }
+
+    private mutating func readRetriers(_ json: JSONValue?, at location: String) -> [Retrier] {
+        guard let json else { return [] }
+        guard let array = json.arrayValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "Retry must be an array", at: location)
+            return []
+        }
+        var retriers: [Retrier] = []
+        for (index, element) in array.enumerated() {
+            let here = "\(location)/\(index)"
+            guard let object = element.objectValue else {
+                fail("SCHEMA_VALIDATION_FAILED", "A retrier must be an object", at: here)
+                continue
+            }
+            let errors = errorEquals(object, at: here, isLast: index == array.count - 1)
+            let interval = object["IntervalSeconds"].map { positiveNumber($0, at: "\(here)/IntervalSeconds") } ?? 1
+            let attempts = object["MaxAttempts"].map { nonNegativeInteger($0, at: "\(here)/MaxAttempts") ?? 3 } ?? 3
+            let backoff = object["BackoffRate"].map { positiveNumber($0, at: "\(here)/BackoffRate") } ?? 2
+            if backoff < 1 { fail("SCHEMA_VALIDATION_FAILED", "BackoffRate must be at least 1.0", at: "\(here)/BackoffRate") }
+            let maxDelay = object["MaxDelaySeconds"].map { positiveNumber($0, at: "\(here)/MaxDelaySeconds") }
+            var jitterFull = false
+            if let jitter = object["JitterStrategy"] {
+                switch jitter.stringValue {
+                case "FULL": jitterFull = true
+                case "NONE": jitterFull = false
+                default: fail("SCHEMA_VALIDATION_FAILED", "JitterStrategy must be FULL or NONE", at: "\(here)/JitterStrategy")
+                }
+            }
+            retriers.append(
+                Retrier(
+                    errorEquals: errors, intervalSeconds: interval, maxAttempts: attempts, backoffRate: backoff,
+                    maxDelaySeconds: maxDelay, jitterFull: jitterFull))
+        }
+        return retriers
+    }
+
+    private mutating func readCatchers(_ json: JSONValue?, at location: String) -> [Catcher] {
+        guard let json else { return [] }
+        guard let array = json.arrayValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "Catch must be an array", at: location)
+            return []
+        }
+        var catchers: [Catcher] = []
+        for (index, element) in array.enumerated() {
+            let here = "\(location)/\(index)"
+            guard let object = element.objectValue else {
+                fail("SCHEMA_VALIDATION_FAILED", "A catcher must be an object", at: here)
+                continue
+            }
+            let errors = errorEquals(object, at: here, isLast: index == array.count - 1)
+            guard let next = object["Next"]?.stringValue else {
+                fail("SCHEMA_VALIDATION_FAILED", "The field \"Next\" is required", at: "\(here)/Next")
+                continue
+            }
+            catchers.append(Catcher(errorEquals: errors, next: next, resultPath: pathSetting(object, "ResultPath", at: here)))
+        }
+        return catchers
+    }
+
+    private mutating func errorEquals(_ object: JSONObject, at location: String, isLast: Bool) -> [String] {
+        guard let array = object["ErrorEquals"]?.arrayValue, !array.isEmpty else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"ErrorEquals\" must be a non-empty array", at: "\(location)/ErrorEquals")
+            return []
+        }
+        let names = array.compactMap(\.stringValue)
+        if names.contains(ErrorName.all) && (names.count > 1 || !isLast) {
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "States.ALL must appear alone and in the last retrier or catcher",
+                at: "\(location)/ErrorEquals")
+        }
+        return names
+    }
+
+    private mutating func string(_ object: JSONObject, _ field: String, at location: String) -> String? {
+        guard let value = object[field] else { return nil }
+        guard let string = value.stringValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"\(field)\" must be a string", at: "\(location)/\(field)")
+            return nil
+        }
+        return string
+    }
+
+    private mutating func pathSetting(_ object: JSONObject, _ field: String, at location: String) -> PathSetting {
+        guard let value = object[field] else { return .absent }
+        if value.isNull { return .null }
+        guard let text = value.stringValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"\(field)\" must be a string or null", at: "\(location)/\(field)")
+            return .absent
+        }
+        do {
+            let path = try JSONPath(text)
+            if field == "ResultPath", !path.isDefinite || path.isContextPath {
+                fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)", at: "\(location)/\(field)")
+            }
+            return .path(path)
+        } catch {
+            fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid JSONPath: \(text)", at: "\(location)/\(field)")
+            return .absent
+        }
+    }
+
+    private mutating func referencePath(_ object: JSONObject, _ field: String, at location: String) -> JSONPath? {
+        guard let text = string(object, field, at: location) else { return nil }
+        do {
+            let path = try JSONPath(text)
+            if !path.isDefinite {
+                fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)", at: "\(location)/\(field)")
+            }
+            return path
+        } catch {
+            fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid JSONPath: \(text)", at: "\(location)/\(field)")
+            return nil
+        }
+    }
+
+    private mutating func exclusive(_ object: JSONObject, _ a: String, _ b: String, at location: String) {
+        if object[a] != nil && object[b] != nil {
+            fail("SCHEMA_VALIDATION_FAILED", "\"\(a)\" and \"\(b)\" cannot both be set", at: location)
+        }
+    }
+
+    private mutating func positiveInteger(_ value: JSONValue, at location: String) -> Int? {
+        guard case .int(let int) = value, int > 0, int <= 99_999_999 else {
+            fail("SCHEMA_VALIDATION_FAILED", "Must be a positive integer no greater than 99999999", at: location)
+            return nil
+        }
+        return int
+    }
+
+    private mutating func nonNegativeInteger(_ value: JSONValue, at location: String) -> Int? {
+        guard case .int(let int) = value, int >= 0, int <= 99_999_999 else {
+            fail("SCHEMA_VALIDATION_FAILED", "Must be a non-negative integer no greater than 99999999", at: location)
+            return nil
+        }
+        return int
+    }
+
+    private mutating func positiveNumber(_ value: JSONValue, at location: String) -> Double {
+        guard let number = value.numberValue, number > 0 else {
+            fail("SCHEMA_VALIDATION_FAILED", "Must be a positive number", at: location)
+            return 1
+        }
+        return number
+    }
+}
+
+extension StateDefinition {
+    /// Every state this one can move to, with the field that names it.
+    var transitions: [(String, String)] {
+        var targets: [(String, String)] = []
+        if let next { targets.append((next, "Next")) }
+        if let defaultNext { targets.append((defaultNext, "Default")) }
+        for (index, rule) in choices.enumerated() {
+            if let next = rule.next { targets.append((next, "Choices/\(index)/Next")) }
+        }
+        for (index, catcher) in catchers.enumerated() { targets.append((catcher.next, "Catch/\(index)/Next")) }
+        return targets
+    }
+
+    var isTerminal: Bool {
+        end || type == .succeed || type == .fail
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import JSON
+
+/// What never changes during an execution: who it is and what it started with.
+public struct ExecutionIdentity: Codable, Sendable, Equatable {
+    public var executionArn: String
+    public var name: String
+    public var stateMachineArn: String
+    public var stateMachineName: String
+    public var roleArn: String
+    /// Epoch seconds.
+    public var startTime: Double
+    /// The execution input as JSON text (kept as text so key order survives storage).
+    public var input: String
+
+    public init(
+        executionArn: String, name: String, stateMachineArn: String, stateMachineName: String, roleArn: String,
+        startTime: Double, input: String
+    ) {
+        self.executionArn = executionArn
+        self.name = name
+        self.stateMachineArn = stateMachineArn
+        self.stateMachineName = stateMachineName
+        self.roleArn = roleArn
+        self.startTime = startTime
+        self.input = input
+    }
+}
+
+public enum ExecutionStatus: String, Codable, Sendable {
+    case running = "RUNNING"
+    case succeeded = "SUCCEEDED"
+    case failed = "FAILED"
+    case timedOut = "TIMED_OUT"
+    case aborted = "ABORTED"
+}
+
+/// Everything the interpreter needs to resume an execution: the orchestrator stores it after every step.
+public struct ExecutionState: Codable, Sendable, Equatable {
+    public internal(set) var status: ExecutionStatus = .running
+    public internal(set) var lastEventId = 0
+    public internal(set) var output: String?
+    public internal(set) var error: String?
+    public internal(set) var cause: String?
+    public internal(set) var stopDate: Double?
+    var position: Position?
+
+    /// The token of the task the execution waits on, if it waits on one.
+    public var openTaskToken: String? {
+        if case .task(let task) = position, case .running(let running) = task.phase { return running.token }
+        return nil
+    }
+}
+
+enum Position: Codable, Sendable, Equatable {
+    case task(TaskPosition)
+    case wait(WaitPosition)
+}
+
+struct TaskPosition: Codable, Sendable, Equatable {
+    var stateName: String
+    /// The raw state input as JSON text: ResultPath writes the result into it.
+    var stateInput: String
+    var enteredTime: Double
+    var retryCounts: [Int]
+    var phase: Phase
+
+    enum Phase: Codable, Sendable, Equatable {
+        case running(RunningTask)
+        case backingOff(timerId: String)
+    }
+}
+
+struct RunningTask: Codable, Sendable, Equatable {
+    var taskKey: String
+    var token: String?
+    var submitted: Bool
+    var timeoutAt: Double?
+    var heartbeatSeconds: Int?
+    var heartbeatAt: Double?
+}
+
+struct WaitPosition: Codable, Sendable, Equatable {
+    var stateName: String
+    /// The state's output (after InputPath and OutputPath) as JSON text.
+    var output: String
+    var timerId: String
+}
+
+/// Something that happened to a running execution, from outside the interpreter.
+public enum ExecutionEvent: Sendable, Equatable {
+    /// The integration accepted a `.waitForTaskToken` call (e.g. SQS answered SendMessage).
+    case taskSubmitted(taskKey: String, output: JSONValue)
+    /// The task's result: the integration's response, or the output given to SendTaskSuccess.
+    case taskSucceeded(taskKey: String, output: JSONValue)
+    case taskFailed(taskKey: String, error: String, cause: String?)
+    case heartbeat(taskKey: String)
+    case timerFired(id: String)
+    case stop(error: String?, cause: String?)
+}
+
+/// Work the caller must do after a step; the interpreter itself touches no socket, disk or clock.
+public enum Effect: Sendable, Equatable {
+    case invoke(TaskInvocation)
+    case startTimer(id: String, dueAt: Double)
+    case cancelTimer(id: String)
+    /// A task token now names a task waiting for SendTask*; `retireToken` closes it for good.
+    case issueToken(String, taskKey: String)
+    case retireToken(String)
+}
+
+/// One call of an integration that the caller performs and answers with a `taskSubmitted`, `taskSucceeded` or
+/// `taskFailed` event for `taskKey`.
+public struct TaskInvocation: Codable, Sendable, Equatable {
+    public var taskKey: String
+    public var stateName: String
+    public var resource: TaskResource
+    /// Parameters as JSON text.
+    public var parameters: String
+    public var token: String?
+}
+
+/// One history event in the shape of GetExecutionHistory's `HistoryEvent`.
+public struct HistoryEvent: Sendable, Equatable {
+    public var id: Int
+    public var previousEventId: Int
+    public var timestamp: Double
+    public var type: String
+    public var detailsKey: String?
+    public var details: JSONObject?
+
+    public var json: JSONValue {
+        var object = JSONObject()
+        object["timestamp"] = .double(timestamp)
+        object["type"] = .string(type)
+        object["id"] = .int(id)
+        object["previousEventId"] = .int(previousEventId)
+        if let detailsKey, let details { object[detailsKey] = .object(details) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let object = json.objectValue, let id = object["id"]?.integerValue, let type = object["type"]?.stringValue
+        else { throw JSONParseError(message: "not a history event", offset: 0) }
+        self.id = id
+        self.type = type
+        self.previousEventId = object["previousEventId"]?.integerValue ?? 0
+        self.timestamp = object["timestamp"]?.numberValue ?? 0
+        let key = object.keys.first { $0.hasSuffix("EventDetails") }
+        self.detailsKey = key
+        self.details = key.flatMap { object[$0]?.objectValue }
+    }
+
+    init(id: Int, previousEventId: Int, timestamp: Double, type: String, detailsKey: String?, details: JSONObject?) {
+        self.id = id
+        self.previousEventId = previousEventId
+        self.timestamp = timestamp
+        self.type = type
+        self.detailsKey = detailsKey
+        self.details = details
+    }
+}
+
+/// The result of one step: the new state, the history it wrote and the effects it asks for.
+public struct Step: Sendable {
+    public var state: ExecutionState
+    public var events: [HistoryEvent]
+    public var effects: [Effect]
+}

@@ -1,0 +1,314 @@
+import JSON
+
+/// A JSONPath as ASL uses it: `$.a.b[0]`, `$['x y']`, `$.items[*].id`, `$..name`, `$[1:3]`, and `$$.…` for the
+/// context object. A *reference path* (ResultPath, Choice `Variable`, `SecondsPath`) is a definite one.
+public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
+    public enum Component: Sendable, Equatable {
+        case key(String)
+        case index(Int)
+        case wildcard
+        case deepScan(String?)
+        case slice(start: Int?, end: Int?, step: Int?)
+        case union([Component])
+    }
+
+    public let text: String
+    public let isContextPath: Bool
+    public let components: [Component]
+
+    public var description: String { text }
+
+    /// True when the path names at most one value (no wildcard, slice, union or deep scan).
+    public var isDefinite: Bool {
+        components.allSatisfy {
+            switch $0 {
+            case .key, .index: return true
+            default: return false
+            }
+        }
+    }
+
+    public struct SyntaxError: Error, Sendable {
+        public let path: String
+        public let reason: String
+    }
+
+    public init(_ text: String) throws(SyntaxError) {
+        self.text = text
+        var scanner = PathScanner(text: Array(text.unicodeScalars), path: text)
+        (isContextPath, components) = try scanner.parse()
+    }
+
+    /// Reads the value the path names. Throws `PathError` when nothing is there.
+    public func evaluate(_ root: JSONValue) throws(PathError) -> JSONValue {
+        if isDefinite {
+            var current = root
+            for component in components {
+                switch component {
+                case .key(let key):
+                    guard let object = current.objectValue, let value = object[key] else {
+                        throw PathError(path: text)
+                    }
+                    current = value
+                case .index(let index):
+                    guard let array = current.arrayValue else { throw PathError(path: text) }
+                    let resolved = index < 0 ? array.count + index : index
+                    guard array.indices.contains(resolved) else { throw PathError(path: text) }
+                    current = array[resolved]
+                default:
+                    break
+                }
+            }
+            return current
+        }
+        var matches = [root]
+        for component in components {
+            matches = matches.flatMap { Self.apply(component, to: $0) }
+        }
+        return .array(matches)
+    }
+
+    private static func apply(_ component: Component, to value: JSONValue) -> [JSONValue] {
+        switch component {
+        case .key(let key):
+            return value.objectValue?[key].map { [$0] } ?? []
+        case .index(let index):
+            guard let array = value.arrayValue else { return [] }
+            let resolved = index < 0 ? array.count + index : index
+            return array.indices.contains(resolved) ? [array[resolved]] : []
+        case .wildcard:
+            if let array = value.arrayValue { return array }
+            if let object = value.objectValue { return object.map(\.value) }
+            return []
+        case .deepScan(let key):
+            var results: [JSONValue] = []
+            collect(value, key: key, into: &results)
+            return results
+        case .slice(let start, let end, let step):
+            guard let array = value.arrayValue else { return [] }
+            let count = array.count
+            let step = step ?? 1
+            guard step > 0 else { return [] }
+            func clamp(_ bound: Int?, _ fallback: Int) -> Int {
+                guard var bound else { return fallback }
+                if bound < 0 { bound += count }
+                return min(max(bound, 0), count)
+            }
+            let lower = clamp(start, 0)
+            let upper = clamp(end, count)
+            guard lower < upper else { return [] }
+            return stride(from: lower, to: upper, by: step).map { array[$0] }
+        case .union(let parts):
+            return parts.flatMap { apply($0, to: value) }
+        }
+    }
+
+    private static func collect(_ value: JSONValue, key: String?, into results: inout [JSONValue]) {
+        switch value {
+        case .object(let object):
+            for (childKey, child) in object {
+                if key == nil || childKey == key { results.append(child) }
+                collect(child, key: key, into: &results)
+            }
+        case .array(let array):
+            for child in array {
+                if key == nil { results.append(child) }
+                collect(child, key: key, into: &results)
+            }
+        default:
+            break
+        }
+    }
+
+    /// Writes `value` at this (definite) path inside `root`, creating objects on the way: ResultPath's rule.
+    public func assign(_ value: JSONValue, into root: JSONValue) throws(PathError) -> JSONValue {
+        try Self.assign(value, into: root, components[...], path: text)
+    }
+
+    private static func assign(
+        _ value: JSONValue, into node: JSONValue, _ rest: ArraySlice<Component>, path: String
+    ) throws(PathError) -> JSONValue {
+        guard let first = rest.first else { return value }
+        switch first {
+        case .key(let key):
+            var object: JSONObject
+            switch node {
+            case .object(let existing): object = existing
+            default:
+                throw PathError(path: path, reason: "Unable to apply ResultPath \"\(path)\" to input \(node.serialized())")
+            }
+            object[key] = try assign(value, into: object[key] ?? .object(JSONObject()), rest.dropFirst(), path: path)
+            return .object(object)
+        case .index(let index):
+            guard var array = node.arrayValue, array.indices.contains(index) else {
+                throw PathError(path: path, reason: "Unable to apply ResultPath \"\(path)\" to input \(node.serialized())")
+            }
+            array[index] = try assign(value, into: array[index], rest.dropFirst(), path: path)
+            return .array(array)
+        default:
+            throw PathError(path: path, reason: "ResultPath \"\(path)\" is not a reference path")
+        }
+    }
+
+    /// The path as AWS prints it in error causes: `$['a']['b']`.
+    public var bracketNotation: String {
+        var output = "$"
+        for component in components {
+            switch component {
+            case .key(let key): output += "['\(key)']"
+            case .index(let index): output += "[\(index)]"
+            case .wildcard: output += "[*]"
+            case .deepScan(let key): output += ".." + (key.map { "['\($0)']" } ?? "[*]")
+            case .slice(let start, let end, _): output += "[\(start.map(String.init) ?? ""):\(end.map(String.init) ?? "")]"
+            case .union: output += "[…]"
+            }
+        }
+        return output
+    }
+}
+
+/// A path that named nothing.
+public struct PathError: Error, Sendable {
+    public let path: String
+    public let reason: String?
+
+    public init(path: String, reason: String? = nil) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+private struct PathScanner {
+    let text: [Unicode.Scalar]
+    let path: String
+    var position = 0
+
+    func error(_ reason: String) -> JSONPath.SyntaxError {
+        JSONPath.SyntaxError(path: path, reason: reason)
+    }
+
+    mutating func parse() throws(JSONPath.SyntaxError) -> (Bool, [JSONPath.Component]) {
+        guard position < text.count, text[position] == "$" else { throw error("A path must start with '$'") }
+        position += 1
+        var isContext = false
+        if position < text.count, text[position] == "$" {
+            isContext = true
+            position += 1
+        }
+        var components: [JSONPath.Component] = []
+        while position < text.count {
+            let scalar = text[position]
+            if scalar == "." {
+                position += 1
+                if position < text.count, text[position] == "." {
+                    position += 1
+                    if position < text.count, text[position] == "*" {
+                        position += 1
+                        components.append(.deepScan(nil))
+                    } else if position < text.count, text[position] == "[" {
+                        components.append(.deepScan(nil))
+                    } else {
+                        components.append(.deepScan(try readName()))
+                    }
+                } else if position < text.count, text[position] == "*" {
+                    position += 1
+                    components.append(.wildcard)
+                } else {
+                    components.append(.key(try readName()))
+                }
+            } else if scalar == "[" {
+                position += 1
+                components.append(try readBracket())
+            } else {
+                throw error("Unexpected character '\(scalar)'")
+            }
+        }
+        return (isContext, components)
+    }
+
+    mutating func readName() throws(JSONPath.SyntaxError) -> String {
+        var name = ""
+        while position < text.count, text[position] != ".", text[position] != "[" {
+            name.unicodeScalars.append(text[position])
+            position += 1
+        }
+        guard !name.isEmpty else { throw error("Empty field name") }
+        return name
+    }
+
+    mutating func readBracket() throws(JSONPath.SyntaxError) -> JSONPath.Component {
+        var parts: [JSONPath.Component] = []
+        while true {
+            skipSpaces()
+            guard position < text.count else { throw error("Unterminated '['") }
+            let scalar = text[position]
+            if scalar == "'" || scalar == "\"" {
+                parts.append(.key(try readQuoted(scalar)))
+            } else if scalar == "*" {
+                position += 1
+                parts.append(.wildcard)
+            } else if scalar == "?" {
+                throw error("Filter expressions are not supported yet")
+            } else {
+                parts.append(try readIndexOrSlice())
+            }
+            skipSpaces()
+            guard position < text.count else { throw error("Unterminated '['") }
+            if text[position] == "," {
+                position += 1
+                continue
+            }
+            guard text[position] == "]" else { throw error("Expected ']'") }
+            position += 1
+            return parts.count == 1 ? parts[0] : .union(parts)
+        }
+    }
+
+    mutating func readQuoted(_ quote: Unicode.Scalar) throws(JSONPath.SyntaxError) -> String {
+        position += 1
+        var value = ""
+        while position < text.count, text[position] != quote {
+            if text[position] == "\\", position + 1 < text.count {
+                position += 1
+            }
+            value.unicodeScalars.append(text[position])
+            position += 1
+        }
+        guard position < text.count else { throw error("Unterminated quoted name") }
+        position += 1
+        return value
+    }
+
+    mutating func readIndexOrSlice() throws(JSONPath.SyntaxError) -> JSONPath.Component {
+        var numbers: [Int?] = [readInteger()]
+        while position < text.count, text[position] == ":" {
+            position += 1
+            numbers.append(readInteger())
+        }
+        if numbers.count == 1 {
+            guard let index = numbers[0] else { throw error("Expected an index") }
+            return .index(index)
+        }
+        guard numbers.count <= 3 else { throw error("Invalid slice") }
+        return .slice(start: numbers[0], end: numbers[1], step: numbers.count == 3 ? numbers[2] : nil)
+    }
+
+    mutating func readInteger() -> Int? {
+        skipSpaces()
+        var digits = ""
+        if position < text.count, text[position] == "-" {
+            digits = "-"
+            position += 1
+        }
+        while position < text.count, ("0"..."9").contains(text[position]) {
+            digits.unicodeScalars.append(text[position])
+            position += 1
+        }
+        skipSpaces()
+        return Int(digits)
+    }
+
+    mutating func skipSpaces() {
+        while position < text.count, text[position] == " " { position += 1 }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import JSON
+import Synchronization
+import ZeroMQ
+
+/// Why a call got no answer. Unlike `AWSError`, these say nothing about whether the server acted.
+public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
+    case timedOut(op: String, endpoint: String)
+    case closed
+
+    public var description: String {
+        switch self {
+        case .timedOut(let op, let endpoint): return "\(op) to \(endpoint) got no reply in time"
+        case .closed: return "the client was closed"
+        }
+    }
+}
+
+/// A DEALER socket that pipelines requests and matches replies to callers by request id.
+public final class WireClient: Sendable {
+    public let endpoint: String
+    private let socket: AsyncSocket
+    private let pending = Mutex<[String: CheckedContinuation<[UInt8], any Error>]>([:])
+    private let sequence = Atomic<Int>(0)
+    private let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+
+    public static func connect(context: Context, endpoint: String) async throws -> WireClient {
+        // IMMEDIATE: queue only to completed connections, so a request to a dead server waits in our backlog
+        // (and times out) rather than in a pipe that is flushed to a later, different server process.
+        let socket = try await AsyncSocket.open(
+            context: context,
+            type: .dealer,
+            role: .connect(endpoint),
+            options: [(SocketOption.immediate, 1), (SocketOption.reconnectIntervalMax, 1000)],
+            name: "wire-client"
+        )
+        let client = WireClient(socket: socket)
+        Task { await client.readReplies() }
+        return client
+    }
+
+    private init(socket: AsyncSocket) {
+        self.socket = socket
+        self.endpoint = socket.endpoint
+    }
+
+    public func close() {
+        socket.close()
+        let waiting = pending.withLock { table in
+            defer { table.removeAll() }
+            return Array(table.values)
+        }
+        for continuation in waiting { continuation.resume(throwing: WireError.closed) }
+    }
+
+    /// Sends one request and waits for its reply body. Throws `AWSError` for an error reply, `WireError` for none.
+    public func call(
+        _ op: String,
+        body: [UInt8],
+        timeout: Duration = .seconds(10),
+        idempotencyKey: String? = nil,
+        trace: String? = nil
+    ) async throws -> [UInt8] {
+        let id = prefix + "-" + String(sequence.add(1, ordering: .relaxed).newValue)
+        let header = RequestHeader(op: op, id: id, trace: trace, idempotencyKey: idempotencyKey)
+        let endpoint = self.endpoint
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            self.fail(id, with: WireError.timedOut(op: op, endpoint: endpoint))
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                pending.withLock { $0[id] = continuation }
+                socket.send([WireCoding.encode(header), body])
+            }
+        } onCancel: {
+            self.fail(id, with: CancellationError())
+        }
+    }
+
+    /// Typed form: AWS-shaped request in, AWS-shaped response out.
+    public func call<Response: Decodable>(
+        _ op: String,
+        _ request: some Encodable,
+        as: Response.Type = Response.self,
+        timeout: Duration = .seconds(10),
+        idempotencyKey: String? = nil
+    ) async throws -> Response {
+        let reply = try await call(op, body: WireCoding.encode(request), timeout: timeout, idempotencyKey: idempotencyKey)
+        return try WireCoding.decode(Response.self, from: reply)
+    }
+
+    private func fail(_ id: String, with error: any Error) {
+        let continuation = pending.withLock { $0.removeValue(forKey: id) }
+        continuation?.resume(throwing: error)
+    }
+
+    private func readReplies() async {
+        for await frames in socket.messages {
+            guard frames.count == 2,
+                let header = try? JSONDecoder().decode(ReplyHeader.self, from: Data(frames[0]))
+            else { continue }
+            guard let continuation = pending.withLock({ $0.removeValue(forKey: header.id) }) else {
+                continue  // a reply that arrived after its caller gave up
+            }
+            if header.ok {
+                continuation.resume(returning: frames[1])
+            } else {
+                let error =
+                    (try? JSONDecoder().decode(AWSError.self, from: Data(frames[1])))
+                    ?? AWSError("InternalFailure", "unreadable error reply")
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import JSON
+import Testing
+
+@Suite struct JSONValueTests {
+    @Test func keepsKeyOrderAndNumberKinds() throws {
+        let text = #"{"b":1,"a":2.5,"c":[true,null,"x"],"d":{"z":200,"y":200.0}}"#
+        let value = try JSONValue.parse(text)
+        #expect(value.serialized() == text)
+        #expect(value["d"]?["z"] == .int(200))
+        #expect(value["d"]?["y"] == .double(200))
+    }
+
+    @Test func equalityIgnoresKeyOrderAndNumberKind() throws {
+        #expect(try JSONValue.parse(#"{"a":1,"b":2}"#) == JSONValue.parse(#"{"b":2,"a":1.0}"#))
+        #expect(try JSONValue.parse(#"[1,2]"#) != JSONValue.parse(#"[2,1]"#))
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let value = try JSONValue.parse(#""a\"b\\c\n\u00e9\ud83d\ude00""#)
+        #expect(value == .string("a\"b\\c\né😀"))
+        #expect(try JSONValue.parse(value.serialized()) == value)
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"\\x\"", "\"\u{01}\"", "[1] 2", "{\"a\":}", "\"\\ud800\"",
+    ])
+    func rejectsInvalidText(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func rejectsExcessiveNesting() {
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
+    }
+
+    @Test func removingAKeyKeepsTheOthersInOrder() {
+        var object = JSONObject([("a", 1), ("b", 2), ("c", 3)])
+        object["b"] = nil
+        #expect(object.keys == ["a", "c"])
+        object["b"] = 4
+        #expect(JSONValue.object(object).serialized() == #"{"a":1,"c":3,"b":4}"#)
+    }
+
+    @Test func prettyPrintingRoundTrips() throws {
+        let value: JSONValue = ["list": [1, 2.5, "x"], "empty": [:], "none": nil]
+        #expect(try JSONValue.parse(value.prettyPrinted()) == value)
+    }
+}
