@@ -34,12 +34,20 @@ let package = Package(
         ),
         .target(name: "StatesLanguage", dependencies: ["JSON"]),
         .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "Wire", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // One library per process
         .target(
             name: "Orchestrator",
             dependencies: [
-                "StatesLanguage", "Wire", "Storage", "JSON",
+                "StatesLanguage", "Wire", "Storage", "JSON", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -47,7 +55,7 @@ let package = Package(
         .target(
             name: "QueueBroker",
             dependencies: [
-                "Wire", "Storage", "JSON",
+                "Wire", "Storage", "JSON", "ServiceSupport", "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -55,7 +63,7 @@ let package = Package(
         .target(
             name: "APISimulator",
             dependencies: [
-                "Orchestrator", "Wire", "Storage", "JSON",
+                "Orchestrator", "Wire", "Storage", "JSON", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -63,7 +71,7 @@ let package = Package(
         .target(
             name: "CallbackSender",
             dependencies: [
-                "Wire", "Storage", "JSON",
+                "Wire", "Storage", "JSON", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -71,7 +79,7 @@ let package = Package(
         .target(
             name: "NotificationLogger",
             dependencies: [
-                "Wire", "Storage", "JSON",
+                "Wire", "Storage", "JSON", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -79,7 +87,7 @@ let package = Package(
         .target(
             name: "Topology",
             dependencies: [
-                "Wire", "JSON", "StatesLanguage",
+                "Wire", "JSON", "StatesLanguage", "ZeroMQ",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,11 +95,11 @@ let package = Package(
         ),
 
         // Thin executables
-        .executableTarget(name: "orchestrator", dependencies: ["Orchestrator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "queue-broker", dependencies: ["QueueBroker", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "api-simulator", dependencies: ["APISimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "callback-sender", dependencies: ["CallbackSender", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "notification-logger", dependencies: ["NotificationLogger", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "orchestrator", dependencies: ["Orchestrator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "queue-broker", dependencies: ["QueueBroker", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "api-simulator", dependencies: ["APISimulator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "callback-sender", dependencies: ["CallbackSender", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "notification-logger", dependencies: ["NotificationLogger", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "callbacksim", dependencies: ["Topology", "Wire", "JSON", "StatesLanguage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests

@@ -1,0 +1,150 @@
+import Foundation
+import JSON
+import Logging
+import Orchestrator
+import ServiceSupport
+import Wire
+import ZeroMQ
+
+/// The external asynchronous API: upstream's queue-consumer Lambda plus the `WorkflowExternalAsyncAPISimulator`
+/// state machine it starts.
+///
+/// The state machine runs here, on an embedded copy of the orchestrator's engine with its own database, so its
+/// Wait is a durable timer (a restart neither resets nor loses it) and its `lambda:invoke` of the callback
+/// function keeps the definition's Retry policy. The consumer keeps upstream's batch semantics on purpose: it
+/// starts one execution per record in order and deletes the batch only if every start worked; otherwise nothing
+/// is deleted and, with the queue's `maxReceiveCount` of 1, the whole batch ends in the dead-letter queue.
+public final class QueueConsumer: Sendable {
+    let broker: WireClient
+    let engine: WorkflowEngine
+    let queueName: String
+    let stateMachineName: String
+    let batchSize: Int
+    let logger: Logger
+
+    public init(broker: WireClient, engine: WorkflowEngine, queueName: String, stateMachineName: String, batchSize: Int, logger: Logger) {
+        self.broker = broker
+        self.engine = engine
+        self.queueName = queueName
+        self.stateMachineName = stateMachineName
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    public func run() async {
+        var queueUrl: String?
+        var stateMachineArn: String?
+        while !Task.isCancelled {
+            do {
+                if queueUrl == nil {
+                    let output: QueueUrlOutput = try await broker.call(SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: queueName))
+                    queueUrl = output.QueueUrl
+                }
+                if stateMachineArn == nil {
+                    stateMachineArn = try await engine.listStateMachines().stateMachines.first { $0.name == stateMachineName }?.stateMachineArn
+                    if stateMachineArn == nil {
+                        try await Task.sleep(for: .milliseconds(200))
+                        continue
+                    }
+                }
+                guard let queueUrl, let stateMachineArn else { continue }
+                let received: ReceiveMessageOutput = try await broker.call(
+                    SQSOperation.receiveMessage,
+                    ReceiveMessageInput(QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 20, MessageSystemAttributeNames: ["All"]),
+                    timeout: .seconds(25))
+                guard !received.Messages.isEmpty else { continue }
+                try await process(received.Messages, queueUrl: queueUrl, stateMachineArn: stateMachineArn)
+            } catch is CancellationError {
+                return
+            } catch let error as AWSError where error.type == "QueueDoesNotExist" {
+                try? await Task.sleep(for: .milliseconds(200))
+            } catch {
+                logger.warning("consumer: \(error)")
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// One invocation of the consumer function with a batch of records.
+    func process(_ messages: [SQSMessage], queueUrl: String, stateMachineArn: String) async throws {
+        for message in messages {
+            do {
+                // Naming the execution after the message makes a redelivered message start nothing new.
+                let started = try await engine.startExecution(
+                    StartExecutionInput(stateMachineArn: stateMachineArn, name: message.MessageId, input: message.Body))
+                logger.info("started \(started.executionArn)")
+            } catch {
+                logger.error("StartExecution for message \(message.MessageId) failed: \(error); the batch of \(messages.count) is not deleted")
+                return
+            }
+        }
+        for message in messages {
+            let _: EmptyOutput = try await broker.call(
+                SQSOperation.deleteMessage, DeleteMessageInput(QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle))
+        }
+    }
+}
+
+/// The `api-simulator` process.
+public enum APISimulatorService {
+    public struct Options: Sendable {
+        public var dataDirectory: String
+        public var endpoint: String
+        public var queueBroker: String
+        public var functions: [String: String]
+        public var queueName: String
+        public var stateMachineName: String
+        public var batchSize: Int
+        public var clock: any WallClock
+
+        public init(
+            dataDirectory: String, endpoint: String, queueBroker: String, functions: [String: String], queueName: String,
+            stateMachineName: String, batchSize: Int = 10, clock: any WallClock = SystemWallClock()
+        ) {
+            self.dataDirectory = dataDirectory
+            self.endpoint = endpoint
+            self.queueBroker = queueBroker
+            self.functions = functions
+            self.queueName = queueName
+            self.stateMachineName = stateMachineName
+            self.batchSize = batchSize
+            self.clock = clock
+        }
+    }
+
+    public static func run(_ options: Options) async throws {
+        let logger = Logger(label: "api-simulator")
+        let context = Context()
+        let integrations = try await ServiceIntegrations.connect(context: context, queueBroker: nil, functions: options.functions)
+        let engine = WorkflowEngine(
+            database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
+            clock: options.clock, dispatcher: integrations, logger: logger)
+        let broker = try await WireClient.connect(context: context, endpoint: options.queueBroker)
+        let consumer = QueueConsumer(
+            broker: broker, engine: engine, queueName: options.queueName, stateMachineName: options.stateMachineName,
+            batchSize: options.batchSize, logger: logger)
+        let api = StepFunctionsAPI(engine: engine)
+        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
+        let endpoint = server.endpoint
+        logger.info("api-simulator serving on \(endpoint), consuming \(options.queueName)")
+        try await ServiceHost.run(
+            [
+                LoopService("timers") { await engine.runTimers() },
+                LoopService("outbox") { await engine.runOutbox() },
+                LoopService("consumer") { await consumer.run() },
+                LoopService("api") {
+                    await withTaskCancellationHandler {
+                        await server.run { request in
+                            if request.op == HealthOperation.ping {
+                                return ServiceHost.ping(service: "api-simulator", endpoint: endpoint)
+                            }
+                            if let reply = try await api.handle(request) { return reply }
+                            throw AWSError.unknownOperation(request.op)
+                        }
+                    } onCancel: {
+                        server.close()
+                    }
+                },
+            ], logger: logger)
+    }
+}

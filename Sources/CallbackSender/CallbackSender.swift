@@ -1,0 +1,172 @@
+import Foundation
+import JSON
+import Logging
+import ServiceSupport
+import Storage
+import Wire
+import ZeroMQ
+
+/// The Lambda the simulator invokes when the external work is done (upstream's `WorkflowCallbackSimulator`):
+/// `payload.status == "success"` → SendTaskSuccess, anything else → SendTaskFailure.
+///
+/// Unlike upstream it is idempotent (a repeated invocation gets the first answer) and it tells transient
+/// failures from final ones: when the orchestrator does not answer it fails with `ServiceException`, which the
+/// simulator definition's Retry covers; an answer such as TaskTimedOut is final, recorded, and returned as the
+/// function's error.
+public final class CallbackSender: Sendable {
+    public static let successOutput: JSONValue = ["status": 200, "payload": ["body": "sample sucess message"]]
+    public static let failureError = "sample error message"
+
+    let database: any DatabaseWriter
+    let orchestrator: WireClient
+    let clock: any WallClock
+    let logger: Logger
+    /// Send the token through JSON.stringify, as upstream does (the orchestrator then answers InvalidToken).
+    let quoteToken: Bool
+
+    public init(database: any DatabaseWriter, orchestrator: WireClient, clock: any WallClock, quoteToken: Bool = false, logger: Logger) {
+        self.database = database
+        self.orchestrator = orchestrator
+        self.clock = clock
+        self.quoteToken = quoteToken
+        self.logger = logger
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE callbacks (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE, task_token TEXT NOT NULL,
+                        action TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT, reply TEXT NOT NULL, at REAL NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+
+    public static func openDatabase(path: String) throws -> DatabasePool {
+        try Store.open(path: path, migrator: migrator)
+    }
+
+    /// Handles one `Invoke`.
+    public func invoke(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
+        if let idempotencyKey,
+            let recorded = try await database.read({ db in
+                try String.fetchOne(db, sql: "SELECT reply FROM callbacks WHERE idempotency_key = ?", arguments: [idempotencyKey])
+            })
+        {
+            return try WireCoding.decode(InvokeOutput.self, from: Array(recorded.utf8))
+        }
+        guard let event = input.Payload, let token = event["taskToken"]?.stringValue, let status = event["payload"]?["status"] else {
+            return InvokeOutput(
+                Payload: ["errorType": "TypeError", "errorMessage": "The event has no taskToken or payload.status"],
+                FunctionError: "Unhandled")
+        }
+        let sentToken = quoteToken ? JSONValue.string(token).serialized() : token
+        let action: String
+        do {
+            if status.stringValue == "success" {
+                action = StepFunctionsOperation.sendTaskSuccess
+                let _: EmptyOutput = try await orchestrator.call(
+                    action, SendTaskSuccessInput(taskToken: sentToken, output: Self.successOutput.serialized()))
+            } else {
+                action = StepFunctionsOperation.sendTaskFailure
+                let _: EmptyOutput = try await orchestrator.call(
+                    action, SendTaskFailureInput(taskToken: sentToken, error: Self.failureError, cause: Self.failureError))
+            }
+        } catch let error as AWSError {
+            let reply = InvokeOutput(
+                Payload: ["errorType": .string(error.type), "errorMessage": .string(error.message)], FunctionError: "Unhandled")
+            try await record(idempotencyKey, token: token, action: status.stringValue == "success" ? "SendTaskSuccess" : "SendTaskFailure",
+                             outcome: error.type, message: error.message, reply: reply)
+            logger.info("callback refused: \(error)")
+            return reply
+        } catch {
+            logger.warning("orchestrator unreachable: \(error)")
+            throw AWSError("ServiceException", "The orchestrator did not answer: \(error)")
+        }
+        let reply = InvokeOutput(Payload: .null)
+        try await record(idempotencyKey, token: token, action: action, outcome: "OK", message: nil, reply: reply)
+        return reply
+    }
+
+    private func record(_ key: String?, token: String, action: String, outcome: String, message: String?, reply: InvokeOutput) async throws {
+        let text = String(decoding: WireCoding.encode(reply), as: UTF8.self)
+        let now = clock.now()
+        try await database.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO callbacks (idempotency_key, task_token, action, outcome, message, reply, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [key, token, action, outcome, message, text, now])
+        }
+    }
+
+    /// Every callback sent, for the CLI and the experiment checker.
+    public func listCallbacks() async throws -> JSONValue {
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT task_token, action, outcome, message, at FROM callbacks ORDER BY id").map { row -> JSONValue in
+                var object = JSONObject()
+                object["taskToken"] = .string(row["task_token"])
+                object["action"] = .string(row["action"])
+                object["outcome"] = .string(row["outcome"])
+                if let message = row["message"] as String? { object["message"] = .string(message) }
+                object["at"] = .double(row["at"])
+                return .object(object)
+            }
+        }
+        return ["callbacks": .array(rows)]
+    }
+}
+
+/// The `callback-sender` process.
+public enum CallbackSenderService {
+    public static let listCallbacksOperation = "ListCallbacks"
+
+    public struct Options: Sendable {
+        public var dataDirectory: String
+        public var endpoint: String
+        public var orchestrator: String
+        public var quoteToken: Bool
+
+        public init(dataDirectory: String, endpoint: String, orchestrator: String, quoteToken: Bool = false) {
+            self.dataDirectory = dataDirectory
+            self.endpoint = endpoint
+            self.orchestrator = orchestrator
+            self.quoteToken = quoteToken
+        }
+    }
+
+    public static func run(_ options: Options) async throws {
+        let logger = Logger(label: "callback-sender")
+        let context = Context()
+        let sender = CallbackSender(
+            database: try CallbackSender.openDatabase(path: options.dataDirectory + "/callback-sender.sqlite"),
+            orchestrator: try await WireClient.connect(context: context, endpoint: options.orchestrator),
+            clock: SystemWallClock(), quoteToken: options.quoteToken, logger: logger)
+        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
+        let endpoint = server.endpoint
+        logger.info("callback-sender serving on \(endpoint)")
+        try await ServiceHost.run(
+            [
+                LoopService("api") {
+                    await withTaskCancellationHandler {
+                        await server.run { request in
+                            switch request.op {
+                            case HealthOperation.ping:
+                                return ServiceHost.ping(service: "callback-sender", endpoint: endpoint)
+                            case LambdaOperation.invoke:
+                                return WireCoding.encode(
+                                    try await sender.invoke(request.decode(InvokeInput.self), idempotencyKey: request.header.idem))
+                            case listCallbacksOperation:
+                                return try await sender.listCallbacks().utf8Bytes
+                            default:
+                                throw AWSError.unknownOperation(request.op)
+                            }
+                        }
+                    } onCancel: {
+                        server.close()
+                    }
+                }
+            ], logger: logger)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import ServiceSupport
+import Wire
+import ZeroMQ
+
+/// The `orchestrator` process: Step Functions over the wire protocol.
+public enum OrchestratorService {
+    public struct Options: Sendable {
+        public var dataDirectory: String
+        public var endpoint: String
+        public var queueBroker: String?
+        /// Lambda function name → endpoint of the process that serves it.
+        public var functions: [String: String]
+        public var clock: any WallClock
+        public var configuration: EngineConfiguration
+
+        public init(
+            dataDirectory: String, endpoint: String, queueBroker: String?, functions: [String: String],
+            clock: any WallClock = SystemWallClock(), configuration: EngineConfiguration = EngineConfiguration()
+        ) {
+            self.dataDirectory = dataDirectory
+            self.endpoint = endpoint
+            self.queueBroker = queueBroker
+            self.functions = functions
+            self.clock = clock
+            self.configuration = configuration
+        }
+    }
+
+    public static func run(_ options: Options) async throws {
+        let logger = Logger(label: "orchestrator")
+        let context = Context()
+        let database = try WorkflowEngine.openDatabase(path: options.dataDirectory + "/orchestrator.sqlite")
+        let integrations = try await ServiceIntegrations.connect(
+            context: context, queueBroker: options.queueBroker, functions: options.functions)
+        let engine = WorkflowEngine(
+            database: database, clock: options.clock, dispatcher: integrations, configuration: options.configuration,
+            logger: logger)
+        let api = StepFunctionsAPI(engine: engine)
+        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
+        logger.info("orchestrator serving on \(server.endpoint), data in \(options.dataDirectory)")
+        let endpoint = server.endpoint
+        try await ServiceHost.run(
+            [
+                LoopService("timers") { await engine.runTimers() },
+                LoopService("outbox") { await engine.runOutbox() },
+                LoopService("api") {
+                    await withTaskCancellationHandler {
+                        await server.run { request in
+                            if request.op == HealthOperation.ping {
+                                return ServiceHost.ping(service: "orchestrator", endpoint: endpoint)
+                            }
+                            if let reply = try await api.handle(request) { return reply }
+                            throw AWSError.unknownOperation(request.op)
+                        }
+                    } onCancel: {
+                        server.close()
+                    }
+                },
+            ], logger: logger)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import JSON
+import Logging
+import StatesLanguage
+import Wire
+import ZeroMQ
+
+/// The optimized integrations the seed needs — `sqs:sendMessage`, `sns:publish`, `lambda:invoke` — spoken to
+/// the queue broker and to Lambda function processes over the wire protocol.
+///
+/// A service that does not answer is `unavailable` (the engine retries delivery, as AWS's own client would); a
+/// service that answers with an error fails the task with AWS's error name for it (`SQS.…`, `SNS.…`, `Lambda.…`).
+public final class ServiceIntegrations: TaskDispatcher {
+    let queueBroker: WireClient?
+    let functions: [String: WireClient]
+    let callTimeout: Duration
+
+    public init(queueBroker: WireClient?, functions: [String: WireClient], callTimeout: Duration = .seconds(5)) {
+        self.queueBroker = queueBroker
+        self.functions = functions
+        self.callTimeout = callTimeout
+    }
+
+    /// Connects clients for the given endpoints (connections are made lazily by libzmq).
+    public static func connect(
+        context: Context, queueBroker: String?, functions: [String: String]
+    ) async throws -> ServiceIntegrations {
+        let broker: WireClient? = if let queueBroker { try await WireClient.connect(context: context, endpoint: queueBroker) } else { nil }
+        var clients: [String: WireClient] = [:]
+        for (name, endpoint) in functions {
+            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint)
+        }
+        return ServiceIntegrations(queueBroker: broker, functions: clients)
+    }
+
+    public func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async -> DispatchOutcome {
+        let parameters = (try? JSONValue.parse(invocation.parameters)) ?? .null
+        let resource = invocation.resource
+        switch (resource.resourceType, resource.action) {
+        case ("sqs", "sendMessage"):
+            return await sendMessage(parameters, idempotencyKey: idempotencyKey)
+        case ("sns", "publish"):
+            return await publish(parameters, idempotencyKey: idempotencyKey)
+        case ("lambda", "invoke") where resource.resource.hasPrefix("arn:"):
+            // A bare function ARN as Resource: the parameters are the payload.
+            return await invoke(functionName: resource.arn, payload: parameters, idempotencyKey: idempotencyKey, bare: true)
+        case ("lambda", "invoke"):
+            guard let name = parameters["FunctionName"]?.stringValue else {
+                return .failed(error: "Lambda.InvalidParameterValueException", cause: "FunctionName is required")
+            }
+            return await invoke(functionName: name, payload: parameters["Payload"] ?? .null, idempotencyKey: idempotencyKey, bare: false)
+        default:
+            return .failed(
+                error: "States.Runtime",
+                cause: "callbacksim has no integration for \(resource.arn) yet")
+        }
+    }
+
+    // MARK: SQS
+
+    func sendMessage(_ parameters: JSONValue, idempotencyKey: String) async -> DispatchOutcome {
+        guard let broker = queueBroker else { return .unavailable("no queue broker endpoint configured") }
+        guard let queueUrl = parameters["QueueUrl"]?.stringValue, let body = parameters["MessageBody"] else {
+            return .failed(error: "SQS.MissingParameterException", cause: "QueueUrl and MessageBody are required")
+        }
+        var request = JSONObject()
+        request["QueueUrl"] = .string(queueUrl)
+        // An object given as MessageBody is sent as its JSON text, as Step Functions does.
+        request["MessageBody"] = .string(body.stringValue ?? body.serialized())
+        for key in ["DelaySeconds", "MessageAttributes", "MessageDeduplicationId", "MessageGroupId"] {
+            if let value = parameters[key] { request[key] = value }
+        }
+        return await call(broker, SQSOperation.sendMessage, .object(request), service: "SQS", idempotencyKey: idempotencyKey)
+    }
+
+    // MARK: SNS
+
+    func publish(_ parameters: JSONValue, idempotencyKey: String) async -> DispatchOutcome {
+        guard let broker = queueBroker else { return .unavailable("no queue broker endpoint configured") }
+        guard let message = parameters["Message"] else {
+            return .failed(error: "SNS.InvalidParameterException", cause: "Message is required")
+        }
+        var request = JSONObject()
+        for key in ["TopicArn", "TargetArn", "Subject", "MessageAttributes", "MessageGroupId", "MessageDeduplicationId"] {
+            if let value = parameters[key] { request[key] = value }
+        }
+        request["Message"] = .string(message.stringValue ?? message.serialized())
+        return await call(broker, SNSOperation.publish, .object(request), service: "SNS", idempotencyKey: idempotencyKey)
+    }
+
+    // MARK: Lambda
+
+    func invoke(functionName: String, payload: JSONValue, idempotencyKey: String, bare: Bool) async -> DispatchOutcome {
+        let name = Self.functionName(functionName)
+        guard let client = functions[name] else {
+            return .failed(
+                error: "Lambda.ResourceNotFoundException",
+                cause: "Function not found: \(functionName) (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: \(UUID().uuidString.lowercased()); Proxy: null)")
+        }
+        let request = InvokeInput(FunctionName: name, Payload: payload)
+        let reply: InvokeOutput
+        do {
+            reply = try await client.call(LambdaOperation.invoke, request, timeout: callTimeout, idempotencyKey: idempotencyKey)
+        } catch let error as AWSError {
+            return .failed(error: "Lambda.\(error.type.hasSuffix("Exception") ? error.type : error.type + "Exception")", cause: error.message)
+        } catch {
+            return .unavailable("\(error)")
+        }
+        if reply.FunctionError != nil {
+            // A function error fails the task with the function's own error type, as Step Functions reports it.
+            let errorType = reply.Payload?["errorType"]?.stringValue ?? "Lambda.Unknown"
+            return .failed(error: errorType, cause: reply.Payload?.serialized())
+        }
+        if bare { return .completed(reply.Payload ?? .null) }
+        var output = JSONObject()
+        output["ExecutedVersion"] = .string(reply.ExecutedVersion)
+        output["Payload"] = reply.Payload ?? .null
+        output["SdkHttpMetadata"] = Self.httpMetadata(contentType: "application/json")
+        output["SdkResponseMetadata"] = ["RequestId": .string(UUID().uuidString.lowercased())]
+        output["StatusCode"] = .int(reply.StatusCode)
+        return .completed(.object(output))
+    }
+
+    static func functionName(_ nameOrArn: String) -> String {
+        let parts = nameOrArn.split(separator: ":")
+        if parts.count >= 7, parts[0] == "arn", parts[5] == "function" { return String(parts[6]) }
+        return nameOrArn
+    }
+
+    // MARK: Shared
+
+    func call(_ client: WireClient, _ op: String, _ request: JSONValue, service: String, idempotencyKey: String) async
+        -> DispatchOutcome
+    {
+        let reply: [UInt8]
+        do {
+            reply = try await client.call(op, body: request.utf8Bytes, timeout: callTimeout, idempotencyKey: idempotencyKey)
+        } catch let error as AWSError {
+            let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
+            let cause = "\(error.message) (Service: Amazon\(service); Status Code: 400; Error Code: \(error.type); Request ID: \(UUID().uuidString.lowercased()); Proxy: null)"
+            return .failed(error: "\(service).\(name)", cause: cause)
+        } catch {
+            return .unavailable("\(error)")
+        }
+        guard case .object(var output) = (try? JSONValue.parse(bytes: reply)) ?? .null else {
+            return .unavailable("unreadable \(op) reply")
+        }
+        output["SdkHttpMetadata"] = Self.httpMetadata(contentType: "application/x-amz-json-1.0")
+        output["SdkResponseMetadata"] = ["RequestId": .string(UUID().uuidString.lowercased())]
+        return .completed(.object(output))
+    }
+
+    static func httpMetadata(contentType: String) -> JSONValue {
+        [
+            "AllHttpHeaders": ["Content-Type": [.string(contentType)]],
+            "HttpHeaders": ["Content-Type": .string(contentType)],
+            "HttpStatusCode": 200,
+        ]
+    }
+}

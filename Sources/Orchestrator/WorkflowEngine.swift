@@ -1,0 +1,530 @@
+import Foundation
+import JSON
+import Logging
+import ServiceSupport
+import StatesLanguage
+import Storage
+import Synchronization
+import Wire
+
+/// Performs the integration calls the interpreter asks for (SQS, SNS, Lambda, …).
+public protocol TaskDispatcher: Sendable {
+    /// `idempotencyKey` is the same for every delivery attempt of one call, so a receiver can drop repeats.
+    func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async -> DispatchOutcome
+}
+
+public enum DispatchOutcome: Sendable, Equatable {
+    /// The service answered: its response (SendMessage's MessageId, Invoke's payload, …).
+    case completed(JSONValue)
+    /// The service answered with an error: the task fails with it (and Retry/Catch apply).
+    case failed(error: String, cause: String?)
+    /// No answer (peer down, timeout): delivery is retried; the service was never told no.
+    case unavailable(String)
+}
+
+public struct EngineConfiguration: Sendable {
+    public var region: String
+    public var accountId: String
+    public var roleArn: String
+
+    public init(region: String = "us-east-1", accountId: String = "123456789012", roleArn: String? = nil) {
+        self.region = region
+        self.accountId = accountId
+        self.roleArn = roleArn ?? "arn:aws:iam::\(accountId):role/callbacksim-execution-role"
+    }
+}
+
+/// Step Functions' execution engine: state machines, executions, task tokens, timers and history, kept in SQLite.
+///
+/// Every change to an execution is one transaction: the interpreter's new state, the history events it wrote,
+/// the timers and tokens it set, and the integration calls it owes (an outbox). A crash between "state entered"
+/// and "message sent" therefore neither loses the message (the outbox row survives) nor sends it twice (its
+/// idempotency key is deterministic).
+public final class WorkflowEngine: Sendable {
+    public static let payloadLimit = 262_144
+
+    let database: any DatabaseWriter
+    let clock: any WallClock
+    let dispatcher: any TaskDispatcher
+    let configuration: EngineConfiguration
+    let logger: Logger
+    private let interpreters = Mutex<[String: Interpreter]>([:])
+    private let timerWakeup = Wakeup()
+    private let outboxWakeup = Wakeup()
+    private let inFlight = Mutex<Set<Int64>>([])
+
+    public init(
+        database: any DatabaseWriter, clock: any WallClock, dispatcher: any TaskDispatcher,
+        configuration: EngineConfiguration = EngineConfiguration(), logger: Logger
+    ) {
+        self.database = database
+        self.clock = clock
+        self.dispatcher = dispatcher
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens (or creates) the engine's database file.
+    public static func openDatabase(path: String) throws -> DatabasePool {
+        try Store.open(path: path, migrator: EngineSchema.migrator)
+    }
+
+    public static func inMemoryDatabase() throws -> DatabaseQueue {
+        try Store.inMemory(migrator: EngineSchema.migrator)
+    }
+
+    // MARK: ARNs
+
+    func stateMachineArn(_ name: String) -> String {
+        "arn:aws:states:\(configuration.region):\(configuration.accountId):stateMachine:\(name)"
+    }
+
+    func executionArn(machine: String, name: String) -> String {
+        "arn:aws:states:\(configuration.region):\(configuration.accountId):execution:\(machine):\(name)"
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        (1...80).contains(name.count)
+            && name.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_"
+            }
+    }
+
+    // MARK: State machines
+
+    public func createStateMachine(_ input: CreateStateMachineInput) async throws -> CreateStateMachineOutput {
+        guard Self.isValidName(input.name) else {
+            throw AWSError("InvalidName", "Invalid Name: '\(input.name)'")
+        }
+        let type = input.type ?? "STANDARD"
+        guard ["STANDARD", "EXPRESS"].contains(type) else {
+            throw AWSError.validation("Value '\(type)' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]")
+        }
+        let definition: StateMachineDefinition
+        do {
+            definition = try StateMachineDefinition.parse(input.definition)
+        } catch {
+            throw AWSError("InvalidDefinition", error.description)
+        }
+        if type == "EXPRESS",
+            definition.states.values.contains(where: { $0.resource?.pattern == .waitForTaskToken || $0.resource?.pattern == .sync })
+        {
+            throw AWSError(
+                "InvalidDefinition",
+                "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .sync or .waitForTaskToken service integration patterns'")
+        }
+        let arn = stateMachineArn(input.name)
+        let role = input.roleArn ?? configuration.roleArn
+        let now = clock.now()
+        let created: Double = try await database.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT definition, role_arn, created FROM state_machines WHERE arn = ?", arguments: [arn]) {
+                guard row["definition"] as String == input.definition, row["role_arn"] as String == role else {
+                    throw AWSError("StateMachineAlreadyExists", "State Machine Already Exists: '\(arn)'")
+                }
+                return row["created"]
+            }
+            try db.execute(
+                sql: "INSERT INTO state_machines (arn, name, definition, role_arn, type, created) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [arn, input.name, input.definition, role, type, now])
+            return now
+        }
+        interpreters.withLock { $0[arn] = Interpreter(definition: definition, region: configuration.region) }
+        return CreateStateMachineOutput(stateMachineArn: arn, creationDate: created)
+    }
+
+    public func describeStateMachine(_ arn: String) async throws -> DescribeStateMachineOutput {
+        let output = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM state_machines WHERE arn = ?", arguments: [arn]).map { row in
+                DescribeStateMachineOutput(
+                    stateMachineArn: row["arn"], name: row["name"], status: "ACTIVE", definition: row["definition"],
+                    roleArn: row["role_arn"], type: row["type"], creationDate: row["created"])
+            }
+        }
+        guard let output else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
+        return output
+    }
+
+    public func listStateMachines() async throws -> ListStateMachinesOutput {
+        let items = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT arn, name, type, created FROM state_machines ORDER BY name").map {
+                StateMachineListItem(stateMachineArn: $0["arn"], name: $0["name"], type: $0["type"], creationDate: $0["created"])
+            }
+        }
+        return ListStateMachinesOutput(stateMachines: items)
+    }
+
+    func interpreter(for arn: String, _ db: Database) throws -> Interpreter {
+        if let cached = interpreters.withLock({ $0[arn] }) { return cached }
+        guard let text = try String.fetchOne(db, sql: "SELECT definition FROM state_machines WHERE arn = ?", arguments: [arn])
+        else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
+        let interpreter = Interpreter(definition: try StateMachineDefinition.parse(text), region: configuration.region)
+        interpreters.withLock { $0[arn] = interpreter }
+        return interpreter
+    }
+
+    // MARK: Executions
+
+    public func startExecution(_ input: StartExecutionInput) async throws -> StartExecutionOutput {
+        let machineName = try machineName(fromArn: input.stateMachineArn)
+        let name = input.name ?? UUID().uuidString.lowercased()
+        guard Self.isValidName(name) else { throw AWSError("InvalidName", "Invalid Name: '\(name)'") }
+        let inputText = input.input ?? "{}"
+        guard inputText.utf8.count <= Self.payloadLimit else {
+            throw AWSError(
+                "InvalidExecutionInput",
+                "Invalid State Machine Execution Input: 'The input exceeds the \(Self.payloadLimit)-byte limit'")
+        }
+        do {
+            _ = try JSONValue.parse(inputText)
+        } catch {
+            throw AWSError("InvalidExecutionInput", "Invalid State Machine Execution Input: '\(error)'")
+        }
+        let arn = executionArn(machine: machineName, name: name)
+        let now = clock.now()
+        let roleFallback = configuration.roleArn
+        let startDate: Double = try await database.write { db in
+            let interpreter = try self.interpreter(for: input.stateMachineArn, db)
+            if let existing = try Row.fetchOne(
+                db, sql: "SELECT input, status, start_date FROM executions WHERE arn = ?", arguments: [arn])
+            {
+                // StartExecution is idempotent for a running execution with the same name and input.
+                guard existing["input"] as String == inputText, existing["status"] as String == "RUNNING" else {
+                    throw AWSError("ExecutionAlreadyExists", "Execution Already Exists: '\(arn)'")
+                }
+                return existing["start_date"]
+            }
+            let role = try String.fetchOne(db, sql: "SELECT role_arn FROM state_machines WHERE arn = ?", arguments: [input.stateMachineArn]) ?? roleFallback
+            let identity = ExecutionIdentity(
+                executionArn: arn, name: name, stateMachineArn: input.stateMachineArn, stateMachineName: machineName,
+                roleArn: role, startTime: now, input: inputText)
+            var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+            let step = interpreter.start(identity, now: now, random: &random)
+            try self.persist(step, identity: identity, db, isNew: true)
+            return now
+        }
+        signalLoops()
+        return StartExecutionOutput(executionArn: arn, startDate: startDate)
+    }
+
+    func machineName(fromArn arn: String) throws -> String {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0] == "arn", parts[2] == "states", parts[5] == "stateMachine" else {
+            throw AWSError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: \(arn)'")
+        }
+        return String(parts[6])
+    }
+
+    public func describeExecution(_ arn: String) async throws -> DescribeExecutionOutput {
+        let output = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE arn = ?", arguments: [arn]).map { row in
+                DescribeExecutionOutput(
+                    executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
+                    status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"], input: row["input"],
+                    output: row["output"], error: row["error"], cause: row["cause"])
+            }
+        }
+        guard let output else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(arn)'") }
+        return output
+    }
+
+    public func listExecutions(_ input: ListExecutionsInput) async throws -> ListExecutionsOutput {
+        var sql = "SELECT arn, state_machine_arn, name, status, start_date, stop_date FROM executions WHERE 1"
+        var arguments: StatementArguments = []
+        if let machine = input.stateMachineArn {
+            sql += " AND state_machine_arn = ?"
+            _ = arguments.append(contentsOf: [machine])
+        }
+        if let status = input.statusFilter {
+            sql += " AND status = ?"
+            _ = arguments.append(contentsOf: [status])
+        }
+        sql += " ORDER BY start_date DESC, arn"
+        if let limit = input.maxResults, limit > 0 { sql += " LIMIT \(limit)" }
+        let items = try await database.read { [sql, arguments] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                ExecutionListItem(
+                    executionArn: $0["arn"], stateMachineArn: $0["state_machine_arn"], name: $0["name"],
+                    status: $0["status"], startDate: $0["start_date"], stopDate: $0["stop_date"])
+            }
+        }
+        return ListExecutionsOutput(executions: items)
+    }
+
+    /// The history as GetExecutionHistory's JSON body. Events are stored as the JSON text they are served as,
+    /// so they are forwarded without re-encoding (and keep AWS's field order).
+    public func getExecutionHistory(_ input: GetExecutionHistoryInput) async throws -> [UInt8] {
+        let order = input.reverseOrder == true ? "DESC" : "ASC"
+        let limit = input.maxResults.map { " LIMIT \($0)" } ?? ""
+        let (exists, texts) = try await database.read { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? false
+            let texts = try String.fetchAll(
+                db, sql: "SELECT event FROM history WHERE execution_arn = ? ORDER BY id \(order)\(limit)",
+                arguments: [input.executionArn])
+            return (exists, texts)
+        }
+        guard exists else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'") }
+        return Array(("{\"events\":[" + texts.joined(separator: ",") + "]}").utf8)
+    }
+
+    public func stopExecution(_ input: StopExecutionInput) async throws -> StopExecutionOutput {
+        let now = clock.now()
+        let stopDate: Double = try await database.write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [input.executionArn]) else {
+                throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
+            }
+            if status == "RUNNING" {
+                _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
+            }
+            return try Double.fetchOne(db, sql: "SELECT stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? now
+        }
+        signalLoops()
+        return StopExecutionOutput(stopDate: stopDate)
+    }
+
+    // MARK: Task tokens
+
+    public func sendTaskSuccess(_ input: SendTaskSuccessInput) async throws {
+        guard input.output.utf8.count <= Self.payloadLimit else {
+            throw AWSError.validation(
+                "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to \(Self.payloadLimit)")
+        }
+        let output: JSONValue
+        do {
+            output = try JSONValue.parse(input.output)
+        } catch {
+            throw AWSError("InvalidOutput", "Invalid Output: '\(error)'")
+        }
+        try await completeTask(token: input.taskToken) { .taskSucceeded(taskKey: $0, output: output) }
+    }
+
+    public func sendTaskFailure(_ input: SendTaskFailureInput) async throws {
+        if let error = input.error, error.count > 256 {
+            throw AWSError.validation(
+                "1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256")
+        }
+        if let cause = input.cause, cause.count > 32_768 {
+            throw AWSError.validation(
+                "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768")
+        }
+        try await completeTask(token: input.taskToken) {
+            .taskFailed(taskKey: $0, error: input.error ?? "", cause: input.cause)
+        }
+    }
+
+    public func sendTaskHeartbeat(_ input: SendTaskHeartbeatInput) async throws {
+        try await completeTask(token: input.taskToken) { .heartbeat(taskKey: $0) }
+    }
+
+    /// Token rules (research/semantics.md §1.3): malformed → InvalidToken; well-formed but unknown →
+    /// TaskDoesNotExist; known but closed (used, timed out, stopped) → TaskTimedOut.
+    private func completeTask(token: String, _ event: @escaping @Sendable (String) -> ExecutionEvent) async throws {
+        guard token.count <= 2048, TaskToken.isWellFormed(token) else {
+            throw AWSError("InvalidToken", "Invalid Token: 'Invalid token'")
+        }
+        let now = clock.now()
+        try await database.write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT execution_arn, task_key, open FROM task_tokens WHERE token = ?", arguments: [token])
+            else {
+                throw AWSError("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'")
+            }
+            guard row["open"] as Bool,
+                try self.apply(event(row["task_key"]), to: row["execution_arn"], db, now: now) != nil
+            else {
+                throw AWSError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+            }
+        }
+        signalLoops()
+    }
+
+    // MARK: Applying steps
+
+    /// Loads an execution, applies one event, and persists the step, inside the caller's transaction.
+    /// Returns nil when the event did not apply (stale, or the execution is closed).
+    func apply(_ event: ExecutionEvent, to executionArn: String, _ db: Database, now: Double) throws -> Step? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT state_machine_arn, identity, state FROM executions WHERE arn = ?", arguments: [executionArn])
+        else { return nil }
+        let decoder = JSONDecoder()
+        let identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
+        let state = try decoder.decode(ExecutionState.self, from: Data((row["state"] as String).utf8))
+        let interpreter = try self.interpreter(for: row["state_machine_arn"], db)
+        var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+        guard let step = interpreter.handle(event, state: state, identity: identity, now: now, random: &random) else {
+            return nil
+        }
+        try persist(step, identity: identity, db, isNew: false)
+        return step
+    }
+
+    func persist(_ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool) throws {
+        let encoder = JSONEncoder()
+        let stateText = String(decoding: try encoder.encode(step.state), as: UTF8.self)
+        let state = step.state
+        if isNew {
+            let identityText = String(decoding: try encoder.encode(identity), as: UTF8.self)
+            try db.execute(
+                sql: """
+                    INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
+                        error, cause, identity, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    identity.executionArn, identity.stateMachineArn, identity.name, state.status.rawValue,
+                    identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
+                    identityText, stateText,
+                ])
+        } else {
+            try db.execute(
+                sql: "UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ? WHERE arn = ?",
+                arguments: [
+                    state.status.rawValue, state.stopDate, state.output, state.error, state.cause, stateText,
+                    identity.executionArn,
+                ])
+        }
+        for event in step.events {
+            try db.execute(
+                sql: "INSERT INTO history (execution_arn, id, event) VALUES (?, ?, ?)",
+                arguments: [identity.executionArn, event.id, event.json.serialized()])
+        }
+        for effect in step.effects {
+            switch effect {
+            case .invoke(let invocation):
+                let text = String(decoding: try encoder.encode(invocation), as: UTF8.self)
+                try db.execute(
+                    sql: "INSERT INTO outbox (execution_arn, invocation, next_attempt) VALUES (?, ?, ?)",
+                    arguments: [identity.executionArn, text, 0])
+            case .startTimer(let id, let dueAt):
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO timers (execution_arn, timer_id, due) VALUES (?, ?, ?)",
+                    arguments: [identity.executionArn, id, dueAt])
+            case .cancelTimer(let id):
+                try db.execute(
+                    sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ?", arguments: [identity.executionArn, id])
+            case .issueToken(let token, let taskKey):
+                try db.execute(
+                    sql: "INSERT INTO task_tokens (token, execution_arn, task_key, open) VALUES (?, ?, ?, 1)",
+                    arguments: [token, identity.executionArn, taskKey])
+            case .retireToken(let token):
+                try db.execute(
+                    sql: "UPDATE task_tokens SET open = 0, closed_at = ? WHERE token = ?",
+                    arguments: [step.events.last?.timestamp, token])
+            }
+        }
+    }
+
+    func signalLoops() {
+        timerWakeup.signal()
+        outboxWakeup.signal()
+    }
+
+    // MARK: Background loops
+
+    /// Fires due timers (Wait states, task timeouts, heartbeats, retry back-offs) until cancelled.
+    public func runTimers() async {
+        while !Task.isCancelled {
+            let now = clock.now()
+            do {
+                let due = try await database.read { db in
+                    try Row.fetchAll(
+                        db, sql: "SELECT execution_arn, timer_id FROM timers WHERE due <= ? ORDER BY due LIMIT 256",
+                        arguments: [now]
+                    ).map { ($0["execution_arn"] as String, $0["timer_id"] as String) }
+                }
+                for (arn, id) in due {
+                    let firedAt = clock.now()
+                    try await database.write { db in
+                        try db.execute(
+                            sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
+                            arguments: [arn, id, firedAt])
+                        guard db.changesCount > 0 else { return }
+                        _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
+                    }
+                }
+                if !due.isEmpty {
+                    outboxWakeup.signal()
+                    continue
+                }
+                let next = try await database.read { db in try Double.fetchOne(db, sql: "SELECT MIN(due) FROM timers") }
+                let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
+                await timerWakeup.wait(timeout: .seconds(wait))
+            } catch {
+                logger.error("timer loop: \(error)")
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// Delivers outbox calls, each in its own task, retrying those that get no answer, until cancelled.
+    public func runOutbox(maxConcurrent: Int = 256) async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                do {
+                    let now = clock.now()
+                    let busy = inFlight.withLock { $0 }
+                    let rows = try await database.read { db in
+                        try Row.fetchAll(
+                            db, sql: "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?",
+                            arguments: [now, maxConcurrent + busy.count]
+                        ).map { ($0["id"] as Int64, $0["execution_arn"] as String, $0["invocation"] as String, $0["attempts"] as Int) }
+                    }
+                    for (id, arn, text, attempts) in rows {
+                        guard inFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else { continue }
+                        group.addTask { await self.deliver(id: id, executionArn: arn, invocationText: text, attempts: attempts) }
+                    }
+                    let next = try await database.read { db in
+                        try Double.fetchOne(db, sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?", arguments: [now])
+                    }
+                    let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
+                    await outboxWakeup.wait(timeout: .seconds(wait))
+                } catch {
+                    logger.error("outbox loop: \(error)")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
+    }
+
+    private func deliver(id: Int64, executionArn: String, invocationText: String, attempts: Int) async {
+        defer {
+            inFlight.withLock { _ = $0.remove(id) }
+            outboxWakeup.signal()
+        }
+        guard let invocation = try? JSONDecoder().decode(TaskInvocation.self, from: Data(invocationText.utf8)) else {
+            logger.error("dropping unreadable outbox row \(id)")
+            _ = try? await database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
+            return
+        }
+        let outcome = await dispatcher.dispatch(
+            invocation, executionArn: executionArn, idempotencyKey: "\(executionArn)#\(invocation.taskKey)")
+        let event: ExecutionEvent
+        switch outcome {
+        case .unavailable(let reason):
+            let delay = min(0.05 * pow(2, Double(min(attempts, 10))), 2.0)
+            logger.debug("\(invocation.resource.resource) for \(executionArn) not delivered (\(reason)); retrying in \(delay)s")
+            let next = clock.now() + delay
+            _ = try? await database.write { db in
+                try db.execute(
+                    sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ?", arguments: [next, id])
+            }
+            return
+        case .completed(let output):
+            event =
+                invocation.resource.pattern == .waitForTaskToken
+                ? .taskSubmitted(taskKey: invocation.taskKey, output: output)
+                : .taskSucceeded(taskKey: invocation.taskKey, output: output)
+        case .failed(let error, let cause):
+            event = .taskFailed(taskKey: invocation.taskKey, error: error, cause: cause)
+        }
+        let now = clock.now()
+        do {
+            try await database.write { db in
+                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
+                guard db.changesCount > 0 else { return }
+                _ = try self.apply(event, to: executionArn, db, now: now)
+            }
+            timerWakeup.signal()
+        } catch {
+            logger.error("applying the result of \(invocation.resource.resource) to \(executionArn): \(error)")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import ServiceSupport
+import Wire
+import ZeroMQ
+
+/// Routes SQS and SNS actions on the wire to the broker.
+public struct QueueBrokerAPI: Sendable {
+    let broker: Broker
+
+    public init(broker: Broker) {
+        self.broker = broker
+    }
+
+    public func handle(_ request: WireRequest) async throws -> [UInt8]? {
+        switch request.op {
+        case SQSOperation.createQueue:
+            return WireCoding.encode(try await broker.createQueue(request.decode(CreateQueueInput.self)))
+        case SQSOperation.getQueueUrl:
+            return WireCoding.encode(try await broker.getQueueUrl(request.decode(GetQueueUrlInput.self).QueueName))
+        case SQSOperation.listQueues:
+            return WireCoding.encode(try await broker.listQueues())
+        case SQSOperation.getQueueAttributes:
+            return WireCoding.encode(try await broker.getQueueAttributes(request.decode(GetQueueAttributesInput.self)))
+        case SQSOperation.sendMessage:
+            return try await broker.sendMessage(request.decode(SendMessageInput.self), idempotencyKey: request.header.idem)
+        case SQSOperation.receiveMessage:
+            return WireCoding.encode(try await broker.receiveMessage(request.decode(ReceiveMessageInput.self)))
+        case SQSOperation.deleteMessage:
+            try await broker.deleteMessage(request.decode(DeleteMessageInput.self))
+            return WireCoding.encode(EmptyOutput())
+        case SQSOperation.changeMessageVisibility:
+            try await broker.changeMessageVisibility(request.decode(ChangeMessageVisibilityInput.self))
+            return WireCoding.encode(EmptyOutput())
+        case SQSOperation.purgeQueue:
+            try await broker.purgeQueue(request.decode(QueueUrlInput.self).QueueUrl)
+            return WireCoding.encode(EmptyOutput())
+        case SNSOperation.createTopic:
+            return WireCoding.encode(try await broker.createTopic(request.decode(CreateTopicInput.self)))
+        case SNSOperation.listTopics:
+            return WireCoding.encode(try await broker.listTopics())
+        case SNSOperation.subscribe:
+            return WireCoding.encode(try await broker.subscribe(request.decode(SubscribeInput.self)))
+        case SNSOperation.listSubscriptionsByTopic:
+            return WireCoding.encode(
+                try await broker.listSubscriptions(topicArn: request.decode(ListSubscriptionsByTopicInput.self).TopicArn))
+        case SNSOperation.publish:
+            return try await broker.publish(request.decode(PublishInput.self), idempotencyKey: request.header.idem)
+        default:
+            return nil
+        }
+    }
+}
+
+/// The `queue-broker` process.
+public enum QueueBrokerService {
+    public struct Options: Sendable {
+        public var dataDirectory: String
+        public var endpoint: String
+        public var functions: [String: String]
+        public var clock: any WallClock
+
+        public init(dataDirectory: String, endpoint: String, functions: [String: String], clock: any WallClock = SystemWallClock()) {
+            self.dataDirectory = dataDirectory
+            self.endpoint = endpoint
+            self.functions = functions
+            self.clock = clock
+        }
+    }
+
+    public static func run(_ options: Options) async throws {
+        let logger = Logger(label: "queue-broker")
+        let context = Context()
+        let broker = Broker(
+            database: try Broker.openDatabase(path: options.dataDirectory + "/queue-broker.sqlite"), clock: options.clock,
+            logger: logger)
+        var clients: [String: WireClient] = [:]
+        for (name, endpoint) in options.functions {
+            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint)
+        }
+        let functionClients = clients
+        let api = QueueBrokerAPI(broker: broker)
+        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
+        let endpoint = server.endpoint
+        logger.info("queue-broker serving on \(endpoint), data in \(options.dataDirectory)")
+        try await ServiceHost.run(
+            [
+                LoopService("deliveries") { await broker.runDeliveries(functions: functionClients) },
+                LoopService("housekeeping") { await broker.runHousekeeping() },
+                LoopService("api") {
+                    await withTaskCancellationHandler {
+                        await server.run { request in
+                            if request.op == HealthOperation.ping {
+                                return ServiceHost.ping(service: "queue-broker", endpoint: endpoint)
+                            }
+                            if let reply = try await api.handle(request) { return reply }
+                            throw AWSError.unknownOperation(request.op)
+                        }
+                    } onCancel: {
+                        server.close()
+                    }
+                },
+            ], logger: logger)
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Wire
+import ZeroMQ
+
+/// What every process shares: its logger set up from flags, a ZeroMQ context, a Ping answer, and graceful
+/// shutdown on SIGTERM/SIGINT through swift-service-lifecycle.
+public enum ServiceHost {
+    public static func bootstrapLogging(level: String) {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+    }
+
+    public static func ping(service: String, endpoint: String) -> [UInt8] {
+        WireCoding.encode(PingOutput(service: service, pid: getpid(), endpoint: endpoint))
+    }
+
+    /// Runs `services` until a signal asks them to stop.
+    public static func run(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
+        try await group.run()
+    }
+}
+
+/// A loop run as a service: it is cancelled when the group shuts down.
+public struct LoopService: Service {
+    let name: String
+    let body: @Sendable () async throws -> Void
+
+    public init(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await body()
+        }
+    }
+}

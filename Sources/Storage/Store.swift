@@ -1,0 +1,30 @@
+import Foundation
+import GRDB
+
+@_exported import GRDB
+
+/// Opens the SQLite database a service keeps its state in: WAL mode, full sync, migrated to the latest schema.
+///
+/// Every service owns one file under the data directory; nothing is shared between processes.
+public enum Store {
+    public static func open(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // FULL: a commit is on disk before the reply leaves, so `kill -9` loses nothing acknowledged.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    /// An in-memory database for unit tests, with the same schema.
+    public static func inMemory(migrator: DatabaseMigrator) throws -> DatabaseQueue {
+        let queue = try DatabaseQueue()
+        try migrator.migrate(queue)
+        return queue
+    }
+}

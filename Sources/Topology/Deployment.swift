@@ -1,0 +1,54 @@
+import Foundation
+import Wire
+import ZeroMQ
+
+/// Creates a template's queues, topics, subscriptions and state machines on a running topology, like
+/// `sam deploy`. Every call is idempotent, so deploying again (after a restart) changes nothing.
+public struct Deployment: Sendable {
+    public let template: SAMTemplate
+
+    public init(template: SAMTemplate) {
+        self.template = template
+    }
+
+    /// The state machine a queue consumer starts runs on the api-simulator; every other runs on the orchestrator.
+    public func host(ofStateMachine name: String) -> ServiceName {
+        let consumerTargets = template.functions.filter { !$0.sqsSources.isEmpty }.compactMap { $0.environment["STATE_MACHINE_ARN"] }
+        return consumerTargets.contains { $0.hasSuffix(":stateMachine:\(name)") } ? .apiSimulator : .orchestrator
+    }
+
+    public func apply(to layout: TopologyLayout, context: Context) async throws {
+        let broker = try await WireClient.connect(context: context, endpoint: layout.endpoint(.queueBroker))
+        defer { broker.close() }
+        // Dead-letter queues first: a redrive policy must name a queue that exists.
+        let ordered = template.queues.sorted { a, b in
+            let aIsTarget = template.queues.contains { $0.deadLetterQueueName == a.name }
+            let bIsTarget = template.queues.contains { $0.deadLetterQueueName == b.name }
+            return aIsTarget && !bIsTarget
+        }
+        for queue in ordered {
+            let _: QueueUrlOutput = try await broker.call(
+                SQSOperation.createQueue, CreateQueueInput(QueueName: queue.name, Attributes: queue.attributes.isEmpty ? nil : queue.attributes))
+        }
+        var topicArns: [String: String] = [:]
+        for topic in template.topics {
+            let output: TopicArnOutput = try await broker.call(SNSOperation.createTopic, CreateTopicInput(Name: topic.name))
+            topicArns[topic.logicalId] = output.TopicArn
+        }
+        for function in template.functions {
+            for topic in function.snsTopics {
+                guard let arn = topicArns[topic] else { continue }
+                let endpoint = "arn:aws:lambda:\(template.region):\(template.accountId):function:\(function.name)"
+                let _: SubscribeOutput = try await broker.call(
+                    SNSOperation.subscribe, SubscribeInput(TopicArn: arn, Protocol: "lambda", Endpoint: endpoint))
+            }
+        }
+        for machine in template.stateMachines {
+            let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name)))
+            defer { client.close() }
+            let _: CreateStateMachineOutput = try await client.call(
+                StepFunctionsOperation.createStateMachine,
+                CreateStateMachineInput(name: machine.name, definition: machine.definition, type: machine.type))
+        }
+    }
+}

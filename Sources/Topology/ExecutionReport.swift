@@ -1,0 +1,38 @@
+import Foundation
+import JSON
+import Wire
+
+/// What one execution did, read from its history and joined with the notification log.
+public struct ExecutionReport: Codable, Sendable {
+    public var executionArn: String
+    public var status: String
+    /// Names of the states entered, in order.
+    public var path: [String]
+    /// The MessageId SNS gave each publish task, from the task's result in the history.
+    public var publishedMessageIds: [String]
+    /// The text of each notification the logger recorded for those message ids.
+    public var notifications: [String]
+
+    /// Builds the report. The upstream message names no execution, so the join goes through the publish task's
+    /// `MessageId` (research/seed-pattern.md §7.4).
+    public init(executionArn: String, status: String, history: [JSONValue], log: [LogEvent]) {
+        self.executionArn = executionArn
+        self.status = status
+        path = history.compactMap { event in
+            guard event["type"]?.stringValue?.hasSuffix("StateEntered") == true else { return nil }
+            return event["stateEnteredEventDetails"]?["name"]?.stringValue
+        }
+        publishedMessageIds = history.compactMap { event in
+            guard event["type"]?.stringValue == "TaskSucceeded",
+                event["taskSucceededEventDetails"]?["resourceType"]?.stringValue == "sns",
+                let output = event["taskSucceededEventDetails"]?["output"]?.stringValue
+            else { return nil }
+            return (try? JSONValue.parse(output))?["MessageId"]?.stringValue
+        }
+        let ids = Set(publishedMessageIds)
+        notifications = log.compactMap { event in
+            guard let record = event.notification, ids.contains(record.messageId) else { return nil }
+            return (try? JSONValue.parse(record.message))?["message"]?.stringValue ?? record.message
+        }
+    }
+}

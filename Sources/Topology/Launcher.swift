@@ -1,0 +1,279 @@
+import Foundation
+import Glibc
+import Wire
+import ZeroMQ
+
+/// glibc's POSIX_SPAWN_SETSID (spawn.h), which Swift does not import because glibc guards it with __USE_GNU.
+private let posixSpawnSetSID: Int16 = 0x80
+
+/// The five processes of the topology.
+public enum ServiceName: String, CaseIterable, Codable, Sendable {
+    case queueBroker = "queue-broker"
+    case orchestrator = "orchestrator"
+    case callbackSender = "callback-sender"
+    case notificationLogger = "notification-logger"
+    case apiSimulator = "api-simulator"
+
+    var portOffset: Int {
+        switch self {
+        case .orchestrator: return 1
+        case .queueBroker: return 2
+        case .apiSimulator: return 3
+        case .callbackSender: return 4
+        case .notificationLogger: return 5
+        }
+    }
+}
+
+/// Where each process listens and keeps its data, and how it is started.
+public struct TopologyLayout: Codable, Sendable, Equatable {
+    public var dataDirectory: String
+    public var endpoints: [String: String]
+    /// Extra flags per process (clock rate, `--quote-token`, …), kept so a restart uses the same ones.
+    public var extraArguments: [String: [String]]
+
+    public init(dataDirectory: String, endpoints: [ServiceName: String], extraArguments: [ServiceName: [String]] = [:]) {
+        self.dataDirectory = dataDirectory
+        self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.key.rawValue, $0.value) })
+        self.extraArguments = Dictionary(uniqueKeysWithValues: extraArguments.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// TCP on loopback, ports base+1 … base+5.
+    public static func tcp(dataDirectory: String, basePort: Int) -> TopologyLayout {
+        TopologyLayout(
+            dataDirectory: dataDirectory,
+            endpoints: Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0, "tcp://127.0.0.1:\(basePort + $0.portOffset)") }))
+    }
+
+    /// Unix-domain sockets inside the data directory: no ports to collide, for tests and the demo.
+    public static func ipc(dataDirectory: String) -> TopologyLayout {
+        let absolute = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+        return TopologyLayout(
+            dataDirectory: dataDirectory,
+            endpoints: Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0, "ipc://\(absolute)/\($0.rawValue).sock") }))
+    }
+
+    public func endpoint(_ service: ServiceName) -> String { endpoints[service.rawValue] ?? "" }
+}
+
+/// What `callbacksim up` wrote: the layout and the pid of each process it started.
+public struct TopologyState: Codable, Sendable {
+    public var layout: TopologyLayout
+    public var pids: [String: Int32]
+
+    public static func path(dataDirectory: String) -> String { dataDirectory + "/topology.json" }
+
+    public static func load(dataDirectory: String) -> TopologyState? {
+        guard let data = FileManager.default.contents(atPath: path(dataDirectory: dataDirectory)) else { return nil }
+        return try? JSONDecoder().decode(TopologyState.self, from: data)
+    }
+
+    public func save() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: Self.path(dataDirectory: layout.dataDirectory)), options: .atomic)
+    }
+}
+
+/// Starts, watches and stops the five processes.
+public struct Launcher: Sendable {
+    public let binDirectory: String
+    public let template: SAMTemplate
+
+    public init(binDirectory: String? = nil, template: SAMTemplate) {
+        self.binDirectory = binDirectory ?? Launcher.ownDirectory()
+        self.template = template
+    }
+
+    /// The folder of the running executable: the others were built beside it.
+    public static func ownDirectory() -> String {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (path as NSString).deletingLastPathComponent
+    }
+
+    public struct LaunchError: Error, CustomStringConvertible {
+        public let message: String
+        public init(message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    // MARK: Arguments
+
+    /// Which process serves which Lambda function of the template: a queue consumer is the api-simulator's own
+    /// loop, a function subscribed to a topic is the notification logger, and any other is the callback sender.
+    func functionEndpoints(_ layout: TopologyLayout) -> (invokable: [String: String], subscribed: [String: String]) {
+        var invokable: [String: String] = [:]
+        var subscribed: [String: String] = [:]
+        for function in template.functions where function.sqsSources.isEmpty {
+            if function.snsTopics.isEmpty {
+                invokable[function.name] = layout.endpoint(.callbackSender)
+            } else {
+                subscribed[function.name] = layout.endpoint(.notificationLogger)
+                invokable[function.name] = layout.endpoint(.notificationLogger)
+            }
+        }
+        return (invokable, subscribed)
+    }
+
+    /// The queue consumer's binding: which queue, which state machine it starts, the batch size.
+    var consumer: (queue: String, stateMachine: String, batchSize: Int)? {
+        guard let function = template.functions.first(where: { !$0.sqsSources.isEmpty }),
+            let source = function.sqsSources.first
+        else { return nil }
+        let arn = function.environment["STATE_MACHINE_ARN"] ?? ""
+        let machine = template.stateMachines.first { arn.hasSuffix(":stateMachine:\($0.name)") }?.name ?? ""
+        return (source.queue, machine, source.batchSize)
+    }
+
+    func arguments(for service: ServiceName, layout: TopologyLayout) -> [String] {
+        let (invokable, subscribed) = functionEndpoints(layout)
+        var arguments = ["--data-dir", layout.dataDirectory, "--endpoint", layout.endpoint(service)]
+        switch service {
+        case .orchestrator:
+            arguments += ["--queue-broker", layout.endpoint(.queueBroker)]
+            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) { arguments += ["--function", "\(name)=\(endpoint)"] }
+        case .queueBroker:
+            for (name, endpoint) in subscribed.sorted(by: { $0.key < $1.key }) { arguments += ["--function", "\(name)=\(endpoint)"] }
+        case .apiSimulator:
+            arguments += ["--queue-broker", layout.endpoint(.queueBroker)]
+            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) { arguments += ["--function", "\(name)=\(endpoint)"] }
+            if let consumer {
+                arguments += ["--queue-name", consumer.queue, "--state-machine-name", consumer.stateMachine, "--batch-size", String(consumer.batchSize)]
+            }
+        case .callbackSender:
+            arguments += ["--orchestrator", layout.endpoint(.orchestrator)]
+        case .notificationLogger:
+            break
+        }
+        return arguments + (layout.extraArguments[service.rawValue] ?? [])
+    }
+
+    // MARK: Processes
+
+    /// Starts the processes that are not running, waits until all answer, and deploys the template.
+    public func up(_ layout: TopologyLayout, context: Context) async throws -> TopologyState {
+        try FileManager.default.createDirectory(atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
+        var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
+        state.layout = layout
+        for service in ServiceName.allCases {
+            if let pid = state.pids[service.rawValue], Self.isAlive(pid) { continue }
+            state.pids[service.rawValue] = try spawn(service, layout: layout)
+        }
+        try state.save()
+        for service in ServiceName.allCases {
+            guard await Self.waitUntilAnswering(layout.endpoint(service), context: context, timeout: .seconds(30)) else {
+                throw LaunchError(
+                    message: "\(service.rawValue) did not answer within 30 s; see \(layout.dataDirectory)/logs/\(service.rawValue).log")
+            }
+        }
+        try await Deployment(template: template).apply(to: layout, context: context)
+        return state
+    }
+
+    func spawn(_ service: ServiceName, layout: TopologyLayout) throws -> Int32 {
+        let executable = binDirectory + "/" + service.rawValue
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw LaunchError(message: "\(executable) is missing: run `swift build` first")
+        }
+        let log = layout.dataDirectory + "/logs/\(service.rawValue).log"
+        return try Self.spawnDetached(executable: executable, arguments: arguments(for: service, layout: layout), log: log)
+    }
+
+    /// Starts a process in its own session (so it outlives the CLI and a Ctrl-C in its terminal), output to `log`.
+    static func spawnDetached(executable: String, arguments: [String], log: String) throws -> Int32 {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, posixSpawnSetSID)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else { throw LaunchError(message: "posix_spawn \(executable): \(String(cString: strerror(result)))") }
+        return pid
+    }
+
+    /// True for a running process; a zombie (exited, not yet reaped) counts as dead.
+    public static func isAlive(_ pid: Int32) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return true }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.first != "Z"
+    }
+
+    public static func ping(_ endpoint: String, context: Context, timeout: Duration = .seconds(1)) async -> PingOutput? {
+        guard let client = try? await WireClient.connect(context: context, endpoint: endpoint) else { return nil }
+        defer { client.close() }
+        return try? await client.call(HealthOperation.ping, EmptyOutput(), as: PingOutput.self, timeout: timeout)
+    }
+
+    static func waitUntilAnswering(_ endpoint: String, context: Context, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await ping(endpoint, context: context, timeout: .milliseconds(500)) != nil { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// Stops every process: SIGTERM, then SIGKILL after `grace`.
+    public static func down(dataDirectory: String, grace: Duration = .seconds(5)) async -> [String: String] {
+        guard var state = TopologyState.load(dataDirectory: dataDirectory) else { return [:] }
+        var outcome: [String: String] = [:]
+        for (name, pid) in state.pids where isAlive(pid) {
+            kill(pid, SIGTERM)
+            outcome[name] = "SIGTERM"
+        }
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline, state.pids.values.contains(where: isAlive) {
+            try? await Task.sleep(for: .milliseconds(50))
+            reapChildren()
+        }
+        for (name, pid) in state.pids where isAlive(pid) {
+            kill(pid, SIGKILL)
+            outcome[name] = "SIGKILL"
+        }
+        reapChildren()
+        state.pids = [:]
+        try? state.save()
+        return outcome
+    }
+
+    /// Reaps exited children of this process (tests start the topology in-process).
+    public static func reapChildren() {
+        var status: Int32 = 0
+        while waitpid(-1, &status, WNOHANG) > 0 {}
+    }
+
+    public struct ProcessStatus: Codable, Sendable {
+        public var name: String
+        public var pid: Int32?
+        public var endpoint: String
+        public var health: String
+    }
+
+    public static func status(dataDirectory: String, context: Context) async -> [ProcessStatus]? {
+        guard let state = TopologyState.load(dataDirectory: dataDirectory) else { return nil }
+        var statuses: [ProcessStatus] = []
+        for service in ServiceName.allCases {
+            let pid = state.pids[service.rawValue]
+            let endpoint = state.layout.endpoint(service)
+            let health: String
+            if let pid, isAlive(pid) {
+                health = await ping(endpoint, context: context) != nil ? "ok" : "unresponsive"
+            } else {
+                health = "not running"
+            }
+            statuses.append(ProcessStatus(name: service.rawValue, pid: pid.flatMap { isAlive($0) ? $0 : nil }, endpoint: endpoint, health: health))
+        }
+        return statuses
+    }
+}

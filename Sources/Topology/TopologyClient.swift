@@ -1,0 +1,54 @@
+import Foundation
+import JSON
+import Wire
+import ZeroMQ
+
+/// Calls into a running topology, using the endpoints `callbacksim up` recorded.
+public final class TopologyClient: Sendable {
+    public let layout: TopologyLayout
+    let context: Context
+
+    public init(layout: TopologyLayout, context: Context) {
+        self.layout = layout
+        self.context = context
+    }
+
+    public static func connect(dataDirectory: String, context: Context) throws -> TopologyClient {
+        guard let state = TopologyState.load(dataDirectory: dataDirectory) else {
+            throw Launcher.LaunchError(message: "no topology in \(dataDirectory): run `callbacksim up` first")
+        }
+        return TopologyClient(layout: state.layout, context: context)
+    }
+
+    public func call(_ service: ServiceName, _ op: String, body: [UInt8], timeout: Duration = .seconds(10)) async throws -> [UInt8] {
+        let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(service))
+        defer { client.close() }
+        return try await client.call(op, body: body, timeout: timeout)
+    }
+
+    public func call<Response: Decodable>(_ service: ServiceName, _ op: String, _ request: some Encodable, as: Response.Type = Response.self) async throws -> Response {
+        try WireCoding.decode(Response.self, from: try await call(service, op, body: WireCoding.encode(request)))
+    }
+
+    /// Accepts a state machine's name or ARN.
+    public func stateMachineArn(_ nameOrArn: String) async throws -> String {
+        if nameOrArn.hasPrefix("arn:") { return nameOrArn }
+        let list: ListStateMachinesOutput = try await call(.orchestrator, StepFunctionsOperation.listStateMachines, EmptyOutput())
+        guard let match = list.stateMachines.first(where: { $0.name == nameOrArn }) else {
+            throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(nameOrArn)'")
+        }
+        return match.stateMachineArn
+    }
+
+    public func history(_ executionArn: String) async throws -> [JSONValue] {
+        let reply = try await call(
+            .orchestrator, StepFunctionsOperation.getExecutionHistory,
+            body: WireCoding.encode(GetExecutionHistoryInput(executionArn: executionArn)))
+        return try WireCoding.decodeJSON(reply)["events"]?.arrayValue ?? []
+    }
+
+    public func notifications() async throws -> [LogEvent] {
+        let output: FilterLogEventsOutput = try await call(.notificationLogger, LogsOperation.filterLogEvents, FilterLogEventsInput())
+        return output.events
+    }
+}

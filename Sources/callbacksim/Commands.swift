@@ -1,0 +1,271 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Topology
+import Wire
+import ZeroMQ
+
+@main
+struct CallbackSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "callbacksim",
+        abstract: "Run, break and test the asynchronous-API-with-callbacks workflow pattern on one host.",
+        subcommands: [
+            Up.self, Down.self, Status.self, Demo.self, StartExecution.self, DescribeExecution.self,
+            GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
+            SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self,
+        ])
+}
+
+/// Options every command that talks to a running topology takes.
+struct TopologyOptions: ParsableArguments {
+    @Option(help: "Where `up` keeps the topology's state and data.") var dataDir = ".callbacksim"
+}
+
+/// Runs one AWS call and prints its reply, or the AWS CLI's error text and exit code 254.
+func perform(_ operation: String, _ body: () async throws -> [UInt8]) async throws {
+    do {
+        Output.printJSON(try await body())
+    } catch {
+        Output.printError(error, operation: operation)
+        throw ExitCode(254)
+    }
+}
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the five processes (only those not running) and deploy the template.")
+
+    @OptionGroup var topology: TopologyOptions
+    @Option(help: "TCP ports base+1 … base+5 on 127.0.0.1.") var basePort = 7100
+    @Flag(help: "Use Unix-domain sockets in the data directory instead of TCP ports.") var ipc = false
+    @Option(help: "A SAM template to deploy instead of the shipped seed pattern.") var template: String?
+    @Option(help: "Clock rate for every process (60: a minute of workflow time per second).") var clockRate = 1.0
+    @Flag(help: "Make the callback sender quote the token as upstream's Lambda does.") var quoteToken = false
+    @Option(help: "Where the five executables are (default: beside this one).") var binDir: String?
+
+    func run() async throws {
+        let samTemplate = try template.map { try SAMTemplate.load(path: $0) } ?? SAMTemplate.seed()
+        var layout = ipc ? TopologyLayout.ipc(dataDirectory: topology.dataDir) : TopologyLayout.tcp(dataDirectory: topology.dataDir, basePort: basePort)
+        if clockRate != 1 {
+            for service in [ServiceName.orchestrator, .queueBroker, .apiSimulator] {
+                layout.extraArguments[service.rawValue, default: []] += ["--clock-rate", String(clockRate)]
+            }
+        }
+        if quoteToken { layout.extraArguments[ServiceName.callbackSender.rawValue, default: []] += ["--quote-token"] }
+        let context = Context()
+        do {
+            let state = try await Launcher(binDirectory: binDir, template: samTemplate).up(layout, context: context)
+            var processes = JSONObject()
+            for service in ServiceName.allCases {
+                processes[service.rawValue] = [
+                    "pid": .int(Int(state.pids[service.rawValue] ?? 0)), "endpoint": .string(layout.endpoint(service)),
+                ]
+            }
+            Output.printJSON(["dataDirectory": .string(topology.dataDir), "processes": .object(processes)])
+        } catch {
+            Output.printError(error, operation: "up")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Down: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop every process (SIGTERM, then SIGKILL).")
+    @OptionGroup var topology: TopologyOptions
+    @Option(help: "Seconds to wait after SIGTERM before SIGKILL.") var grace = 5.0
+
+    func run() async throws {
+        let outcome = await Launcher.down(dataDirectory: topology.dataDir, grace: .seconds(grace))
+        Output.printJSON(.object(JSONObject(outcome.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print each process's pid, endpoint and health as JSON.")
+    @OptionGroup var topology: TopologyOptions
+
+    func run() async throws {
+        guard let statuses = await Launcher.status(dataDirectory: topology.dataDir, context: Context()) else {
+            Output.printError(Launcher.LaunchError(message: "no topology in \(topology.dataDir)"), operation: "status")
+            throw ExitCode(1)
+        }
+        Output.printJSON(statuses)
+    }
+}
+
+struct StartExecution: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start-execution", abstract: "StartExecution.")
+    @OptionGroup var topology: TopologyOptions
+    @Option(help: "The state machine's name or ARN.") var stateMachine: String
+    @Option(help: "The execution input (JSON text).") var input = "{}"
+    @Option(help: "The execution name (default: a UUID).") var name: String?
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.startExecution) {
+            let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
+            let arn = try await client.stateMachineArn(stateMachine)
+            return try await client.call(
+                .orchestrator, StepFunctionsOperation.startExecution,
+                body: WireCoding.encode(StartExecutionInput(stateMachineArn: arn, name: name, input: input)))
+        }
+    }
+}
+
+struct DescribeExecution: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "describe-execution", abstract: "DescribeExecution.")
+    @OptionGroup var topology: TopologyOptions
+    @Option var executionArn: String
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.describeExecution) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .orchestrator, StepFunctionsOperation.describeExecution, body: WireCoding.encode(ExecutionArnInput(executionArn: executionArn)))
+        }
+    }
+}
+
+struct GetExecutionHistory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get-execution-history", abstract: "GetExecutionHistory.")
+    @OptionGroup var topology: TopologyOptions
+    @Option var executionArn: String
+    @Flag var reverseOrder = false
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.getExecutionHistory) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .orchestrator, StepFunctionsOperation.getExecutionHistory,
+                body: WireCoding.encode(GetExecutionHistoryInput(executionArn: executionArn, reverseOrder: reverseOrder)))
+        }
+    }
+}
+
+struct ListExecutions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list-executions", abstract: "ListExecutions.")
+    @OptionGroup var topology: TopologyOptions
+    @Option(help: "The state machine's name or ARN.") var stateMachine: String?
+    @Option(help: "RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.") var statusFilter: String?
+    @Option var maxResults: Int?
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.listExecutions) {
+            let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
+            var arn: String?
+            if let stateMachine { arn = try await client.stateMachineArn(stateMachine) }
+            return try await client.call(
+                .orchestrator, StepFunctionsOperation.listExecutions,
+                body: WireCoding.encode(ListExecutionsInput(stateMachineArn: arn, statusFilter: statusFilter, maxResults: maxResults)))
+        }
+    }
+}
+
+struct StopExecution: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop-execution", abstract: "StopExecution.")
+    @OptionGroup var topology: TopologyOptions
+    @Option var executionArn: String
+    @Option var error: String?
+    @Option var cause: String?
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.stopExecution) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .orchestrator, StepFunctionsOperation.stopExecution,
+                body: WireCoding.encode(StopExecutionInput(executionArn: executionArn, error: error, cause: cause)))
+        }
+    }
+}
+
+struct SendTaskSuccess: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "send-task-success", abstract: "SendTaskSuccess.")
+    @OptionGroup var topology: TopologyOptions
+    @Option var taskToken: String
+    @Option(help: "The task's output (JSON text).") var taskOutput: String
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.sendTaskSuccess) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .orchestrator, StepFunctionsOperation.sendTaskSuccess,
+                body: WireCoding.encode(SendTaskSuccessInput(taskToken: taskToken, output: taskOutput)))
+        }
+    }
+}
+
+struct SendTaskFailure: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "send-task-failure", abstract: "SendTaskFailure.")
+    @OptionGroup var topology: TopologyOptions
+    @Option var taskToken: String
+    @Option var error: String?
+    @Option var cause: String?
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.sendTaskFailure) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .orchestrator, StepFunctionsOperation.sendTaskFailure,
+                body: WireCoding.encode(SendTaskFailureInput(taskToken: taskToken, error: error, cause: cause)))
+        }
+    }
+}
+
+struct SendTaskHeartbeat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "send-task-heartbeat", abstract: "SendTaskHeartbeat.")
+    @OptionGroup var topology: TopologyOptions
+    @Option var taskToken: String
+
+    func run() async throws {
+        try await perform(StepFunctionsOperation.sendTaskHeartbeat) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .orchestrator, StepFunctionsOperation.sendTaskHeartbeat, body: WireCoding.encode(SendTaskHeartbeatInput(taskToken: taskToken)))
+        }
+    }
+}
+
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The notification log (CloudWatch Logs' FilterLogEvents shape).")
+    @OptionGroup var topology: TopologyOptions
+    @Option(help: "Only events containing this text.") var filterPattern: String?
+
+    func run() async throws {
+        try await perform(LogsOperation.filterLogEvents) {
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .notificationLogger, LogsOperation.filterLogEvents, body: WireCoding.encode(FilterLogEventsInput(filterPattern: filterPattern)))
+        }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the seed scenario end to end on a fresh topology and check both outcomes.")
+    @Option(help: "Data directory for the demo's topology (default: a new temporary one).") var dataDir: String?
+    @Option(help: "Where the five executables are (default: beside this one).") var binDir: String?
+
+    func run() async throws {
+        let directory = dataDir ?? (NSTemporaryDirectory() + "callbacksim-demo-\(getpid())")
+        try? FileManager.default.removeItem(atPath: directory)
+        let layout = TopologyLayout.ipc(dataDirectory: directory)
+        let context = Context()
+        print("Starting the topology in \(directory) …")
+        var passed = false
+        do {
+            _ = try await Launcher(binDirectory: binDir, template: SAMTemplate.seed()).up(layout, context: context)
+            let results = try await Topology.Demo(client: TopologyClient(layout: layout, context: context)).run()
+            passed = results.allSatisfy(\.2)
+            for (demoCase, report, ok) in results {
+                print("")
+                print("input:        \(demoCase.input)")
+                print("execution:    \(report.executionArn)")
+                print("status:       \(report.status)")
+                print("path:         \(report.path.joined(separator: " → "))")
+                print("notification: \(report.notifications.joined(separator: ", "))")
+                print("result:       \(ok ? "as expected" : "NOT as expected (wanted \(demoCase.expectedState) and \"\(demoCase.expectedNotification)\")")")
+            }
+        } catch {
+            Output.printError(error, operation: "demo")
+        }
+        _ = await Launcher.down(dataDirectory: directory)
+        print("")
+        print(passed ? "demo: both outcomes are right" : "demo: FAILED (logs in \(directory)/logs)")
+        if passed { try? FileManager.default.removeItem(atPath: directory) }
+        if !passed { throw ExitCode(1) }
+    }
+}
