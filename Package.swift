@@ -110,6 +110,6 @@ let package = Package(
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Wire", "StatesLanguage"]),
         .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ"]),
     ]
 )

@@ -1,47 +1,63 @@
+import Foundation
 import Synchronization
 
-/// Wakes a background loop early (new work arrived) without losing a signal sent while it was busy.
+/// Wakes one background loop early (new work arrived) without losing a signal sent while it was busy.
+/// One loop waits on a given `Wakeup` at a time.
 public final class Wakeup: Sendable {
-    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private struct State {
+        var pending = false
+        var waiter: (id: UUID, continuation: CheckedContinuation<Void, Never>)?
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
             }
-            state.pending = true
-            return nil
+            state.waiter = nil
+            return waiter.continuation
         }
         waiter?.resume()
     }
 
-    /// Returns when signalled, or after `timeout`, whichever comes first.
+    /// Returns when signalled (or if a signal came since the last wait), or after `timeout`.
     public func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if state.pending {
-                            state.pending = false
-                            return true
-                        }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
+        let id = UUID()
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
                 }
+                state.waiter = (id, continuation)
+                return false
             }
-            group.addTask {
+            if resumeNow {
+                continuation.resume()
+                return
+            }
+            // The timer resumes only its own wait, so a late timer never wakes a later one.
+            let task = Task {
                 try? await Task.sleep(for: timeout)
-                self.signal()
+                self.expire(id)
             }
-            await group.next()
-            group.cancelAll()
-            // Consume the timer's signal if it raced with a real one, so it does not wake the next wait.
-            await group.waitForAll()
+            timer.withLock { $0 = task }
         }
+        timer.withLock { $0?.cancel() }
+    }
+
+    private func expire(_ id: UUID) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter, waiter.id == id else { return nil }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume()
     }
 }

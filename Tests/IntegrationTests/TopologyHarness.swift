@@ -1,0 +1,106 @@
+import Foundation
+import JSON
+import Topology
+import Wire
+import ZeroMQ
+
+/// Starts the real executables on Unix sockets in a fresh directory, and tears them down.
+final class TopologyHarness: @unchecked Sendable {
+    let directory: String
+    let layout: TopologyLayout
+    let context = Context()
+    let launcher: Launcher
+    let client: TopologyClient
+    var state: TopologyState?
+
+    init(extraArguments: [ServiceName: [String]] = [:]) throws {
+        // ipc:// paths must stay under 107 bytes, so keep the directory short.
+        directory = "/tmp/cbs-\(UUID().uuidString.prefix(8))"
+        var layout = TopologyLayout.ipc(dataDirectory: directory)
+        layout.extraArguments = Dictionary(uniqueKeysWithValues: extraArguments.map { ($0.key.rawValue, $0.value) })
+        self.layout = layout
+        launcher = Launcher(template: try SAMTemplate.seed())
+        client = TopologyClient(layout: layout, context: context)
+    }
+
+    static var binDirectory: String { Launcher.ownDirectory() }
+
+    func up() async throws {
+        state = try await launcher.up(layout, context: context)
+    }
+
+    func pid(_ service: ServiceName) -> Int32 { state?.pids[service.rawValue] ?? 0 }
+
+    func kill9(_ service: ServiceName) {
+        kill(pid(service), SIGKILL)
+        Launcher.reapChildren()
+    }
+
+    func down(keepData: Bool = false) async {
+        _ = await Launcher.down(dataDirectory: directory, grace: .seconds(3))
+        if !keepData { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    func start(_ input: String, machine: String = "WorkflowAsyncAPICallbackPattern") async throws -> String {
+        let arn = try await client.stateMachineArn(machine)
+        let output: StartExecutionOutput = try await client.call(
+            .orchestrator, StepFunctionsOperation.startExecution, StartExecutionInput(stateMachineArn: arn, input: input))
+        return output.executionArn
+    }
+
+    func describe(_ arn: String) async throws -> DescribeExecutionOutput {
+        try await client.call(.orchestrator, StepFunctionsOperation.describeExecution, ExecutionArnInput(executionArn: arn))
+    }
+
+    /// Waits until every execution has ended and its notification is logged; returns their reports.
+    func reports(_ arns: [String], timeout: Duration) async throws -> [ExecutionReport] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var reports: [ExecutionReport] = []
+            let log = try await client.notifications()
+            for arn in arns {
+                let description = try await describe(arn)
+                reports.append(ExecutionReport(executionArn: arn, status: description.status, history: try await client.history(arn), log: log))
+            }
+            let settled = reports.allSatisfy { $0.status != "RUNNING" && !$0.notifications.isEmpty }
+            if settled || ContinuousClock.now >= deadline { return reports }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    func logTail(_ service: ServiceName) -> String {
+        let text = (try? String(contentsOfFile: "\(directory)/logs/\(service.rawValue).log", encoding: .utf8)) ?? ""
+        return String(text.suffix(2000))
+    }
+}
+
+/// Runs an executable of the package and captures its output.
+func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TopologyHarness.binDirectory + "/" + name)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// Starts a topology, runs `body`, and always stops it again; on failure the data (and logs) stay for a look.
+func withTopology(
+    extraArguments: [ServiceName: [String]] = [:], _ body: (TopologyHarness) async throws -> Void
+) async throws {
+    let harness = try TopologyHarness(extraArguments: extraArguments)
+    do {
+        try await harness.up()
+        try await body(harness)
+    } catch {
+        await harness.down(keepData: true)
+        throw error
+    }
+    await harness.down()
+}
