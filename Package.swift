@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Wire", "StatesLanguage"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ"]),
         .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ"]),

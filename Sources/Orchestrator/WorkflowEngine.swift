@@ -447,6 +447,8 @@ public final class WorkflowEngine: Sendable {
                 let next = try await database.read { db in try Double.fetchOne(db, sql: "SELECT MIN(due) FROM timers") }
                 let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
                 await timerWakeup.wait(timeout: .seconds(wait))
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("timer loop: \(error)")
                 try? await Task.sleep(for: .milliseconds(200))
@@ -476,6 +478,8 @@ public final class WorkflowEngine: Sendable {
                     }
                     let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
                     await outboxWakeup.wait(timeout: .seconds(wait))
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("outbox loop: \(error)")
                     try? await Task.sleep(for: .milliseconds(200))
@@ -523,6 +527,8 @@ public final class WorkflowEngine: Sendable {
                 _ = try self.apply(event, to: executionArn, db, now: now)
             }
             timerWakeup.signal()
+        } catch is CancellationError {
+            return  // shutting down: the outbox row stays and is delivered after the restart
         } catch {
             logger.error("applying the result of \(invocation.resource.resource) to \(executionArn): \(error)")
         }

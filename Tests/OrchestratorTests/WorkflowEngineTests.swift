@@ -1,0 +1,267 @@
+import Foundation
+import JSON
+import Logging
+import Orchestrator
+import Storage
+import ServiceSupport
+import StatesLanguage
+import Synchronization
+import Testing
+import Wire
+
+/// A dispatcher whose answers the test scripts, recording every call.
+final class ScriptedDispatcher: TaskDispatcher {
+    let calls = Mutex<[(TaskInvocation, String)]>([])
+    let script: @Sendable (TaskInvocation, Int) -> DispatchOutcome
+
+    init(_ script: @escaping @Sendable (TaskInvocation, Int) -> DispatchOutcome) {
+        self.script = script
+    }
+
+    func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async -> DispatchOutcome {
+        let attempt = calls.withLock { calls in
+            calls.append((invocation, idempotencyKey))
+            return calls.filter { $0.1 == idempotencyKey }.count
+        }
+        return script(invocation, attempt)
+    }
+
+    var invocations: [TaskInvocation] { calls.withLock { $0.map(\.0) } }
+    var keys: [String] { calls.withLock { $0.map(\.1) } }
+}
+
+let waitingMachine = #"""
+    {"StartAt":"Send","States":{
+      "Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+              "Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token","input.$":"$"}},"TimeoutSeconds":60,"Next":"Done"},
+      "Done":{"Type":"Succeed"}}}
+    """#
+
+/// An engine on an in-memory database, its loops running until the test ends.
+struct EngineFixture {
+    let engine: WorkflowEngine
+    let clock = ManualWallClock()
+    let dispatcher: ScriptedDispatcher
+    let loops: [Task<Void, Never>]
+
+    init(database: (any DatabaseWriter)? = nil, _ script: @escaping @Sendable (TaskInvocation, Int) -> DispatchOutcome = { _, _ in .completed(["MessageId": "m"]) }) throws {
+        dispatcher = ScriptedDispatcher(script)
+        engine = WorkflowEngine(
+            database: try database ?? WorkflowEngine.inMemoryDatabase(), clock: clock, dispatcher: dispatcher,
+            logger: Logger(label: "test"))
+        let engine = self.engine
+        loops = [Task { await engine.runTimers() }, Task { await engine.runOutbox() }]
+    }
+
+    func stop() { loops.forEach { $0.cancel() } }
+
+    /// Moves the manual clock along in the background (a second every 10 ms) so back-offs come due.
+    func keepTime() -> Task<Void, Never> {
+        let clock = self.clock
+        return Task {
+            while !Task.isCancelled {
+                clock.advance(by: 1)
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    func create(_ definition: String, name: String = "M") async throws -> String {
+        try await engine.createStateMachine(CreateStateMachineInput(name: name, definition: definition)).stateMachineArn
+    }
+
+    func waitFor(_ arn: String, status: String, timeout: Duration = .seconds(5)) async throws -> DescribeExecutionOutput {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let description = try await engine.describeExecution(arn)
+            if description.status == status || ContinuousClock.now > deadline { return description }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func token(of arn: String) async throws -> String {
+        for _ in 0..<500 {
+            let history = try JSONValue.parse(bytes: try await engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
+            if let submitted = history["events"]?.arrayValue?.first(where: { $0["type"] == "TaskSubmitted" }), submitted != .null,
+                let scheduled = history["events"]?.arrayValue?.first(where: { $0["type"] == "TaskScheduled" }),
+                let parameters = scheduled["taskScheduledEventDetails"]?["parameters"]?.stringValue,
+                let token = try JSONValue.parse(parameters)["MessageBody"]?["token"]?.stringValue
+            {
+                return token
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw AWSError("Test", "no token")
+    }
+}
+
+func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected \(type), got success")
+    } catch let error as AWSError {
+        #expect(error.type == type, "\(error)")
+    } catch {
+        Issue.record("expected \(type), got \(error)")
+    }
+}
+
+@Suite struct StateMachineAPITests {
+    @Test func invalidDefinitionsAndNamesAreRefused() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        await expectAWSError("InvalidDefinition") { _ = try await fixture.create(#"{"StartAt":"X","States":{}}"#) }
+        await expectAWSError("InvalidName") { _ = try await fixture.create(waitingMachine, name: "bad name!") }
+        let arn = try await fixture.create(waitingMachine)
+        #expect(try await fixture.create(waitingMachine) == arn)
+        await expectAWSError("StateMachineAlreadyExists") {
+            _ = try await fixture.create(#"{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}"#)
+        }
+        await expectAWSError("InvalidDefinition") {
+            _ = try await fixture.engine.createStateMachine(CreateStateMachineInput(name: "Ex", definition: waitingMachine, type: "EXPRESS"))
+        }
+    }
+
+    @Test func startExecutionValidatesItsInput() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        await expectAWSError("StateMachineDoesNotExist") {
+            _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine + "x"))
+        }
+        await expectAWSError("InvalidArn") { _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: "nope")) }
+        await expectAWSError("InvalidExecutionInput") {
+            _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: "{oops"))
+        }
+        await expectAWSError("InvalidExecutionInput") {
+            let big = "\"" + String(repeating: "x", count: 262_145) + "\""
+            _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: big))
+        }
+        let first = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, name: "same", input: "{}"))
+        let again = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, name: "same", input: "{}"))
+        #expect(first.executionArn == again.executionArn)
+        await expectAWSError("ExecutionAlreadyExists") {
+            _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, name: "same", input: #"{"a":1}"#))
+        }
+        await expectAWSError("ExecutionDoesNotExist") { _ = try await fixture.engine.describeExecution(first.executionArn + "x") }
+    }
+}
+
+@Suite struct TaskTokenLifecycleTests {
+    @Test func aTokenCompletesItsTaskOnce() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: #"{"n":1}"#))
+        let token = try await fixture.token(of: execution.executionArn)
+        try await fixture.engine.sendTaskHeartbeat(SendTaskHeartbeatInput(taskToken: token))
+        await expectAWSError("InvalidOutput") {
+            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "nope"))
+        }
+        await expectAWSError("ValidationException") {
+            try await fixture.engine.sendTaskFailure(SendTaskFailureInput(taskToken: token, error: String(repeating: "e", count: 257)))
+        }
+        try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: #"{"ok":true}"#))
+        let done = try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED")
+        #expect(done.output == #"{"ok":true}"#)
+        await expectAWSError("TaskTimedOut") {
+            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
+        }
+        await expectAWSError("TaskTimedOut") { try await fixture.engine.sendTaskHeartbeat(SendTaskHeartbeatInput(taskToken: token)) }
+        await expectAWSError("InvalidToken") {
+            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: "\"" + token + "\"", output: "{}"))
+        }
+        var random: any RandomNumberGenerator = SplitMix64(seed: 42)
+        await expectAWSError("TaskDoesNotExist") {
+            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: TaskToken.mint(using: &random), output: "{}"))
+        }
+    }
+
+    @Test func timeoutFiresOnTheClockAndRetiresTheToken() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+        let token = try await fixture.token(of: execution.executionArn)
+        fixture.clock.advance(by: 61)
+        let failed = try await fixture.waitFor(execution.executionArn, status: "FAILED")
+        #expect(failed.error == "States.Timeout")
+        await expectAWSError("TaskTimedOut") {
+            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
+        }
+    }
+
+    @Test func stoppingAnExecutionClosesItsToken() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+        let token = try await fixture.token(of: execution.executionArn)
+        _ = try await fixture.engine.stopExecution(StopExecutionInput(executionArn: execution.executionArn, error: "Stop", cause: "test"))
+        #expect(try await fixture.engine.describeExecution(execution.executionArn).status == "ABORTED")
+        await expectAWSError("TaskTimedOut") {
+            try await fixture.engine.sendTaskFailure(SendTaskFailureInput(taskToken: token))
+        }
+    }
+}
+
+@Suite struct OutboxTests {
+    @Test func undeliveredCallsAreRetriedWithTheSameIdempotencyKey() async throws {
+        let fixture = try EngineFixture { _, attempt in attempt < 3 ? .unavailable("down") : .completed(["MessageId": "m1"]) }
+        let time = fixture.keepTime()
+        defer {
+            time.cancel()
+            fixture.stop()
+        }
+        let machine = try await fixture.create(waitingMachine)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+        _ = try await fixture.token(of: execution.executionArn)
+        let keys = fixture.dispatcher.keys
+        #expect(keys.count == 3)
+        #expect(Set(keys).count == 1)
+    }
+
+    @Test func aServiceErrorFailsTheTaskAndCatchApplies() async throws {
+        let fixture = try EngineFixture { _, _ in .failed(error: "SQS.QueueDoesNotExistException", cause: "no queue") }
+        defer { fixture.stop() }
+        let machine = try await fixture.create(
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"b"},"Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}"#)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+        let done = try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED")
+        #expect(try JSONValue.parse(done.output ?? "") == ["Error": "SQS.QueueDoesNotExistException", "Cause": "no queue"])
+    }
+
+    /// The outbox row written with the state survives the process: a new engine on the same file delivers it.
+    @Test func aPendingCallSurvivesARestart() async throws {
+        let path = NSTemporaryDirectory() + "engine-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let machineArn: String
+        let executionArn: String
+        do {
+            let down = try EngineFixture(database: try WorkflowEngine.openDatabase(path: path)) { _, _ in .unavailable("down") }
+            machineArn = try await down.create(waitingMachine)
+            executionArn = try await down.engine.startExecution(StartExecutionInput(stateMachineArn: machineArn)).executionArn
+            try await Task.sleep(for: .milliseconds(100))
+            down.stop()
+        }
+        let up = try EngineFixture(database: try WorkflowEngine.openDatabase(path: path))
+        // Past the retry back-off, well inside the task's 60 s timeout.
+        up.clock.advance(by: 10)
+        defer { up.stop() }
+        let token = try await up.token(of: executionArn)
+        try await up.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
+        #expect(try await up.waitFor(executionArn, status: "SUCCEEDED").status == "SUCCEEDED")
+        #expect(up.dispatcher.invocations.count == 1)
+    }
+
+    @Test func waitStatesResumeWhenTheClockReachesThem() async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        let machine = try await fixture.create(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await fixture.engine.describeExecution(execution.executionArn).status == "RUNNING")
+        fixture.clock.advance(by: 3600)
+        #expect(try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED").status == "SUCCEEDED")
+    }
+}

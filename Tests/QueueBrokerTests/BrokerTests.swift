@@ -1,0 +1,206 @@
+import Foundation
+import JSON
+import Logging
+@testable import QueueBroker
+import ServiceSupport
+import Testing
+import Wire
+
+struct BrokerFixture {
+    let clock = ManualWallClock()
+    let broker: Broker
+
+    init() throws {
+        broker = Broker(database: try Broker.inMemoryDatabase(), clock: clock, logger: Logger(label: "test"))
+    }
+
+    @discardableResult
+    func queue(_ name: String, _ attributes: [String: String]? = nil) async throws -> String {
+        try await broker.createQueue(CreateQueueInput(QueueName: name, Attributes: attributes)).QueueUrl
+    }
+
+    @discardableResult
+    func send(_ url: String, _ body: String, group: String? = nil, dedup: String? = nil, key: String? = nil) async throws -> SendMessageOutput {
+        try WireCoding.decode(
+            SendMessageOutput.self,
+            from: try await broker.sendMessage(
+                SendMessageInput(QueueUrl: url, MessageBody: body, MessageDeduplicationId: dedup, MessageGroupId: group), idempotencyKey: key))
+    }
+
+    func receive(_ url: String, max: Int = 10, wait: Int = 0) async throws -> [SQSMessage] {
+        try await broker.receiveMessage(
+            ReceiveMessageInput(QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageSystemAttributeNames: ["All"])
+        ).Messages
+    }
+}
+
+func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        Issue.record("expected \(type)")
+    } catch let error as AWSError {
+        #expect(error.type == type, "\(error)")
+    } catch {
+        Issue.record("expected \(type), got \(error)")
+    }
+}
+
+@Suite struct SQSTests {
+    @Test func md5MatchesTheKnownDigest() {
+        #expect(MD5.hex("hello") == "5d41402abc4b2a76b9719d911017c592")
+        #expect(MD5.hex("") == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(MD5.hex(String(repeating: "a", count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
+    }
+
+    @Test func aReceivedMessageIsInvisibleUntilItsTimeoutThenComesBackWithAHigherCount() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        let sent = try await fixture.send(url, "hello")
+        #expect(sent.MD5OfMessageBody == "5d41402abc4b2a76b9719d911017c592")
+        let first = try #require(try await fixture.receive(url).first)
+        #expect(first.MessageId == sent.MessageId)
+        #expect(first.Attributes?["ApproximateReceiveCount"] == "1")
+        #expect(try await fixture.receive(url).isEmpty)
+        fixture.clock.advance(by: 30)
+        let second = try #require(try await fixture.receive(url).first)
+        #expect(second.Attributes?["ApproximateReceiveCount"] == "2")
+        #expect(second.ReceiptHandle != first.ReceiptHandle)
+        try await fixture.broker.deleteMessage(DeleteMessageInput(QueueUrl: url, ReceiptHandle: second.ReceiptHandle))
+        fixture.clock.advance(by: 60)
+        #expect(try await fixture.receive(url).isEmpty)
+    }
+
+    @Test func afterMaxReceiveCountTheMessageMovesToTheDeadLetterQueue() async throws {
+        let fixture = try BrokerFixture()
+        let dlq = try await fixture.queue("dlq")
+        let url = try await fixture.queue(
+            "work", ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":1}"#])
+        let sent = try await fixture.send(url, "job")
+        #expect(try await fixture.receive(url).count == 1)
+        fixture.clock.advance(by: 31)
+        #expect(try await fixture.receive(url).isEmpty)
+        let moved = try #require(try await fixture.receive(dlq).first)
+        #expect(moved.MessageId == sent.MessageId)
+        #expect(moved.Attributes?["DeadLetterQueueSourceArn"] == "arn:aws:sqs:us-east-1:123456789012:work")
+    }
+
+    @Test func aRedrivePolicyMustNameAnExistingQueue() async throws {
+        let fixture = try BrokerFixture()
+        await expectBrokerError("InvalidParameterValue") {
+            try await fixture.queue("work", ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:none","maxReceiveCount":1}"#])
+        }
+        await expectBrokerError("InvalidAttributeValue") { try await fixture.queue("w2", ["VisibilityTimeout": "99999"]) }
+        await expectBrokerError("InvalidAttributeName") { try await fixture.queue("w3", ["Bogus": "1"]) }
+        await expectBrokerError("InvalidParameterValue") { try await fixture.queue("bad name") }
+        try await fixture.queue("same", ["DelaySeconds": "1"])
+        try await fixture.queue("same", ["DelaySeconds": "1"])
+        await expectBrokerError("QueueAlreadyExists") { try await fixture.queue("same", ["DelaySeconds": "2"]) }
+    }
+
+    @Test func badRequestsGetSQSErrors() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        await expectBrokerError("QueueDoesNotExist") { try await fixture.send(url + "x", "a") }
+        await expectBrokerError("MissingParameter") { try await fixture.send(url, "") }
+        await expectBrokerError("InvalidMessageContents") { try await fixture.send(url, "bad \u{01} char") }
+        await expectBrokerError("InvalidParameterValue") { try await fixture.send(url, String(repeating: "x", count: 1_048_577)) }
+        await expectBrokerError("InvalidParameterValue") { _ = try await fixture.receive(url, max: 11) }
+        await expectBrokerError("ReceiptHandleIsInvalid") {
+            try await fixture.broker.deleteMessage(DeleteMessageInput(QueueUrl: url, ReceiptHandle: "garbage"))
+        }
+        try await fixture.send(url, "a")
+        let message = try #require(try await fixture.receive(url).first)
+        try await fixture.broker.changeMessageVisibility(ChangeMessageVisibilityInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0))
+        await expectBrokerError("MessageNotInflight") {
+            try await fixture.broker.changeMessageVisibility(ChangeMessageVisibilityInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 5))
+        }
+    }
+
+    @Test func aRetriedSendWithTheSameIdempotencyKeyEnqueuesOnce() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        let first = try await fixture.send(url, "a", key: "k1")
+        let again = try await fixture.send(url, "a", key: "k1")
+        #expect(first.MessageId == again.MessageId)
+        #expect(try await fixture.receive(url).count == 1)
+    }
+
+    @Test func fifoGroupsDeliverInOrderOneInFlightAtATimeAndDeduplicate() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("jobs.fifo")
+        await expectBrokerError("MissingParameter") { try await fixture.send(url, "x", dedup: "d") }
+        await expectBrokerError("InvalidParameterValue") { try await fixture.send(url, "x", group: "g") }
+        let a1 = try await fixture.send(url, "a1", group: "a", dedup: "1")
+        let duplicate = try await fixture.send(url, "a1 again", group: "a", dedup: "1")
+        #expect(duplicate.MessageId == a1.MessageId)
+        try await fixture.send(url, "a2", group: "a", dedup: "2")
+        try await fixture.send(url, "b1", group: "b", dedup: "3")
+        let batch = try await fixture.receive(url, max: 10)
+        #expect(batch.map(\.Body) == ["a1", "a2", "b1"])
+        // While group a's messages are in flight, nothing more of a is handed out.
+        try await fixture.send(url, "a3", group: "a", dedup: "4")
+        #expect(try await fixture.receive(url).isEmpty)
+        for message in batch { try await fixture.broker.deleteMessage(DeleteMessageInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle)) }
+        #expect(try await fixture.receive(url).map(\.Body) == ["a3"])
+    }
+
+    @Test func aLongPollReturnsAsSoonAsAMessageArrives() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        let started = ContinuousClock.now
+        async let received = fixture.receive(url, wait: 5)
+        try await Task.sleep(for: .milliseconds(100))
+        try await fixture.send(url, "late")
+        #expect(try await received.map(\.Body) == ["late"])
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+}
+
+@Suite struct SNSTests {
+    @Test func publishFansOutToQueuesAndFunctions() async throws {
+        let fixture = try BrokerFixture()
+        let topic = try await fixture.broker.createTopic(CreateTopicInput(Name: "t")).TopicArn
+        let url = try await fixture.queue("inbox")
+        let raw = try await fixture.queue("raw")
+        _ = try await fixture.broker.subscribe(SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:inbox"))
+        _ = try await fixture.broker.subscribe(
+            SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:raw", Attributes: ["RawMessageDelivery": "true"]))
+        let lambda = try await fixture.broker.subscribe(
+            SubscribeInput(TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
+        let again = try await fixture.broker.subscribe(
+            SubscribeInput(TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
+        #expect(lambda.SubscriptionArn == again.SubscriptionArn)
+
+        let reply = try await fixture.broker.publish(PublishInput(TopicArn: topic, Message: #"{"status":200}"#, Subject: "s"), idempotencyKey: nil)
+        let messageId = try WireCoding.decode(PublishOutput.self, from: reply).MessageId
+        let envelope = try JSONValue.parse(try #require(try await fixture.receive(url).first).Body)
+        #expect(envelope["Type"] == "Notification")
+        #expect(envelope["MessageId"] == .string(messageId))
+        #expect(envelope["TopicArn"] == .string(topic))
+        #expect(envelope["Message"] == #"{"status":200}"#)
+        #expect(envelope["Subject"] == "s")
+        #expect(try await fixture.receive(raw).first?.Body == #"{"status":200}"#)
+        let pending = try await fixture.broker.database.read { db in try String.fetchAll(db, sql: "SELECT payload FROM deliveries") }
+        let event = try JSONValue.parse(try #require(pending.first))
+        #expect(event["Records"]?.arrayValue?.first?["Sns"]?["MessageId"] == .string(messageId))
+        #expect(event["Records"]?.arrayValue?.first?["EventSource"] == "aws:sns")
+    }
+
+    @Test func publishingToAMissingTopicIsNotFound() async throws {
+        let fixture = try BrokerFixture()
+        await expectBrokerError("NotFound") {
+            _ = try await fixture.broker.publish(PublishInput(TopicArn: "arn:aws:sns:us-east-1:123456789012:none", Message: "m"), idempotencyKey: nil)
+        }
+        let topic = try await fixture.broker.createTopic(CreateTopicInput(Name: "t")).TopicArn
+        await expectBrokerError("InvalidParameter") {
+            _ = try await fixture.broker.publish(PublishInput(TopicArn: topic, Message: String(repeating: "m", count: 262_145)), idempotencyKey: nil)
+        }
+    }
+
+    @Test func theRetryScheduleIsSNSsPolicyForManagedEndpoints() {
+        let delays = (1...20).compactMap { Broker.deliveryRetryDelay(afterFailures: $0) }
+        #expect(Array(delays.prefix(4)) == [0, 0, 1, 1])
+        #expect(delays.max() == 20)
+        #expect(Broker.deliveryRetryDelay(afterFailures: 100_015) == nil)
+    }
+}
