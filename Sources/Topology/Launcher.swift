@@ -97,6 +97,20 @@ public struct Launcher: Sendable {
         public var description: String { message }
     }
 
+    /// Under `swift run callbacksim up` only the CLI is built; inside a package checkout, build the other
+    /// executables too (they land beside it) rather than failing.
+    public func buildMissingExecutables() throws {
+        let missing = ServiceName.allCases.filter { !FileManager.default.isExecutableFile(atPath: binDirectory + "/" + $0.rawValue) }
+        guard !missing.isEmpty, FileManager.default.fileExists(atPath: "Package.swift") else { return }
+        FileHandle.standardError.write(Data("building \(missing.map(\.rawValue).joined(separator: ", ")) with `swift build` …\n".utf8))
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["swift", "build"]
+        try build.run()
+        build.waitUntilExit()
+        guard build.terminationStatus == 0 else { throw LaunchError(message: "`swift build` failed") }
+    }
+
     // MARK: Arguments
 
     /// Which process serves which Lambda function of the template: a queue consumer is the api-simulator's own

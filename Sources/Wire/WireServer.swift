@@ -29,8 +29,9 @@ public typealias WireHandler = @Sendable (WireRequest) async throws -> [UInt8]
 
 /// A ROUTER socket serving requests concurrently; replies may come late (long polls) and in any order.
 public final class WireServer: Sendable {
-    /// Larger frames make libzmq drop the peer's connection instead of buffering them.
-    public static let maximumMessageBytes: Int32 = 8 * 1024 * 1024
+    /// A larger message makes libzmq drop the sender's connection before buffering it (the largest AWS payload,
+    /// an SQS message of 1 MiB, fits with room to spare).
+    public static let maximumMessageBytes: Int64 = 8 * 1024 * 1024
 
     public let endpoint: String
     private let socket: AsyncSocket
@@ -42,6 +43,7 @@ public final class WireServer: Sendable {
             type: .router,
             role: .bind(endpoint),
             options: [(SocketOption.routerMandatory, 1)],
+            maximumMessageSize: maximumMessageBytes,
             name: "wire-server"
         )
         return WireServer(socket: socket, logger: logger)

@@ -40,6 +40,7 @@ public final class AsyncSocket: Sendable {
         type: SocketType,
         role: Role,
         options: [(Int32, Int32)] = [],
+        maximumMessageSize: Int64? = nil,
         name: String = "zmq"
     ) async throws -> AsyncSocket {
         let wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -54,6 +55,7 @@ public final class AsyncSocket: Sendable {
                 do {
                     socket = try Socket(context: context, type: type)
                     for pair in optionsCopy { try socket.setOption(pair.option, pair.value) }
+                    if let maximumMessageSize { try socket.setOption(SocketOption.maxMessageSize, maximumMessageSize) }
                     switch role {
                     case .bind(let address): try socket.bind(address)
                     case .connect(let address): try socket.connect(address)

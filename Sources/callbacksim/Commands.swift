@@ -55,7 +55,9 @@ struct Up: AsyncParsableCommand {
         if quoteToken { layout.extraArguments[ServiceName.callbackSender.rawValue, default: []] += ["--quote-token"] }
         let context = Context()
         do {
-            let state = try await Launcher(binDirectory: binDir, template: samTemplate).up(layout, context: context)
+            let launcher = Launcher(binDirectory: binDir, template: samTemplate)
+            try launcher.buildMissingExecutables()
+            let state = try await launcher.up(layout, context: context)
             var processes = JSONObject()
             for service in ServiceName.allCases {
                 processes[service.rawValue] = [

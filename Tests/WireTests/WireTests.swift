@@ -123,3 +123,33 @@ func startServer(_ context: Context) async throws -> WireServer {
         server.close()
     }
 }
+
+@Suite struct WireLimitTests {
+    @Test func anOversizeMessageIsDroppedAndOtherClientsAreStillServed() async throws {
+        let context = Context()
+        let server = try await startServer(context)
+        let raw = try await AsyncSocket.open(context: context, type: .dealer, role: .connect(server.endpoint))
+        raw.send([Array(#"{"v":1,"op":"Echo","id":"big"}"#.utf8), [UInt8](repeating: 0x20, count: Int(WireServer.maximumMessageBytes) + 1)])
+        let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
+        let reply: Echo = try await client.call("Echo", Echo(text: "small"))
+        #expect(reply.text == "small")
+        // The oversize sender got no answer.
+        let answered = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var iterator = raw.messages.makeAsyncIterator()
+                return await iterator.next() != nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(300))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            raw.close()
+            return first
+        }
+        #expect(!answered)
+        client.close()
+        server.close()
+    }
+}
