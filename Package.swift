@@ -95,19 +95,47 @@ let package = Package(
         ),
 
         // Thin executables
-        .executableTarget(name: "orchestrator", dependencies: ["Orchestrator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "queue-broker", dependencies: ["QueueBroker", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "api-simulator", dependencies: ["APISimulator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "callback-sender", dependencies: ["CallbackSender", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "notification-logger", dependencies: ["NotificationLogger", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "callbacksim", dependencies: ["Topology", "Wire", "JSON", "StatesLanguage", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "orchestrator",
+            dependencies: [
+                "Orchestrator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "queue-broker",
+            dependencies: [
+                "QueueBroker", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "api-simulator",
+            dependencies: [
+                "APISimulator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "callback-sender",
+            dependencies: [
+                "CallbackSender", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "notification-logger",
+            dependencies: [
+                "NotificationLogger", "ServiceSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "callbacksim",
+            dependencies: [
+                "Topology", "Wire", "JSON", "StatesLanguage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Tests
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ"]),
+        .testTarget(
+            name: "OrchestratorTests",
+            dependencies: ["Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ"]),
         .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ"]),

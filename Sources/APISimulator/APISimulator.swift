@@ -22,7 +22,10 @@ public final class QueueConsumer: Sendable {
     let batchSize: Int
     let logger: Logger
 
-    public init(broker: WireClient, engine: WorkflowEngine, queueName: String, stateMachineName: String, batchSize: Int, logger: Logger) {
+    public init(
+        broker: WireClient, engine: WorkflowEngine, queueName: String, stateMachineName: String, batchSize: Int,
+        logger: Logger
+    ) {
         self.broker = broker
         self.engine = engine
         self.queueName = queueName
@@ -37,11 +40,14 @@ public final class QueueConsumer: Sendable {
         while !Task.isCancelled {
             do {
                 if queueUrl == nil {
-                    let output: QueueUrlOutput = try await broker.call(SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: queueName))
+                    let output: QueueUrlOutput = try await broker.call(
+                        SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: queueName))
                     queueUrl = output.QueueUrl
                 }
                 if stateMachineArn == nil {
-                    stateMachineArn = try await engine.listStateMachines().stateMachines.first { $0.name == stateMachineName }?.stateMachineArn
+                    stateMachineArn = try await engine.listStateMachines().stateMachines.first {
+                        $0.name == stateMachineName
+                    }?.stateMachineArn
                     if stateMachineArn == nil {
                         try await Task.sleep(for: .milliseconds(200))
                         continue
@@ -50,7 +56,9 @@ public final class QueueConsumer: Sendable {
                 guard let queueUrl, let stateMachineArn else { continue }
                 let received: ReceiveMessageOutput = try await broker.call(
                     SQSOperation.receiveMessage,
-                    ReceiveMessageInput(QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 20, MessageSystemAttributeNames: ["All"]),
+                    ReceiveMessageInput(
+                        QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 20,
+                        MessageSystemAttributeNames: ["All"]),
                     timeout: .seconds(25))
                 guard !received.Messages.isEmpty else { continue }
                 try await process(received.Messages, queueUrl: queueUrl, stateMachineArn: stateMachineArn)
@@ -74,13 +82,16 @@ public final class QueueConsumer: Sendable {
                     StartExecutionInput(stateMachineArn: stateMachineArn, name: message.MessageId, input: message.Body))
                 logger.info("started \(started.executionArn)")
             } catch {
-                logger.error("StartExecution for message \(message.MessageId) failed: \(error); the batch of \(messages.count) is not deleted")
+                logger.error(
+                    "StartExecution for message \(message.MessageId) failed: \(error); the batch of \(messages.count) is not deleted"
+                )
                 return
             }
         }
         for message in messages {
             let _: EmptyOutput = try await broker.call(
-                SQSOperation.deleteMessage, DeleteMessageInput(QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle))
+                SQSOperation.deleteMessage, DeleteMessageInput(QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle)
+            )
         }
     }
 }
@@ -98,7 +109,8 @@ public enum APISimulatorService {
         public var clock: any WallClock
 
         public init(
-            dataDirectory: String, endpoint: String, queueBroker: String, functions: [String: String], queueName: String,
+            dataDirectory: String, endpoint: String, queueBroker: String, functions: [String: String],
+            queueName: String,
             stateMachineName: String, batchSize: Int = 10, clock: any WallClock = SystemWallClock()
         ) {
             self.dataDirectory = dataDirectory
@@ -115,7 +127,8 @@ public enum APISimulatorService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "api-simulator")
         let context = Context()
-        let integrations = try await ServiceIntegrations.connect(context: context, queueBroker: nil, functions: options.functions)
+        let integrations = try await ServiceIntegrations.connect(
+            context: context, queueBroker: nil, functions: options.functions)
         let engine = WorkflowEngine(
             database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
             clock: options.clock, dispatcher: integrations, logger: logger)

@@ -24,7 +24,10 @@ public final class CallbackSender: Sendable {
     /// Send the token through JSON.stringify, as upstream does (the orchestrator then answers InvalidToken).
     let quoteToken: Bool
 
-    public init(database: any DatabaseWriter, orchestrator: WireClient, clock: any WallClock, quoteToken: Bool = false, logger: Logger) {
+    public init(
+        database: any DatabaseWriter, orchestrator: WireClient, clock: any WallClock, quoteToken: Bool = false,
+        logger: Logger
+    ) {
         self.database = database
         self.orchestrator = orchestrator
         self.clock = clock
@@ -53,12 +56,15 @@ public final class CallbackSender: Sendable {
     public func invoke(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
         if let idempotencyKey,
             let recorded = try await database.read({ db in
-                try String.fetchOne(db, sql: "SELECT reply FROM callbacks WHERE idempotency_key = ?", arguments: [idempotencyKey])
+                try String.fetchOne(
+                    db, sql: "SELECT reply FROM callbacks WHERE idempotency_key = ?", arguments: [idempotencyKey])
             })
         {
-            return try WireCoding.decode(InvokeOutput.self, from: Array(recorded.utf8))
+            return try InvokeOutput(json: Array(recorded.utf8))
         }
-        guard let event = input.Payload, let token = event["taskToken"]?.stringValue, let status = event["payload"]?["status"] else {
+        guard let event = input.Payload, let token = event["taskToken"]?.stringValue,
+            let status = event["payload"]?["status"]
+        else {
             return InvokeOutput(
                 Payload: ["errorType": "TypeError", "errorMessage": "The event has no taskToken or payload.status"],
                 FunctionError: "Unhandled")
@@ -73,13 +79,17 @@ public final class CallbackSender: Sendable {
             } else {
                 action = StepFunctionsOperation.sendTaskFailure
                 let _: EmptyOutput = try await orchestrator.call(
-                    action, SendTaskFailureInput(taskToken: sentToken, error: Self.failureError, cause: Self.failureError))
+                    action,
+                    SendTaskFailureInput(taskToken: sentToken, error: Self.failureError, cause: Self.failureError))
             }
         } catch let error as AWSError {
             let reply = InvokeOutput(
-                Payload: ["errorType": .string(error.type), "errorMessage": .string(error.message)], FunctionError: "Unhandled")
-            try await record(idempotencyKey, token: token, action: status.stringValue == "success" ? "SendTaskSuccess" : "SendTaskFailure",
-                             outcome: error.type, message: error.message, reply: reply)
+                Payload: ["errorType": .string(error.type), "errorMessage": .string(error.message)],
+                FunctionError: "Unhandled")
+            try await record(
+                idempotencyKey, token: token,
+                action: status.stringValue == "success" ? "SendTaskSuccess" : "SendTaskFailure",
+                outcome: error.type, message: error.message, reply: reply)
             logger.info("callback refused: \(error)")
             return reply
         } catch {
@@ -91,12 +101,15 @@ public final class CallbackSender: Sendable {
         return reply
     }
 
-    private func record(_ key: String?, token: String, action: String, outcome: String, message: String?, reply: InvokeOutput) async throws {
-        let text = String(decoding: WireCoding.encode(reply), as: UTF8.self)
+    private func record(
+        _ key: String?, token: String, action: String, outcome: String, message: String?, reply: InvokeOutput
+    ) async throws {
+        let text = String(decoding: reply.jsonBytes, as: UTF8.self)
         let now = clock.now()
         try await database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO callbacks (idempotency_key, task_token, action, outcome, message, reply, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT OR IGNORE INTO callbacks (idempotency_key, task_token, action, outcome, message, reply, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [key, token, action, outcome, message, text, now])
         }
     }
@@ -104,7 +117,8 @@ public final class CallbackSender: Sendable {
     /// Every callback sent, for the CLI and the experiment checker.
     public func listCallbacks() async throws -> JSONValue {
         let rows = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT task_token, action, outcome, message, at FROM callbacks ORDER BY id").map { row -> JSONValue in
+            try Row.fetchAll(db, sql: "SELECT task_token, action, outcome, message, at FROM callbacks ORDER BY id").map
+            { row -> JSONValue in
                 var object = JSONObject()
                 object["taskToken"] = .string(row["task_token"])
                 object["action"] = .string(row["action"])
@@ -155,8 +169,9 @@ public enum CallbackSenderService {
                             case HealthOperation.ping:
                                 return ServiceHost.ping(service: "callback-sender", endpoint: endpoint)
                             case LambdaOperation.invoke:
-                                return WireCoding.encode(
-                                    try await sender.invoke(request.decode(InvokeInput.self), idempotencyKey: request.header.idem))
+                                return try await sender.invoke(
+                                    InvokeInput(json: request.body), idempotencyKey: request.header.idem
+                                ).jsonBytes
                             case listCallbacksOperation:
                                 return try await sender.listCallbacks().utf8Bytes
                             default:

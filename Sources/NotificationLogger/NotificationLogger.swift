@@ -45,7 +45,8 @@ public final class NotificationLogger: Sendable {
     public func invoke(_ input: InvokeInput) async throws -> InvokeOutput {
         guard let event = input.Payload, let records = event["Records"]?.arrayValue, !records.isEmpty else {
             return InvokeOutput(
-                Payload: ["errorType": "TypeError", "errorMessage": "The event has no Records"], FunctionError: "Unhandled")
+                Payload: ["errorType": "TypeError", "errorMessage": "The event has no Records"],
+                FunctionError: "Unhandled")
         }
         // What upstream's function logs and returns: the whole event, as a string, under `body`.
         let logged: JSONValue = ["statusCode": 200, "body": .string(event.serialized())]
@@ -53,7 +54,8 @@ public final class NotificationLogger: Sendable {
         let now = clock.now()
         var fresh: [String] = []
         for record in records {
-            guard let sns = record["Sns"], let messageId = sns["MessageId"]?.stringValue, let message = sns["Message"]?.stringValue
+            guard let sns = record["Sns"], let messageId = sns["MessageId"]?.stringValue,
+                let message = sns["Message"]?.stringValue
             else { continue }
             let inserted = try await database.write { db in
                 try db.execute(
@@ -62,7 +64,8 @@ public final class NotificationLogger: Sendable {
                             published_at, logged_at, log_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        messageId, sns["TopicArn"]?.stringValue ?? "", record["EventSubscriptionArn"]?.stringValue ?? "",
+                        messageId, sns["TopicArn"]?.stringValue ?? "",
+                        record["EventSubscriptionArn"]?.stringValue ?? "",
                         sns["Subject"]?.stringValue, message, sns["Timestamp"]?.stringValue ?? "", now, line,
                     ])
                 return db.changesCount > 0
@@ -95,7 +98,8 @@ public final class NotificationLogger: Sendable {
                 let loggedAt: Double = row["logged_at"]
                 let record = NotificationRecord(
                     messageId: row["message_id"], topicArn: row["topic_arn"], subscriptionArn: row["subscription_arn"],
-                    subject: row["subject"], message: row["message"], publishedAt: row["published_at"], loggedAt: loggedAt)
+                    subject: row["subject"], message: row["message"], publishedAt: row["published_at"],
+                    loggedAt: loggedAt)
                 return Wire.LogEvent(
                     logStreamName: "callbacksim/[$LATEST]notification-logger", timestamp: Int(loggedAt * 1000),
                     message: row["log_line"], ingestionTime: Int(loggedAt * 1000), eventId: row["message_id"],
@@ -105,7 +109,9 @@ public final class NotificationLogger: Sendable {
         var filtered = events
         if let pattern = input.filterPattern, !pattern.isEmpty {
             let needle = pattern.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            filtered = filtered.filter { $0.notification?.message.contains(needle) ?? false || $0.message.contains(needle) }
+            filtered = filtered.filter {
+                $0.notification?.message.contains(needle) ?? false || $0.message.contains(needle)
+            }
         }
         if let limit = input.limit { filtered = Array(filtered.prefix(limit)) }
         return FilterLogEventsOutput(events: filtered)
@@ -142,10 +148,11 @@ public enum NotificationLoggerService {
                             case HealthOperation.ping:
                                 return ServiceHost.ping(service: "notification-logger", endpoint: endpoint)
                             case LambdaOperation.invoke:
-                                return WireCoding.encode(try await notificationLogger.invoke(request.decode(InvokeInput.self)))
+                                return try await notificationLogger.invoke(InvokeInput(json: request.body)).jsonBytes
                             case LogsOperation.filterLogEvents:
                                 return WireCoding.encode(
-                                    try await notificationLogger.filterLogEvents(request.decode(FilterLogEventsInput.self)))
+                                    try await notificationLogger.filterLogEvents(
+                                        request.decode(FilterLogEventsInput.self)))
                             default:
                                 throw AWSError.unknownOperation(request.op)
                             }

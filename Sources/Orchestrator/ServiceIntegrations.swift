@@ -25,7 +25,8 @@ public final class ServiceIntegrations: TaskDispatcher {
     public static func connect(
         context: Context, queueBroker: String?, functions: [String: String]
     ) async throws -> ServiceIntegrations {
-        let broker: WireClient? = if let queueBroker { try await WireClient.connect(context: context, endpoint: queueBroker) } else { nil }
+        let broker: WireClient? =
+            if let queueBroker { try await WireClient.connect(context: context, endpoint: queueBroker) } else { nil }
         var clients: [String: WireClient] = [:]
         for (name, endpoint) in functions {
             clients[name] = try await WireClient.connect(context: context, endpoint: endpoint)
@@ -33,7 +34,9 @@ public final class ServiceIntegrations: TaskDispatcher {
         return ServiceIntegrations(queueBroker: broker, functions: clients)
     }
 
-    public func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async -> DispatchOutcome {
+    public func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async
+        -> DispatchOutcome
+    {
         let parameters = (try? JSONValue.parse(invocation.parameters)) ?? .null
         let resource = invocation.resource
         switch (resource.resourceType, resource.action) {
@@ -43,12 +46,15 @@ public final class ServiceIntegrations: TaskDispatcher {
             return await publish(parameters, idempotencyKey: idempotencyKey)
         case ("lambda", "invoke") where resource.resource.hasPrefix("arn:"):
             // A bare function ARN as Resource: the parameters are the payload.
-            return await invoke(functionName: resource.arn, payload: parameters, idempotencyKey: idempotencyKey, bare: true)
+            return await invoke(
+                functionName: resource.arn, payload: parameters, idempotencyKey: idempotencyKey, bare: true)
         case ("lambda", "invoke"):
             guard let name = parameters["FunctionName"]?.stringValue else {
                 return .failed(error: "Lambda.InvalidParameterValueException", cause: "FunctionName is required")
             }
-            return await invoke(functionName: name, payload: parameters["Payload"] ?? .null, idempotencyKey: idempotencyKey, bare: false)
+            return await invoke(
+                functionName: name, payload: parameters["Payload"] ?? .null, idempotencyKey: idempotencyKey, bare: false
+            )
         default:
             return .failed(
                 error: "States.Runtime",
@@ -70,7 +76,8 @@ public final class ServiceIntegrations: TaskDispatcher {
         for key in ["DelaySeconds", "MessageAttributes", "MessageDeduplicationId", "MessageGroupId"] {
             if let value = parameters[key] { request[key] = value }
         }
-        return await call(broker, SQSOperation.sendMessage, .object(request), service: "SQS", idempotencyKey: idempotencyKey)
+        return await call(
+            broker, SQSOperation.sendMessage, .object(request), service: "SQS", idempotencyKey: idempotencyKey)
     }
 
     // MARK: SNS
@@ -81,11 +88,14 @@ public final class ServiceIntegrations: TaskDispatcher {
             return .failed(error: "SNS.InvalidParameterException", cause: "Message is required")
         }
         var request = JSONObject()
-        for key in ["TopicArn", "TargetArn", "Subject", "MessageAttributes", "MessageGroupId", "MessageDeduplicationId"] {
+        for key in [
+            "TopicArn", "TargetArn", "Subject", "MessageAttributes", "MessageGroupId", "MessageDeduplicationId",
+        ] {
             if let value = parameters[key] { request[key] = value }
         }
         request["Message"] = .string(message.stringValue ?? message.serialized())
-        return await call(broker, SNSOperation.publish, .object(request), service: "SNS", idempotencyKey: idempotencyKey)
+        return await call(
+            broker, SNSOperation.publish, .object(request), service: "SNS", idempotencyKey: idempotencyKey)
     }
 
     // MARK: Lambda
@@ -95,14 +105,20 @@ public final class ServiceIntegrations: TaskDispatcher {
         guard let client = functions[name] else {
             return .failed(
                 error: "Lambda.ResourceNotFoundException",
-                cause: "Function not found: \(functionName) (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: \(UUID().uuidString.lowercased()); Proxy: null)")
+                cause:
+                    "Function not found: \(functionName) (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: \(UUID().uuidString.lowercased()); Proxy: null)"
+            )
         }
         let request = InvokeInput(FunctionName: name, Payload: payload)
         let reply: InvokeOutput
         do {
-            reply = try await client.call(LambdaOperation.invoke, request, timeout: callTimeout, idempotencyKey: idempotencyKey)
+            reply = try InvokeOutput(
+                json: try await client.call(
+                    LambdaOperation.invoke, body: request.jsonBytes, timeout: callTimeout,
+                    idempotencyKey: idempotencyKey))
         } catch let error as AWSError {
-            return .failed(error: "Lambda.\(error.type.hasSuffix("Exception") ? error.type : error.type + "Exception")", cause: error.message)
+            let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
+            return .failed(error: "Lambda.\(name)", cause: error.message)
         } catch {
             return .unavailable("\(error)")
         }
@@ -134,10 +150,12 @@ public final class ServiceIntegrations: TaskDispatcher {
     {
         let reply: [UInt8]
         do {
-            reply = try await client.call(op, body: request.utf8Bytes, timeout: callTimeout, idempotencyKey: idempotencyKey)
+            reply = try await client.call(
+                op, body: request.utf8Bytes, timeout: callTimeout, idempotencyKey: idempotencyKey)
         } catch let error as AWSError {
             let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
-            let cause = "\(error.message) (Service: Amazon\(service); Status Code: 400; Error Code: \(error.type); Request ID: \(UUID().uuidString.lowercased()); Proxy: null)"
+            let cause =
+                "\(error.message) (Service: Amazon\(service); Status Code: 400; Error Code: \(error.type); Request ID: \(UUID().uuidString.lowercased()); Proxy: null)"
             return .failed(error: "\(service).\(name)", cause: cause)
         } catch {
             return .unavailable("\(error)")

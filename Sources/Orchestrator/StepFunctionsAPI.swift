@@ -22,7 +22,8 @@ public struct StepFunctionsAPI: Sendable {
         case Op.startExecution:
             return WireCoding.encode(try await engine.startExecution(request.decode(StartExecutionInput.self)))
         case Op.describeExecution:
-            return WireCoding.encode(try await engine.describeExecution(request.decode(ExecutionArnInput.self).executionArn))
+            return WireCoding.encode(
+                try await engine.describeExecution(request.decode(ExecutionArnInput.self).executionArn))
         case Op.listExecutions:
             return WireCoding.encode(try await engine.listExecutions(request.decode(ListExecutionsInput.self)))
         case Op.getExecutionHistory:

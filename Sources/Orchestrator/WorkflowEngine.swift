@@ -98,7 +98,9 @@ public final class WorkflowEngine: Sendable {
         }
         let type = input.type ?? "STANDARD"
         guard ["STANDARD", "EXPRESS"].contains(type) else {
-            throw AWSError.validation("Value '\(type)' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]")
+            throw AWSError.validation(
+                "Value '\(type)' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
+            )
         }
         let definition: StateMachineDefinition
         do {
@@ -107,24 +109,30 @@ public final class WorkflowEngine: Sendable {
             throw AWSError("InvalidDefinition", error.description)
         }
         if type == "EXPRESS",
-            definition.states.values.contains(where: { $0.resource?.pattern == .waitForTaskToken || $0.resource?.pattern == .sync })
+            definition.states.values.contains(where: {
+                $0.resource?.pattern == .waitForTaskToken || $0.resource?.pattern == .sync
+            })
         {
             throw AWSError(
                 "InvalidDefinition",
-                "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .sync or .waitForTaskToken service integration patterns'")
+                "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .sync or .waitForTaskToken service integration patterns'"
+            )
         }
         let arn = stateMachineArn(input.name)
         let role = input.roleArn ?? configuration.roleArn
         let now = clock.now()
         let created: Double = try await database.write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT definition, role_arn, created FROM state_machines WHERE arn = ?", arguments: [arn]) {
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT definition, role_arn, created FROM state_machines WHERE arn = ?", arguments: [arn])
+            {
                 guard row["definition"] as String == input.definition, row["role_arn"] as String == role else {
                     throw AWSError("StateMachineAlreadyExists", "State Machine Already Exists: '\(arn)'")
                 }
                 return row["created"]
             }
             try db.execute(
-                sql: "INSERT INTO state_machines (arn, name, definition, role_arn, type, created) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO state_machines (arn, name, definition, role_arn, type, created) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [arn, input.name, input.definition, role, type, now])
             return now
         }
@@ -147,7 +155,8 @@ public final class WorkflowEngine: Sendable {
     public func listStateMachines() async throws -> ListStateMachinesOutput {
         let items = try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT arn, name, type, created FROM state_machines ORDER BY name").map {
-                StateMachineListItem(stateMachineArn: $0["arn"], name: $0["name"], type: $0["type"], creationDate: $0["created"])
+                StateMachineListItem(
+                    stateMachineArn: $0["arn"], name: $0["name"], type: $0["type"], creationDate: $0["created"])
             }
         }
         return ListStateMachinesOutput(stateMachines: items)
@@ -155,7 +164,9 @@ public final class WorkflowEngine: Sendable {
 
     func interpreter(for arn: String, _ db: Database) throws -> Interpreter {
         if let cached = interpreters.withLock({ $0[arn] }) { return cached }
-        guard let text = try String.fetchOne(db, sql: "SELECT definition FROM state_machines WHERE arn = ?", arguments: [arn])
+        guard
+            let text = try String.fetchOne(
+                db, sql: "SELECT definition FROM state_machines WHERE arn = ?", arguments: [arn])
         else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
         let interpreter = Interpreter(definition: try StateMachineDefinition.parse(text), region: configuration.region)
         interpreters.withLock { $0[arn] = interpreter }
@@ -193,7 +204,10 @@ public final class WorkflowEngine: Sendable {
                 }
                 return existing["start_date"]
             }
-            let role = try String.fetchOne(db, sql: "SELECT role_arn FROM state_machines WHERE arn = ?", arguments: [input.stateMachineArn]) ?? roleFallback
+            let role =
+                try String.fetchOne(
+                    db, sql: "SELECT role_arn FROM state_machines WHERE arn = ?", arguments: [input.stateMachineArn])
+                ?? roleFallback
             let identity = ExecutionIdentity(
                 executionArn: arn, name: name, stateMachineArn: input.stateMachineArn, stateMachineName: machineName,
                 roleArn: role, startTime: now, input: inputText)
@@ -219,7 +233,8 @@ public final class WorkflowEngine: Sendable {
             try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE arn = ?", arguments: [arn]).map { row in
                 DescribeExecutionOutput(
                     executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
-                    status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"], input: row["input"],
+                    status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"],
+                    input: row["input"],
                     output: row["output"], error: row["error"], cause: row["cause"])
             }
         }
@@ -256,26 +271,34 @@ public final class WorkflowEngine: Sendable {
         let order = input.reverseOrder == true ? "DESC" : "ASC"
         let limit = input.maxResults.map { " LIMIT \($0)" } ?? ""
         let (exists, texts) = try await database.read { db in
-            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? false
+            let exists =
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM executions WHERE arn = ?", arguments: [input.executionArn])
+                ?? false
             let texts = try String.fetchAll(
                 db, sql: "SELECT event FROM history WHERE execution_arn = ? ORDER BY id \(order)\(limit)",
                 arguments: [input.executionArn])
             return (exists, texts)
         }
-        guard exists else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'") }
+        guard exists else {
+            throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
+        }
         return Array(("{\"events\":[" + texts.joined(separator: ",") + "]}").utf8)
     }
 
     public func stopExecution(_ input: StopExecutionInput) async throws -> StopExecutionOutput {
         let now = clock.now()
         let stopDate: Double = try await database.write { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [input.executionArn]) else {
+            guard
+                let status = try String.fetchOne(
+                    db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [input.executionArn])
+            else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
             if status == "RUNNING" {
                 _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
             }
-            return try Double.fetchOne(db, sql: "SELECT stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? now
+            return try Double.fetchOne(
+                db, sql: "SELECT stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? now
         }
         signalLoops()
         return StopExecutionOutput(stopDate: stopDate)
@@ -286,7 +309,8 @@ public final class WorkflowEngine: Sendable {
     public func sendTaskSuccess(_ input: SendTaskSuccessInput) async throws {
         guard input.output.utf8.count <= Self.payloadLimit else {
             throw AWSError.validation(
-                "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to \(Self.payloadLimit)")
+                "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to \(Self.payloadLimit)"
+            )
         }
         let output: JSONValue
         do {
@@ -300,11 +324,13 @@ public final class WorkflowEngine: Sendable {
     public func sendTaskFailure(_ input: SendTaskFailureInput) async throws {
         if let error = input.error, error.count > 256 {
             throw AWSError.validation(
-                "1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256")
+                "1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256"
+            )
         }
         if let cause = input.cause, cause.count > 32_768 {
             throw AWSError.validation(
-                "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768")
+                "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768"
+            )
         }
         try await completeTask(token: input.taskToken) {
             .taskFailed(taskKey: $0, error: input.error ?? "", cause: input.cause)
@@ -323,8 +349,10 @@ public final class WorkflowEngine: Sendable {
         }
         let now = clock.now()
         try await database.write { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT execution_arn, task_key, open FROM task_tokens WHERE token = ?", arguments: [token])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT execution_arn, task_key, open FROM task_tokens WHERE token = ?", arguments: [token]
+                )
             else {
                 throw AWSError("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'")
             }
@@ -342,8 +370,10 @@ public final class WorkflowEngine: Sendable {
     /// Loads an execution, applies one event, and persists the step, inside the caller's transaction.
     /// Returns nil when the event did not apply (stale, or the execution is closed).
     func apply(_ event: ExecutionEvent, to executionArn: String, _ db: Database, now: Double) throws -> Step? {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT state_machine_arn, identity, state FROM executions WHERE arn = ?", arguments: [executionArn])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT state_machine_arn, identity, state FROM executions WHERE arn = ?",
+                arguments: [executionArn])
         else { return nil }
         let decoder = JSONDecoder()
         let identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
@@ -375,7 +405,8 @@ public final class WorkflowEngine: Sendable {
                 ])
         } else {
             try db.execute(
-                sql: "UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ? WHERE arn = ?",
+                sql:
+                    "UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ? WHERE arn = ?",
                 arguments: [
                     state.status.rawValue, state.stopDate, state.output, state.error, state.cause, stateText,
                     identity.executionArn,
@@ -399,7 +430,8 @@ public final class WorkflowEngine: Sendable {
                     arguments: [identity.executionArn, id, dueAt])
             case .cancelTimer(let id):
                 try db.execute(
-                    sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ?", arguments: [identity.executionArn, id])
+                    sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ?",
+                    arguments: [identity.executionArn, id])
             case .issueToken(let token, let taskKey):
                 try db.execute(
                     sql: "INSERT INTO task_tokens (token, execution_arn, task_key, open) VALUES (?, ?, ?, 1)",
@@ -465,16 +497,28 @@ public final class WorkflowEngine: Sendable {
                     let busy = inFlight.withLock { $0 }
                     let rows = try await database.read { db in
                         try Row.fetchAll(
-                            db, sql: "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?",
+                            db,
+                            sql:
+                                "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?",
                             arguments: [now, maxConcurrent + busy.count]
-                        ).map { ($0["id"] as Int64, $0["execution_arn"] as String, $0["invocation"] as String, $0["attempts"] as Int) }
+                        ).map {
+                            (
+                                $0["id"] as Int64, $0["execution_arn"] as String, $0["invocation"] as String,
+                                $0["attempts"] as Int
+                            )
+                        }
                     }
                     for (id, arn, text, attempts) in rows {
-                        guard inFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else { continue }
-                        group.addTask { await self.deliver(id: id, executionArn: arn, invocationText: text, attempts: attempts) }
+                        guard inFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else {
+                            continue
+                        }
+                        group.addTask {
+                            await self.deliver(id: id, executionArn: arn, invocationText: text, attempts: attempts)
+                        }
                     }
                     let next = try await database.read { db in
-                        try Double.fetchOne(db, sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?", arguments: [now])
+                        try Double.fetchOne(
+                            db, sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?", arguments: [now])
                     }
                     let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
                     await outboxWakeup.wait(timeout: .seconds(wait))
@@ -495,7 +539,9 @@ public final class WorkflowEngine: Sendable {
         }
         guard let invocation = try? JSONDecoder().decode(TaskInvocation.self, from: Data(invocationText.utf8)) else {
             logger.error("dropping unreadable outbox row \(id)")
-            _ = try? await database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
+            _ = try? await database.write { db in
+                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
+            }
             return
         }
         let outcome = await dispatcher.dispatch(
@@ -504,11 +550,13 @@ public final class WorkflowEngine: Sendable {
         switch outcome {
         case .unavailable(let reason):
             let delay = min(0.05 * pow(2, Double(min(attempts, 10))), 2.0)
-            logger.debug("\(invocation.resource.resource) for \(executionArn) not delivered (\(reason)); retrying in \(delay)s")
+            logger.debug(
+                "\(invocation.resource.resource) for \(executionArn) not delivered (\(reason)); retrying in \(delay)s")
             let next = clock.now() + delay
             _ = try? await database.write { db in
                 try db.execute(
-                    sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ?", arguments: [next, id])
+                    sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ?",
+                    arguments: [next, id])
             }
             return
         case .completed(let output):

@@ -26,8 +26,10 @@ public final class Broker: Sendable {
     let deliveryWakeup = Wakeup()
     let deliveriesInFlight = Mutex<Set<Int64>>([])
 
-    public init(database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
-                accountId: String = "123456789012", logger: Logger) {
+    public init(
+        database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
+        accountId: String = "123456789012", logger: Logger
+    ) {
         self.database = database
         self.clock = clock
         self.region = region
@@ -74,7 +76,8 @@ public final class Broker: Sendable {
     /// Runs `body` at most once per idempotency key: a repeat gets the first reply.
     func idempotent(_ key: String?, _ db: Database, _ body: () throws -> [UInt8]) throws -> [UInt8] {
         guard let key else { return try body() }
-        if let recorded = try String.fetchOne(db, sql: "SELECT reply FROM idempotency WHERE key = ?", arguments: [key]) {
+        if let recorded = try String.fetchOne(db, sql: "SELECT reply FROM idempotency WHERE key = ?", arguments: [key])
+        {
             return Array(recorded.utf8)
         }
         let reply = try body()
@@ -96,14 +99,16 @@ public final class Broker: Sendable {
         var redrive: (deadLetterQueue: String, maxReceiveCount: Int)? {
             guard let text = attributes["RedrivePolicy"], let policy = try? JSONValue.parse(text),
                 let target = policy["deadLetterTargetArn"]?.stringValue,
-                let count = policy["maxReceiveCount"]?.integerValue ?? policy["maxReceiveCount"]?.stringValue.flatMap({ Int($0) })
+                let count = policy["maxReceiveCount"]?.integerValue
+                    ?? policy["maxReceiveCount"]?.stringValue.flatMap({ Int($0) })
             else { return nil }
             return (String(target.split(separator: ":").last ?? ""), count)
         }
     }
 
     func queue(named name: String, _ db: Database) throws -> QueueRecord {
-        guard let text = try String.fetchOne(db, sql: "SELECT attributes FROM queues WHERE name = ?", arguments: [name]) else {
+        guard let text = try String.fetchOne(db, sql: "SELECT attributes FROM queues WHERE name = ?", arguments: [name])
+        else {
             throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
         }
         let attributes = (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
@@ -131,7 +136,10 @@ public final class Broker: Sendable {
             if name.hasSuffix(".fifo") && attributes["FifoQueue"] == nil {
                 attributes["FifoQueue"] = "true"
             } else {
-                throw AWSError("InvalidParameterValue", "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix.")
+                throw AWSError(
+                    "InvalidParameterValue",
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix."
+                )
             }
         }
         try Self.validate(attributes)
@@ -140,16 +148,26 @@ public final class Broker: Sendable {
         let now = clock.now()
         let url = queueUrl(name)
         try await database.write { db in
-            if let existing = try String.fetchOne(db, sql: "SELECT attributes FROM queues WHERE name = ?", arguments: [name]) {
+            if let existing = try String.fetchOne(
+                db, sql: "SELECT attributes FROM queues WHERE name = ?", arguments: [name])
+            {
                 let old = (try? JSONDecoder().decode([String: String].self, from: Data(existing.utf8))) ?? [:]
                 guard old == finalAttributes else {
-                    throw AWSError("QueueAlreadyExists", "A queue already exists with the same name and a different value for attribute(s)")
+                    throw AWSError(
+                        "QueueAlreadyExists",
+                        "A queue already exists with the same name and a different value for attribute(s)")
                 }
                 return
             }
             if let policy = QueueRecord(name: name, attributes: finalAttributes).redrive {
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM queues WHERE name = ?", arguments: [policy.deadLetterQueue]) ?? false else {
-                    throw AWSError("InvalidParameterValue", "Value \(finalAttributes["RedrivePolicy"] ?? "") for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.")
+                guard
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM queues WHERE name = ?", arguments: [policy.deadLetterQueue]) ?? false
+                else {
+                    throw AWSError(
+                        "InvalidParameterValue",
+                        "Value \(finalAttributes["RedrivePolicy"] ?? "") for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+                    )
                 }
             }
             try db.execute(
@@ -172,7 +190,8 @@ public final class Broker: Sendable {
         try range("MaximumMessageSize", 1024...maximumMessageBytes)
         if let text = attributes["RedrivePolicy"] {
             guard let policy = try? JSONValue.parse(text), policy["deadLetterTargetArn"]?.stringValue != nil,
-                let count = policy["maxReceiveCount"]?.integerValue ?? policy["maxReceiveCount"]?.stringValue.flatMap({ Int($0) }),
+                let count = policy["maxReceiveCount"]?.integerValue
+                    ?? policy["maxReceiveCount"]?.stringValue.flatMap({ Int($0) }),
                 (1...1000).contains(count)
             else {
                 throw AWSError("InvalidAttributeValue", "Invalid value for the parameter RedrivePolicy.")
@@ -186,7 +205,9 @@ public final class Broker: Sendable {
     }
 
     public func listQueues() async throws -> ListQueuesOutput {
-        let names = try await database.read { db in try String.fetchAll(db, sql: "SELECT name FROM queues ORDER BY name") }
+        let names = try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM queues ORDER BY name")
+        }
         return ListQueuesOutput(QueueUrls: names.map(queueUrl))
     }
 
@@ -195,10 +216,20 @@ public final class Broker: Sendable {
         let now = clock.now()
         let (record, visible, inFlight, delayed, created) = try await database.read { db in
             let record = try self.queue(named: name, db)
-            let visible = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at <= ?", arguments: [name, now]) ?? 0
-            let inFlight = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0", arguments: [name, now]) ?? 0
-            let delayed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at > ? AND receive_count = 0", arguments: [name, now]) ?? 0
-            let created = try Double.fetchOne(db, sql: "SELECT created FROM queues WHERE name = ?", arguments: [name]) ?? now
+            let visible =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at <= ?",
+                    arguments: [name, now]) ?? 0
+            let inFlight =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0",
+                    arguments: [name, now]) ?? 0
+            let delayed =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND visible_at > ? AND receive_count = 0",
+                    arguments: [name, now]) ?? 0
+            let created =
+                try Double.fetchOne(db, sql: "SELECT created FROM queues WHERE name = ?", arguments: [name]) ?? now
             return (record, visible, inFlight, delayed, created)
         }
         var all = record.attributes
@@ -208,7 +239,8 @@ public final class Broker: Sendable {
         all["ApproximateNumberOfMessagesDelayed"] = String(delayed)
         all["CreatedTimestamp"] = String(Int(created))
         all["VisibilityTimeout"] = String(record.integer("VisibilityTimeout", default: Self.defaultVisibilityTimeout))
-        all["MessageRetentionPeriod"] = String(record.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
+        all["MessageRetentionPeriod"] = String(
+            record.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
         all["DelaySeconds"] = String(record.integer("DelaySeconds", default: 0))
         all["MaximumMessageSize"] = String(record.integer("MaximumMessageSize", default: Self.maximumMessageBytes))
         all["ReceiveMessageWaitTimeSeconds"] = String(record.integer("ReceiveMessageWaitTimeSeconds", default: 0))
@@ -242,17 +274,24 @@ public final class Broker: Sendable {
             throw AWSError("MissingParameter", "The request must contain the parameter MessageBody.")
         }
         guard Self.isValidBody(input.MessageBody) else {
-            throw AWSError("InvalidMessageContents", "Invalid characters found. Valid characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF")
+            throw AWSError(
+                "InvalidMessageContents",
+                "Invalid characters found. Valid characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+            )
         }
         if let delay = input.DelaySeconds, !(0...900).contains(delay) {
-            throw AWSError("InvalidParameterValue", "Value \(delay) for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.")
+            throw AWSError(
+                "InvalidParameterValue",
+                "Value \(delay) for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.")
         }
         let now = clock.now()
         let reply = try await database.write { db in
             try self.idempotent(idempotencyKey, db) {
-                WireCoding.encode(try self.enqueue(name: name, body: input.MessageBody, attributes: input.MessageAttributes,
-                                                   delay: input.DelaySeconds, groupId: input.MessageGroupId,
-                                                   deduplicationId: input.MessageDeduplicationId, now: now, db))
+                WireCoding.encode(
+                    try self.enqueue(
+                        name: name, body: input.MessageBody, attributes: input.MessageAttributes,
+                        delay: input.DelaySeconds, groupId: input.MessageGroupId,
+                        deduplicationId: input.MessageDeduplicationId, now: now, db))
             }
         }
         arrivalSignal(name).signal()
@@ -260,12 +299,16 @@ public final class Broker: Sendable {
     }
 
     /// Puts one message on a queue, inside the caller's transaction (SendMessage, and SNS fan-out to SQS).
-    func enqueue(name: String, body: String, attributes: [String: MessageAttributeValue]?, delay: Int?,
-                 groupId: String?, deduplicationId: String?, now: Double, _ db: Database) throws -> SendMessageOutput {
+    func enqueue(
+        name: String, body: String, attributes: [String: MessageAttributeValue]?, delay: Int?,
+        groupId: String?, deduplicationId: String?, now: Double, _ db: Database
+    ) throws -> SendMessageOutput {
         let queue = try self.queue(named: name, db)
         let limit = queue.integer("MaximumMessageSize", default: Self.maximumMessageBytes)
         guard body.utf8.count <= limit else {
-            throw AWSError("InvalidParameterValue", "One or more parameters are invalid. Reason: Message must be shorter than \(limit) bytes.")
+            throw AWSError(
+                "InvalidParameterValue",
+                "One or more parameters are invalid. Reason: Message must be shorter than \(limit) bytes.")
         }
         let md5 = MD5.hex(body)
         var deduplication: String?
@@ -279,24 +322,36 @@ public final class Broker: Sendable {
                 deduplication = "content:" + md5
             }
             guard let deduplication else {
-                throw AWSError("InvalidParameterValue", "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+                throw AWSError(
+                    "InvalidParameterValue",
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+                )
             }
             // Within five minutes a repeat is accepted but not delivered again, even after a delete.
             if let seen = try Row.fetchOne(
-                db, sql: "SELECT message_id, sequence_number FROM fifo_deduplication WHERE queue = ? AND deduplication_id = ? AND expires > ?",
+                db,
+                sql:
+                    "SELECT message_id, sequence_number FROM fifo_deduplication WHERE queue = ? AND deduplication_id = ? AND expires > ?",
                 arguments: [name, deduplication, now])
             {
-                return SendMessageOutput(MessageId: seen["message_id"], MD5OfMessageBody: md5, SequenceNumber: seen["sequence_number"])
+                return SendMessageOutput(
+                    MessageId: seen["message_id"], MD5OfMessageBody: md5, SequenceNumber: seen["sequence_number"])
             }
         } else if groupId != nil || deduplicationId != nil {
             if deduplicationId != nil {
-                throw AWSError("InvalidParameterValue", "The request include parameter MessageDeduplicationId that is not valid for this queue type")
+                throw AWSError(
+                    "InvalidParameterValue",
+                    "The request include parameter MessageDeduplicationId that is not valid for this queue type")
             }
         }
         let id = UUID().uuidString.lowercased()
         // FIFO queues ignore a per-message delay; the queue's own delay applies.
-        let effectiveDelay = queue.isFifo ? queue.integer("DelaySeconds", default: 0) : (delay ?? queue.integer("DelaySeconds", default: 0))
-        let attributesText = attributes.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        let effectiveDelay =
+            queue.isFifo
+            ? queue.integer("DelaySeconds", default: 0) : (delay ?? queue.integer("DelaySeconds", default: 0))
+        let attributesText = attributes.map {
+            String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self)
+        }
         try db.execute(
             sql: """
                 INSERT INTO messages (message_id, queue, body, md5, attributes, sent, visible_at, receive_count,
@@ -307,7 +362,8 @@ public final class Broker: Sendable {
         if queue.isFifo, let deduplication {
             sequence = String(format: "%020lld", db.lastInsertedRowID)
             try db.execute(
-                sql: "INSERT OR REPLACE INTO fifo_deduplication (queue, deduplication_id, message_id, sequence_number, expires) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT OR REPLACE INTO fifo_deduplication (queue, deduplication_id, message_id, sequence_number, expires) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, deduplication, id, sequence, now + Self.fifoDeduplicationWindow])
         }
         return SendMessageOutput(MessageId: id, MD5OfMessageBody: md5, SequenceNumber: sequence)
@@ -317,21 +373,31 @@ public final class Broker: Sendable {
         let name = Self.queueName(fromUrl: input.QueueUrl)
         let maximum = input.MaxNumberOfMessages ?? 1
         guard (1...10).contains(maximum) else {
-            throw AWSError("InvalidParameterValue", "Value \(maximum) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.")
+            throw AWSError(
+                "InvalidParameterValue",
+                "Value \(maximum) for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."
+            )
         }
         if let visibility = input.VisibilityTimeout, !(0...43_200).contains(visibility) {
-            throw AWSError("InvalidParameterValue", "Value \(visibility) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.")
+            throw AWSError(
+                "InvalidParameterValue",
+                "Value \(visibility) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."
+            )
         }
         let queue = try await database.read { db in try self.queue(named: name, db) }
         let waitSeconds = input.WaitTimeSeconds ?? queue.integer("ReceiveMessageWaitTimeSeconds", default: 0)
         guard (0...20).contains(waitSeconds) else {
-            throw AWSError("InvalidParameterValue", "Value \(waitSeconds) for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.")
+            throw AWSError(
+                "InvalidParameterValue",
+                "Value \(waitSeconds) for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."
+            )
         }
         let wanted = Set((input.AttributeNames ?? []) + (input.MessageSystemAttributeNames ?? []))
         let deadline = ContinuousClock.now + .seconds(waitSeconds)
         let signal = arrivalSignal(name)
         while true {
-            let messages = try await receiveOnce(name, maximum: maximum, visibility: input.VisibilityTimeout, wanted: wanted)
+            let messages = try await receiveOnce(
+                name, maximum: maximum, visibility: input.VisibilityTimeout, wanted: wanted)
             if !messages.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
                 return ReceiveMessageOutput(Messages: messages)
             }
@@ -340,19 +406,26 @@ public final class Broker: Sendable {
         }
     }
 
-    private func receiveOnce(_ name: String, maximum: Int, visibility: Int?, wanted: Set<String>) async throws -> [SQSMessage] {
+    private func receiveOnce(_ name: String, maximum: Int, visibility: Int?, wanted: Set<String>) async throws
+        -> [SQSMessage]
+    {
         let now = clock.now()
         let (messages, movedTo): ([SQSMessage], String?) = try await database.write { db in
             var movedTo: String?
             let queue = try self.queue(named: name, db)
-            let timeout = Double(visibility ?? queue.integer("VisibilityTimeout", default: Self.defaultVisibilityTimeout))
+            let timeout = Double(
+                visibility ?? queue.integer("VisibilityTimeout", default: Self.defaultVisibilityTimeout))
             let retention = Double(queue.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
-            try db.execute(sql: "DELETE FROM messages WHERE queue = ? AND sent < ?", arguments: [name, now - retention])
+            try db.execute(
+                sql: "DELETE FROM messages WHERE queue = ? AND sent < ?", arguments: [name, now - retention])
             var blockedGroups = Set<String>()
             if queue.isFifo {
-                blockedGroups = Set(try String.fetchAll(
-                    db, sql: "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0",
-                    arguments: [name, now]))
+                blockedGroups = Set(
+                    try String.fetchAll(
+                        db,
+                        sql:
+                            "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0",
+                        arguments: [name, now]))
             }
             let candidates = try Row.fetchAll(
                 db, sql: "SELECT * FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?",
@@ -366,7 +439,8 @@ public final class Broker: Sendable {
                 if let policy = queue.redrive, count >= policy.maxReceiveCount {
                     // Past maxReceiveCount the message moves to the dead-letter queue instead of being delivered.
                     try db.execute(
-                        sql: "UPDATE messages SET queue = ?, visible_at = ?, receive_count = 0, first_receive = NULL, receipt_handle = NULL, moved_from = ? WHERE seq = ?",
+                        sql:
+                            "UPDATE messages SET queue = ?, visible_at = ?, receive_count = 0, first_receive = NULL, receipt_handle = NULL, moved_from = ? WHERE seq = ?",
                         arguments: [policy.deadLetterQueue, now, name, seq])
                     movedTo = policy.deadLetterQueue
                     if queue.isFifo, let group = row["group_id"] as String? { blockedGroups.insert(group) }
@@ -375,7 +449,8 @@ public final class Broker: Sendable {
                 let handle = Self.newReceiptHandle()
                 let firstReceive: Double = row["first_receive"] ?? now
                 try db.execute(
-                    sql: "UPDATE messages SET receive_count = receive_count + 1, first_receive = ?, receipt_handle = ?, visible_at = ? WHERE seq = ?",
+                    sql:
+                        "UPDATE messages SET receive_count = receive_count + 1, first_receive = ?, receipt_handle = ?, visible_at = ? WHERE seq = ?",
                     arguments: [firstReceive, handle, now + timeout, seq])
                 var attributes: [String: String] = [:]
                 let all = wanted.contains("All")
@@ -387,7 +462,9 @@ public final class Broker: Sendable {
                 add("ApproximateFirstReceiveTimestamp", String(Int(firstReceive * 1000)))
                 add("SenderId", self.accountId)
                 add("MessageGroupId", row["group_id"])
-                add("MessageDeduplicationId", (row["deduplication_id"] as String?).flatMap { $0.hasPrefix("content:") ? nil : $0 })
+                add(
+                    "MessageDeduplicationId",
+                    (row["deduplication_id"] as String?).flatMap { $0.hasPrefix("content:") ? nil : $0 })
                 add("DeadLetterQueueSourceArn", (row["moved_from"] as String?).map(self.queueArn))
                 let messageAttributes = (row["attributes"] as String?).flatMap {
                     try? JSONDecoder().decode([String: MessageAttributeValue].self, from: Data($0.utf8))
@@ -416,7 +493,9 @@ public final class Broker: Sendable {
     public func deleteMessage(_ input: DeleteMessageInput) async throws {
         let name = Self.queueName(fromUrl: input.QueueUrl)
         guard Self.isWellFormedReceiptHandle(input.ReceiptHandle) else {
-            throw AWSError("ReceiptHandleIsInvalid", "The input receipt handle \"\(input.ReceiptHandle)\" is not a valid receipt handle.")
+            throw AWSError(
+                "ReceiptHandleIsInvalid",
+                "The input receipt handle \"\(input.ReceiptHandle)\" is not a valid receipt handle.")
         }
         let now = clock.now()
         try await database.write { db in
@@ -432,7 +511,8 @@ public final class Broker: Sendable {
             } else {
                 // Standard: a handle that no longer names a message (already deleted) is not an error.
                 try db.execute(
-                    sql: "DELETE FROM messages WHERE queue = ? AND receipt_handle = ?", arguments: [name, input.ReceiptHandle])
+                    sql: "DELETE FROM messages WHERE queue = ? AND receipt_handle = ?",
+                    arguments: [name, input.ReceiptHandle])
             }
         }
     }
@@ -440,10 +520,15 @@ public final class Broker: Sendable {
     public func changeMessageVisibility(_ input: ChangeMessageVisibilityInput) async throws {
         let name = Self.queueName(fromUrl: input.QueueUrl)
         guard (0...43_200).contains(input.VisibilityTimeout) else {
-            throw AWSError("InvalidParameterValue", "Value \(input.VisibilityTimeout) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.")
+            throw AWSError(
+                "InvalidParameterValue",
+                "Value \(input.VisibilityTimeout) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
+            )
         }
         guard Self.isWellFormedReceiptHandle(input.ReceiptHandle) else {
-            throw AWSError("ReceiptHandleIsInvalid", "The input receipt handle \"\(input.ReceiptHandle)\" is not a valid receipt handle.")
+            throw AWSError(
+                "ReceiptHandleIsInvalid",
+                "The input receipt handle \"\(input.ReceiptHandle)\" is not a valid receipt handle.")
         }
         let now = clock.now()
         try await database.write { db in
@@ -466,7 +551,8 @@ public final class Broker: Sendable {
         while !Task.isCancelled {
             let now = clock.now()
             _ = try? await database.write { db in
-                try db.execute(sql: "DELETE FROM idempotency WHERE created < ?", arguments: [now - Self.idempotencyWindow])
+                try db.execute(
+                    sql: "DELETE FROM idempotency WHERE created < ?", arguments: [now - Self.idempotencyWindow])
                 try db.execute(sql: "DELETE FROM fifo_deduplication WHERE expires < ?", arguments: [now])
             }
             try? await Task.sleep(for: .seconds(30))

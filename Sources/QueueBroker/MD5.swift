@@ -1,3 +1,5 @@
+import Foundation
+
 /// MD5 (RFC 1321), for SQS's `MD5OfMessageBody`. Not used for anything secret.
 enum MD5 {
     private static let shifts: [UInt32] = [
@@ -6,7 +8,9 @@ enum MD5 {
         4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
         6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
     ]
-    private static let constants: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296)) }
+    private static let constants: [UInt32] = (0..<64).map {
+        UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296))
+    }
 
     static func hex(_ text: String) -> String {
         digest(Array(text.utf8)).map { byte in
@@ -68,5 +72,3 @@ enum MD5 {
         return [a0, b0, c0, d0].flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * UInt32($0))) } }
     }
 }
-
-import Foundation

@@ -23,7 +23,8 @@ public struct QueueBrokerAPI: Sendable {
         case SQSOperation.getQueueAttributes:
             return WireCoding.encode(try await broker.getQueueAttributes(request.decode(GetQueueAttributesInput.self)))
         case SQSOperation.sendMessage:
-            return try await broker.sendMessage(request.decode(SendMessageInput.self), idempotencyKey: request.header.idem)
+            return try await broker.sendMessage(
+                request.decode(SendMessageInput.self), idempotencyKey: request.header.idem)
         case SQSOperation.receiveMessage:
             return WireCoding.encode(try await broker.receiveMessage(request.decode(ReceiveMessageInput.self)))
         case SQSOperation.deleteMessage:
@@ -43,7 +44,8 @@ public struct QueueBrokerAPI: Sendable {
             return WireCoding.encode(try await broker.subscribe(request.decode(SubscribeInput.self)))
         case SNSOperation.listSubscriptionsByTopic:
             return WireCoding.encode(
-                try await broker.listSubscriptions(topicArn: request.decode(ListSubscriptionsByTopicInput.self).TopicArn))
+                try await broker.listSubscriptions(
+                    topicArn: request.decode(ListSubscriptionsByTopicInput.self).TopicArn))
         case SNSOperation.publish:
             return try await broker.publish(request.decode(PublishInput.self), idempotencyKey: request.header.idem)
         default:
@@ -60,7 +62,10 @@ public enum QueueBrokerService {
         public var functions: [String: String]
         public var clock: any WallClock
 
-        public init(dataDirectory: String, endpoint: String, functions: [String: String], clock: any WallClock = SystemWallClock()) {
+        public init(
+            dataDirectory: String, endpoint: String, functions: [String: String],
+            clock: any WallClock = SystemWallClock()
+        ) {
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.functions = functions
@@ -72,7 +77,8 @@ public enum QueueBrokerService {
         let logger = Logger(label: "queue-broker")
         let context = Context()
         let broker = Broker(
-            database: try Broker.openDatabase(path: options.dataDirectory + "/queue-broker.sqlite"), clock: options.clock,
+            database: try Broker.openDatabase(path: options.dataDirectory + "/queue-broker.sqlite"),
+            clock: options.clock,
             logger: logger)
         var clients: [String: WireClient] = [:]
         for (name, endpoint) in options.functions {

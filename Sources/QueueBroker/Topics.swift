@@ -12,7 +12,9 @@ extension Broker {
     public func createTopic(_ input: CreateTopicInput) async throws -> TopicArnOutput {
         let name = input.Name
         guard (1...256).contains(name.count),
-            name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == "." })
+            name.unicodeScalars.allSatisfy({
+                CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+            })
         else {
             throw AWSError("InvalidParameter", "Invalid parameter: Topic Name")
         }
@@ -34,11 +36,14 @@ extension Broker {
 
     public func subscribe(_ input: SubscribeInput) async throws -> SubscribeOutput {
         guard ["sqs", "lambda"].contains(input.Protocol) else {
-            throw AWSError("InvalidParameter", "Invalid parameter: Amazon SNS supports only sqs and lambda subscriptions in callbacksim")
+            throw AWSError(
+                "InvalidParameter",
+                "Invalid parameter: Amazon SNS supports only sqs and lambda subscriptions in callbacksim")
         }
         let attributes = String(decoding: try JSONEncoder().encode(input.Attributes ?? [:]), as: UTF8.self)
         return try await database.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM topics WHERE arn = ?", arguments: [input.TopicArn]) ?? false else {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM topics WHERE arn = ?", arguments: [input.TopicArn]) ?? false
+            else {
                 throw AWSError("NotFound", "Topic does not exist")
             }
             if input.Protocol == "sqs" {
@@ -53,7 +58,8 @@ extension Broker {
             }
             let arn = "\(input.TopicArn):\(UUID().uuidString.lowercased())"
             try db.execute(
-                sql: "INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint, attributes) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint, attributes) VALUES (?, ?, ?, ?, ?)",
                 arguments: [arn, input.TopicArn, input.Protocol, input.Endpoint, attributes])
             return SubscribeOutput(SubscriptionArn: arn)
         }
@@ -62,10 +68,13 @@ extension Broker {
     public func listSubscriptions(topicArn: String) async throws -> ListSubscriptionsOutput {
         let items = try await database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT arn, topic_arn, protocol, endpoint FROM subscriptions WHERE topic_arn = ? ORDER BY arn",
+                db,
+                sql: "SELECT arn, topic_arn, protocol, endpoint FROM subscriptions WHERE topic_arn = ? ORDER BY arn",
                 arguments: [topicArn]
             ).map {
-                SubscriptionItem(SubscriptionArn: $0["arn"], TopicArn: $0["topic_arn"], Protocol: $0["protocol"], Endpoint: $0["endpoint"])
+                SubscriptionItem(
+                    SubscriptionArn: $0["arn"], TopicArn: $0["topic_arn"], Protocol: $0["protocol"],
+                    Endpoint: $0["endpoint"])
             }
         }
         return ListSubscriptionsOutput(Subscriptions: items)
@@ -73,7 +82,8 @@ extension Broker {
 
     public func publish(_ input: PublishInput, idempotencyKey: String?) async throws -> [UInt8] {
         guard let topic = input.TopicArn ?? input.TargetArn else {
-            throw AWSError("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+            throw AWSError(
+                "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
         }
         guard !input.Message.isEmpty else {
             throw AWSError("InvalidParameter", "Invalid parameter: Empty message")
@@ -88,7 +98,8 @@ extension Broker {
         let (reply, touchedQueues): ([UInt8], [String]) = try await database.write { db in
             var touchedQueues: [String] = []
             let reply = try self.idempotent(idempotencyKey, db) {
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM topics WHERE arn = ?", arguments: [topic]) ?? false else {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM topics WHERE arn = ?", arguments: [topic]) ?? false
+                else {
                     throw AWSError("NotFound", "Topic does not exist")
                 }
                 let messageId = UUID().uuidString.lowercased()
@@ -106,14 +117,16 @@ extension Broker {
                         let raw = (subscription["attributes"] as String).contains("\"RawMessageDelivery\":\"true\"")
                         let queue = String(endpoint.split(separator: ":").last ?? "")
                         _ = try self.enqueue(
-                            name: queue, body: raw ? input.Message : notification.sqsEnvelope.serialized(), attributes: nil,
+                            name: queue, body: raw ? input.Message : notification.sqsEnvelope.serialized(),
+                            attributes: nil,
                             delay: nil, groupId: input.MessageGroupId, deduplicationId: input.MessageDeduplicationId,
                             now: now, db)
                         touchedQueues.append(queue)
                     default:
                         let functionName = String(endpoint.split(separator: ":").last ?? Substring(endpoint))
                         try db.execute(
-                            sql: "INSERT INTO deliveries (subscription_arn, function_name, payload, next_attempt) VALUES (?, ?, ?, 0)",
+                            sql:
+                                "INSERT INTO deliveries (subscription_arn, function_name, payload, next_attempt) VALUES (?, ?, ?, 0)",
                             arguments: [arn, functionName, notification.lambdaEvent.serialized()])
                     }
                 }
@@ -138,10 +151,13 @@ extension Broker {
         let timestamp = Timestamp.format(Date(timeIntervalSince1970: now))
         var attributeObject = JSONObject()
         for (name, value) in attributes ?? [:] {
-            attributeObject[name] = ["Type": .string(value.DataType), "Value": .string(value.StringValue ?? value.BinaryValue ?? "")]
+            attributeObject[name] = [
+                "Type": .string(value.DataType), "Value": .string(value.StringValue ?? value.BinaryValue ?? ""),
+            ]
         }
         let signingUrl = "https://sns.\(region).amazonaws.com/SimpleNotificationService-callbacksim.pem"
-        let unsubscribeUrl = "https://sns.\(region).amazonaws.com/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
+        let unsubscribeUrl =
+            "https://sns.\(region).amazonaws.com/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
         var envelope = JSONObject()
         envelope["Type"] = "Notification"
         envelope["MessageId"] = .string(messageId)
@@ -191,24 +207,37 @@ extension Broker {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let now = clock.now()
-                let due = (try? await database.read { db in
-                    try Row.fetchAll(
-                        db, sql: "SELECT id, subscription_arn, function_name, payload, attempts FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256",
-                        arguments: [now]
-                    ).map { ($0["id"] as Int64, $0["function_name"] as String, $0["payload"] as String, $0["attempts"] as Int) }
-                }) ?? []
+                let due =
+                    (try? await database.read { db in
+                        try Row.fetchAll(
+                            db,
+                            sql:
+                                "SELECT id, subscription_arn, function_name, payload, attempts FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256",
+                            arguments: [now]
+                        ).map {
+                            (
+                                $0["id"] as Int64, $0["function_name"] as String, $0["payload"] as String,
+                                $0["attempts"] as Int
+                            )
+                        }
+                    }) ?? []
                 for (id, functionName, payload, attempts) in due {
-                    guard deliveriesInFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else { continue }
+                    guard deliveriesInFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else {
+                        continue
+                    }
                     group.addTask {
                         defer {
                             self.deliveriesInFlight.withLock { _ = $0.remove(id) }
                             self.deliveryWakeup.signal()
                         }
-                        await self.deliver(id: id, to: functions[functionName], functionName: functionName, payload: payload, attempts: attempts)
+                        await self.deliver(
+                            id: id, to: functions[functionName], functionName: functionName, payload: payload,
+                            attempts: attempts)
                     }
                 }
                 let next = try? await database.read { db in
-                    try Double.fetchOne(db, sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?", arguments: [now])
+                    try Double.fetchOne(
+                        db, sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?", arguments: [now])
                 }
                 let wait = min(max((next.flatMap { $0 } ?? .infinity) - clock.now(), 0.001), 1.0)
                 await deliveryWakeup.wait(timeout: .seconds(wait))
@@ -216,13 +245,16 @@ extension Broker {
         }
     }
 
-    private func deliver(id: Int64, to client: WireClient?, functionName: String, payload: String, attempts: Int) async {
+    private func deliver(id: Int64, to client: WireClient?, functionName: String, payload: String, attempts: Int) async
+    {
         var delivered = false
         if let client, let event = try? JSONValue.parse(payload) {
             do {
-                let reply: InvokeOutput = try await client.call(
-                    LambdaOperation.invoke, InvokeInput(FunctionName: functionName, Payload: event, InvocationType: "Event"),
-                    timeout: .seconds(5), idempotencyKey: "sns-delivery-\(id)")
+                let request = InvokeInput(FunctionName: functionName, Payload: event, InvocationType: "Event")
+                let reply = try InvokeOutput(
+                    json: try await client.call(
+                        LambdaOperation.invoke, body: request.jsonBytes, timeout: .seconds(5),
+                        idempotencyKey: "sns-delivery-\(id)"))
                 delivered = reply.FunctionError == nil
             } catch {
                 logger.debug("delivery \(id) to \(functionName) failed: \(error)")
@@ -232,7 +264,9 @@ extension Broker {
         }
         let now = clock.now()
         if delivered {
-            _ = try? await database.write { db in try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [id]) }
+            _ = try? await database.write { db in
+                try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [id])
+            }
         } else if let delay = Self.deliveryRetryDelay(afterFailures: attempts + 1) {
             _ = try? await database.write { db in
                 try db.execute(
@@ -241,7 +275,9 @@ extension Broker {
             }
         } else {
             logger.error("delivery \(id) to \(functionName) dropped after exhausting SNS's retry policy")
-            _ = try? await database.write { db in try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [id]) }
+            _ = try? await database.write { db in
+                try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [id])
+            }
         }
     }
 }

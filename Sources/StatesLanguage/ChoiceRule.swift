@@ -38,7 +38,9 @@ public struct ChoiceRule: Sendable {
     static func parse(_ json: JSONValue, topLevel: Bool) throws(ParseError) -> ChoiceRule {
         guard let object = json.objectValue else { throw ParseError(message: "A choice rule must be an object") }
         let next = object["Next"]?.stringValue
-        if topLevel && next == nil { throw ParseError(message: "The field \"Next\" is required in a top-level choice rule") }
+        if topLevel && next == nil {
+            throw ParseError(message: "The field \"Next\" is required in a top-level choice rule")
+        }
         if !topLevel && object["Next"] != nil { throw ParseError(message: "Nested choice rules cannot have \"Next\"") }
         return ChoiceRule(condition: try parseCondition(object), next: next)
     }
@@ -74,7 +76,8 @@ public struct ChoiceRule: Sendable {
             guard let text = value.stringValue, let path = try? JSONPath(text) else {
                 throw ParseError(message: "\(key) must be a valid reference path")
             }
-            return .compare(variable: variable, comparison: Comparison(name: String(key.dropLast(4)), operand: .path(path)))
+            return .compare(
+                variable: variable, comparison: Comparison(name: String(key.dropLast(4)), operand: .path(path)))
         }
         try checkOperandType(key, value)
         return .compare(variable: variable, comparison: Comparison(name: key, operand: .value(value)))
@@ -158,7 +161,8 @@ extension ChoiceCondition {
             return order(name.dropFirst("String".count), a, b)
         }
         if name.hasPrefix("Timestamp") {
-            guard let a = value.stringValue.flatMap(Timestamp.parse), let b = operand.stringValue.flatMap(Timestamp.parse)
+            guard let a = value.stringValue.flatMap(Timestamp.parse),
+                let b = operand.stringValue.flatMap(Timestamp.parse)
             else { return false }
             return order(name.dropFirst("Timestamp".count), a, b)
         }

@@ -16,7 +16,8 @@ public struct StateMachineDefinition: Sendable {
             json = try JSONValue.parse(text)
         } catch {
             throw InvalidDefinition([
-                Diagnostic(code: "INVALID_JSON_DESCRIPTION", message: "Definition is not valid JSON: \(error)", location: "")
+                Diagnostic(
+                    code: "INVALID_JSON_DESCRIPTION", message: "Definition is not valid JSON: \(error)", location: "")
             ])
         }
         return try parse(json)

@@ -60,7 +60,9 @@ struct DefinitionReader {
             return nil
         }
         guard let statesObject = root["States"]?.objectValue, !statesObject.isEmpty else {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"States\" is required and must be a non-empty object", at: "States")
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "The field \"States\" is required and must be a non-empty object",
+                at: "States")
             return nil
         }
         var timeout: Int?
@@ -85,7 +87,9 @@ struct DefinitionReader {
         var states: [String: StateDefinition] = [:]
         for (name, value) in object {
             if name.count > 80 {
-                fail("SCHEMA_VALIDATION_FAILED", "State name \"\(name)\" is longer than 80 characters", at: "\(location)/\(name)")
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "State name \"\(name)\" is longer than 80 characters",
+                    at: "\(location)/\(name)")
             }
             if let state = readState(name: name, value, at: "\(location)/\(name)") {
                 states[name] = state
@@ -93,11 +97,14 @@ struct DefinitionReader {
         }
         guard diagnostics.isEmpty else { return states }
         if states[startAt] == nil {
-            fail("MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(startAt)", at: location == "States" ? "StartAt" : location)
+            fail(
+                "MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(startAt)",
+                at: location == "States" ? "StartAt" : location)
         }
         for (name, state) in states {
             for (target, field) in state.transitions where states[target] == nil {
-                fail("MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(target)", at: "\(location)/\(name)/\(field)")
+                fail(
+                    "MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(target)", at: "\(location)/\(name)/\(field)")
             }
         }
         guard diagnostics.isEmpty else { return states }
@@ -152,7 +159,9 @@ struct DefinitionReader {
             if let arn = string(object, "Resource", at: location) {
                 resource = TaskResource(arn: arn)
                 if resource == nil {
-                    fail("INVALID_RESOURCE", "Resource \"\(arn)\" is not a valid resource ARN", at: "\(location)/Resource")
+                    fail(
+                        "INVALID_RESOURCE", "Resource \"\(arn)\" is not a valid resource ARN",
+                        at: "\(location)/Resource")
                 }
             } else {
                 fail("SCHEMA_VALIDATION_FAILED", "The field \"Resource\" is required", at: "\(location)/Resource")
@@ -181,7 +190,9 @@ struct DefinitionReader {
                     }
                 }
             } else {
-                fail("SCHEMA_VALIDATION_FAILED", "The field \"Choices\" must be a non-empty array", at: "\(location)/Choices")
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "The field \"Choices\" must be a non-empty array",
+                    at: "\(location)/Choices")
             }
         }
         if type == .wait {
@@ -189,7 +200,8 @@ struct DefinitionReader {
             if count != 1 {
                 fail(
                     "SCHEMA_VALIDATION_FAILED",
-                    "A Wait state must have exactly one of Seconds, SecondsPath, Timestamp, TimestampPath", at: location)
+                    "A Wait state must have exactly one of Seconds, SecondsPath, Timestamp, TimestampPath", at: location
+                )
             }
         }
         if type == .parallel, object["Branches"]?.arrayValue == nil {
@@ -247,14 +259,18 @@ struct DefinitionReader {
             let interval = object["IntervalSeconds"].map { positiveNumber($0, at: "\(here)/IntervalSeconds") } ?? 1
             let attempts = object["MaxAttempts"].map { nonNegativeInteger($0, at: "\(here)/MaxAttempts") ?? 3 } ?? 3
             let backoff = object["BackoffRate"].map { positiveNumber($0, at: "\(here)/BackoffRate") } ?? 2
-            if backoff < 1 { fail("SCHEMA_VALIDATION_FAILED", "BackoffRate must be at least 1.0", at: "\(here)/BackoffRate") }
+            if backoff < 1 {
+                fail("SCHEMA_VALIDATION_FAILED", "BackoffRate must be at least 1.0", at: "\(here)/BackoffRate")
+            }
             let maxDelay = object["MaxDelaySeconds"].map { positiveNumber($0, at: "\(here)/MaxDelaySeconds") }
             var jitterFull = false
             if let jitter = object["JitterStrategy"] {
                 switch jitter.stringValue {
                 case "FULL": jitterFull = true
                 case "NONE": jitterFull = false
-                default: fail("SCHEMA_VALIDATION_FAILED", "JitterStrategy must be FULL or NONE", at: "\(here)/JitterStrategy")
+                default:
+                    fail(
+                        "SCHEMA_VALIDATION_FAILED", "JitterStrategy must be FULL or NONE", at: "\(here)/JitterStrategy")
                 }
             }
             retriers.append(
@@ -283,14 +299,17 @@ struct DefinitionReader {
                 fail("SCHEMA_VALIDATION_FAILED", "The field \"Next\" is required", at: "\(here)/Next")
                 continue
             }
-            catchers.append(Catcher(errorEquals: errors, next: next, resultPath: pathSetting(object, "ResultPath", at: here)))
+            catchers.append(
+                Catcher(errorEquals: errors, next: next, resultPath: pathSetting(object, "ResultPath", at: here)))
         }
         return catchers
     }
 
     private mutating func errorEquals(_ object: JSONObject, at location: String, isLast: Bool) -> [String] {
         guard let array = object["ErrorEquals"]?.arrayValue, !array.isEmpty else {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"ErrorEquals\" must be a non-empty array", at: "\(location)/ErrorEquals")
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "The field \"ErrorEquals\" must be a non-empty array",
+                at: "\(location)/ErrorEquals")
             return []
         }
         let names = array.compactMap(\.stringValue)
@@ -315,17 +334,23 @@ struct DefinitionReader {
         guard let value = object[field] else { return .absent }
         if value.isNull { return .null }
         guard let text = value.stringValue else {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"\(field)\" must be a string or null", at: "\(location)/\(field)")
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "The field \"\(field)\" must be a string or null",
+                at: "\(location)/\(field)")
             return .absent
         }
         do {
             let path = try JSONPath(text)
             if field == "ResultPath", !path.isDefinite || path.isContextPath {
-                fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)", at: "\(location)/\(field)")
+                fail(
+                    "INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)",
+                    at: "\(location)/\(field)")
             }
             return .path(path)
         } catch {
-            fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid JSONPath: \(text)", at: "\(location)/\(field)")
+            fail(
+                "INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid JSONPath: \(text)",
+                at: "\(location)/\(field)")
             return .absent
         }
     }
@@ -335,11 +360,15 @@ struct DefinitionReader {
         do {
             let path = try JSONPath(text)
             if !path.isDefinite {
-                fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)", at: "\(location)/\(field)")
+                fail(
+                    "INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)",
+                    at: "\(location)/\(field)")
             }
             return path
         } catch {
-            fail("INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid JSONPath: \(text)", at: "\(location)/\(field)")
+            fail(
+                "INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid JSONPath: \(text)",
+                at: "\(location)/\(field)")
             return nil
         }
     }

@@ -48,7 +48,10 @@ private struct Run {
 
     var definition: StateMachineDefinition { interpreter.definition }
 
-    init(interpreter: Interpreter, identity: ExecutionIdentity, state: ExecutionState, now: Double, random: any RandomNumberGenerator) {
+    init(
+        interpreter: Interpreter, identity: ExecutionIdentity, state: ExecutionState, now: Double,
+        random: any RandomNumberGenerator
+    ) {
         self.random = ErasedRandom(base: random)
         self.interpreter = interpreter
         self.identity = identity
@@ -62,7 +65,9 @@ private struct Run {
 
     // MARK: History
 
-    mutating func record(_ type: String, _ detailsKey: String? = nil, _ details: JSONObject? = nil, previous: Int? = nil) {
+    mutating func record(
+        _ type: String, _ detailsKey: String? = nil, _ details: JSONObject? = nil, previous: Int? = nil
+    ) {
         let id = state.lastEventId + 1
         events.append(
             HistoryEvent(
@@ -161,15 +166,19 @@ private struct Run {
 
     // MARK: Paths
 
-    func applyInputPath(_ setting: PathSetting, _ input: JSONValue, context: JSONValue) throws(StatesError) -> JSONValue {
+    func applyInputPath(_ setting: PathSetting, _ input: JSONValue, context: JSONValue) throws(StatesError) -> JSONValue
+    {
         try select(setting, input, context: context, field: "InputPath")
     }
 
-    func applyOutputPath(_ setting: PathSetting, _ output: JSONValue, context: JSONValue) throws(StatesError) -> JSONValue {
+    func applyOutputPath(_ setting: PathSetting, _ output: JSONValue, context: JSONValue) throws(StatesError)
+        -> JSONValue
+    {
         try select(setting, output, context: context, field: "OutputPath")
     }
 
-    private func select(_ setting: PathSetting, _ value: JSONValue, context: JSONValue, field: String) throws(StatesError)
+    private func select(_ setting: PathSetting, _ value: JSONValue, context: JSONValue, field: String)
+        throws(StatesError)
         -> JSONValue
     {
         switch setting {
@@ -194,7 +203,8 @@ private struct Run {
             do {
                 return try path.assign(result, into: input)
             } catch {
-                throw StatesError(ErrorName.resultPathMatchFailure, error.reason ?? "Unable to apply ResultPath \(path.text)")
+                throw StatesError(
+                    ErrorName.resultPathMatchFailure, error.reason ?? "Unable to apply ResultPath \(path.text)")
             }
         }
     }
@@ -268,7 +278,8 @@ private struct Run {
             case .choice:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 var target = definitionState.defaultNext
-                for rule in definitionState.choices where try rule.condition.evaluate(input: effective, context: context) {
+                for rule in definitionState.choices
+                where try rule.condition.evaluate(input: effective, context: context) {
                     target = rule.next
                     break
                 }
@@ -349,7 +360,8 @@ private struct Run {
         return nil
     }
 
-    func waitDeadline(_ waitState: StateDefinition, input: JSONValue, context: JSONValue, enteredId: Int) throws(StatesError)
+    func waitDeadline(_ waitState: StateDefinition, input: JSONValue, context: JSONValue, enteredId: Int)
+        throws(StatesError)
         -> Double
     {
         if let seconds = waitState.seconds { return now + Double(seconds) }
@@ -375,7 +387,9 @@ private struct Run {
             }
         }
         guard let text, let date = Timestamp.parse(text) else {
-            throw StatesError.runtime("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(text ?? "null")")
+            throw StatesError.runtime(
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(text ?? "null")"
+            )
         }
         return date.timeIntervalSince1970
     }
@@ -404,7 +418,8 @@ private struct Run {
                 parameters = effective
             }
             let timeoutFromPath = try secondsFromPath(taskState.timeoutSecondsPath, effective, "TimeoutSecondsPath")
-            let heartbeatFromPath = try secondsFromPath(taskState.heartbeatSecondsPath, effective, "HeartbeatSecondsPath")
+            let heartbeatFromPath = try secondsFromPath(
+                taskState.heartbeatSecondsPath, effective, "HeartbeatSecondsPath")
             timeout = taskState.timeoutSeconds ?? timeoutFromPath
             heartbeat = taskState.heartbeatSeconds ?? heartbeatFromPath
         } catch {
@@ -445,7 +460,8 @@ private struct Run {
     func secondsFromPath(_ path: JSONPath?, _ input: JSONValue, _ field: String) throws(StatesError) -> Int? {
         guard let path else { return nil }
         guard let value = try? path.evaluate(input), let seconds = value.integerValue, seconds > 0 else {
-            throw StatesError.runtime("The \(field) parameter does not reference a valid positive integer: \(path.text)")
+            throw StatesError.runtime(
+                "The \(field) parameter does not reference a valid positive integer: \(path.text)")
         }
         return seconds
     }
@@ -480,7 +496,9 @@ private struct Run {
             return true
 
         case .taskSucceeded(let key, let output):
-            guard let (taskState, position, _) = runningTask(key), let resource = taskState.resource else { return false }
+            guard let (taskState, position, _) = runningTask(key), let resource = taskState.resource else {
+                return false
+            }
             var details = resourceDetails(resource)
             details["output"] = .string(output.serialized())
             details["outputDetails"] = ["truncated": false]
@@ -491,7 +509,9 @@ private struct Run {
             return true
 
         case .taskFailed(let key, let error, let cause):
-            guard let (taskState, position, _) = runningTask(key), let resource = taskState.resource else { return false }
+            guard let (taskState, position, _) = runningTask(key), let resource = taskState.resource else {
+                return false
+            }
             var details = resourceDetails(resource)
             details["error"] = .string(error)
             if let cause { details["cause"] = .string(cause) }
@@ -591,7 +611,9 @@ private struct Run {
         } catch {
             if ErrorName.isTerminal(error.error) {
                 failExecution(error)
-            } else if let (next, input) = handleStateError(taskState, stateInput: stateInput, error: error, position: position) {
+            } else if let (next, input) = handleStateError(
+                taskState, stateInput: stateInput, error: error, position: position)
+            {
                 enter(next, input: input)
             }
         }

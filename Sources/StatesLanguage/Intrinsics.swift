@@ -11,7 +11,9 @@ enum Intrinsics {
         }
         func count(_ range: ClosedRange<Int>) throws(StatesError) {
             guard range.contains(args.count) else {
-                throw fail("expected \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range)") arguments, got \(args.count)")
+                throw fail(
+                    "expected \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range)") arguments, got \(args.count)"
+                )
             }
         }
         func string(_ index: Int) throws(StatesError) -> String {
@@ -69,7 +71,10 @@ enum Intrinsics {
             let elements = try array(0)
             let size = try integer(1)
             guard size > 0 else { throw fail("chunk size must be positive") }
-            return .array(stride(from: 0, to: elements.count, by: size).map { .array(Array(elements[$0..<min($0 + size, elements.count)])) })
+            return .array(
+                stride(from: 0, to: elements.count, by: size).map {
+                    .array(Array(elements[$0..<min($0 + size, elements.count)]))
+                })
         case "States.ArrayContains":
             try count(2...2)
             return .bool(try array(0).contains(args[1]))
@@ -110,7 +115,9 @@ enum Intrinsics {
             guard case .object(let left) = args[0], case .object(let right) = args[1] else {
                 throw fail("the first two arguments must be objects")
             }
-            guard args[2].boolValue == false else { throw fail("deep merge is not supported; the third argument must be false") }
+            guard args[2].boolValue == false else {
+                throw fail("deep merge is not supported; the third argument must be false")
+            }
             var merged = left
             for (key, value) in right { merged[key] = value }
             return .object(merged)
@@ -137,10 +144,14 @@ enum Intrinsics {
             bytes[6] = (bytes[6] & 0x0F) | 0x40
             bytes[8] = (bytes[8] & 0x3F) | 0x80
             let hex = bytes.map { String(format: "%02x", $0) }.joined()
-            let parts = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4), hex.dropFirst(20)]
+            let parts = [
+                hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+                hex.dropFirst(20),
+            ]
             return .string(parts.joined(separator: "-"))
         default:
-            throw StatesError(ErrorName.intrinsicFailure, "The intrinsic function \(name) is not supported by callbacksim yet")
+            throw StatesError(
+                ErrorName.intrinsicFailure, "The intrinsic function \(name) is not supported by callbacksim yet")
         }
     }
 }

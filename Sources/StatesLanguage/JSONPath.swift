@@ -135,13 +135,15 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
             switch node {
             case .object(let existing): object = existing
             default:
-                throw PathError(path: path, reason: "Unable to apply ResultPath \"\(path)\" to input \(node.serialized())")
+                throw PathError(
+                    path: path, reason: "Unable to apply ResultPath \"\(path)\" to input \(node.serialized())")
             }
             object[key] = try assign(value, into: object[key] ?? .object(JSONObject()), rest.dropFirst(), path: path)
             return .object(object)
         case .index(let index):
             guard var array = node.arrayValue, array.indices.contains(index) else {
-                throw PathError(path: path, reason: "Unable to apply ResultPath \"\(path)\" to input \(node.serialized())")
+                throw PathError(
+                    path: path, reason: "Unable to apply ResultPath \"\(path)\" to input \(node.serialized())")
             }
             array[index] = try assign(value, into: array[index], rest.dropFirst(), path: path)
             return .array(array)
@@ -159,7 +161,8 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
             case .index(let index): output += "[\(index)]"
             case .wildcard: output += "[*]"
             case .deepScan(let key): output += ".." + (key.map { "['\($0)']" } ?? "[*]")
-            case .slice(let start, let end, _): output += "[\(start.map(String.init) ?? ""):\(end.map(String.init) ?? "")]"
+            case .slice(let start, let end, _):
+                output += "[\(start.map(String.init) ?? ""):\(end.map(String.init) ?? "")]"
             case .union: output += "[…]"
             }
         }

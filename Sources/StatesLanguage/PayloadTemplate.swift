@@ -16,7 +16,8 @@ struct PayloadEvaluator {
                 if key.hasSuffix(".$") {
                     let name = String(key.dropLast(2))
                     guard let expression = value.stringValue else {
-                        throw StatesError.runtime("The value for the field '\(key)' must be a path or an intrinsic function")
+                        throw StatesError.runtime(
+                            "The value for the field '\(key)' must be a path or an intrinsic function")
                     }
                     result[name] = try evaluateExpression(expression, input: input, field: key)
                 } else {
@@ -42,7 +43,8 @@ struct PayloadEvaluator {
             do {
                 call = try parser.parseCall()
             } catch {
-                throw StatesError(ErrorName.intrinsicFailure, "Invalid intrinsic function call \(expression): \(error.reason)")
+                throw StatesError(
+                    ErrorName.intrinsicFailure, "Invalid intrinsic function call \(expression): \(error.reason)")
             }
             return try evaluateIntrinsic(call, input: input)
         }
@@ -50,7 +52,8 @@ struct PayloadEvaluator {
         do {
             path = try JSONPath(expression)
         } catch {
-            throw StatesError.runtime("The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call")
+            throw StatesError.runtime(
+                "The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call")
         }
         do {
             return try path.evaluate(path.isContextPath ? context : input)
@@ -62,16 +65,21 @@ struct PayloadEvaluator {
         }
     }
 
-    mutating func evaluateIntrinsic(_ expression: IntrinsicExpression, input: JSONValue) throws(StatesError) -> JSONValue {
+    mutating func evaluateIntrinsic(_ expression: IntrinsicExpression, input: JSONValue) throws(StatesError)
+        -> JSONValue
+    {
         switch expression {
         case .literal(let value):
             return value
         case .path(let text):
-            guard let path = try? JSONPath(text) else { throw StatesError(ErrorName.intrinsicFailure, "Invalid path \(text)") }
+            guard let path = try? JSONPath(text) else {
+                throw StatesError(ErrorName.intrinsicFailure, "Invalid path \(text)")
+            }
             do {
                 return try path.evaluate(path.isContextPath ? context : input)
             } catch {
-                throw StatesError.runtime("The JSONPath '\(text)' could not be found in the input '\(input.serialized())'")
+                throw StatesError.runtime(
+                    "The JSONPath '\(text)' could not be found in the input '\(input.serialized())'")
             }
         case .call(let name, let arguments):
             var values: [JSONValue] = []

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-
 @_exported import GRDB
 
 /// Opens the SQLite database a service keeps its state in: WAL mode, full sync, migrated to the latest schema.

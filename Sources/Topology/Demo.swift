@@ -34,7 +34,8 @@ public struct Demo: Sendable {
         var started: [(Case, String)] = []
         for demoCase in Self.cases {
             let output: StartExecutionOutput = try await client.call(
-                .orchestrator, StepFunctionsOperation.startExecution, StartExecutionInput(stateMachineArn: arn, input: demoCase.input))
+                .orchestrator, StepFunctionsOperation.startExecution,
+                StartExecutionInput(stateMachineArn: arn, input: demoCase.input))
             started.append((demoCase, output.executionArn))
         }
         let deadline = ContinuousClock.now + timeout
@@ -42,7 +43,9 @@ public struct Demo: Sendable {
         for (demoCase, executionArn) in started {
             var description: DescribeExecutionOutput
             repeat {
-                description = try await client.call(.orchestrator, StepFunctionsOperation.describeExecution, ExecutionArnInput(executionArn: executionArn))
+                description = try await client.call(
+                    .orchestrator, StepFunctionsOperation.describeExecution,
+                    ExecutionArnInput(executionArn: executionArn))
                 if description.status != "RUNNING" { break }
                 try await Task.sleep(for: .milliseconds(100))
             } while ContinuousClock.now < deadline
@@ -50,7 +53,8 @@ public struct Demo: Sendable {
             var report = ExecutionReport(executionArn: executionArn, status: description.status, history: [], log: [])
             repeat {
                 report = ExecutionReport(
-                    executionArn: executionArn, status: description.status, history: try await client.history(executionArn),
+                    executionArn: executionArn, status: description.status,
+                    history: try await client.history(executionArn),
                     log: try await client.notifications())
                 if !report.notifications.isEmpty || description.status != "SUCCEEDED" { break }
                 try await Task.sleep(for: .milliseconds(100))

@@ -13,7 +13,9 @@ public struct Deployment: Sendable {
 
     /// The state machine a queue consumer starts runs on the api-simulator; every other runs on the orchestrator.
     public func host(ofStateMachine name: String) -> ServiceName {
-        let consumerTargets = template.functions.filter { !$0.sqsSources.isEmpty }.compactMap { $0.environment["STATE_MACHINE_ARN"] }
+        let consumerTargets = template.functions.filter { !$0.sqsSources.isEmpty }.compactMap {
+            $0.environment["STATE_MACHINE_ARN"]
+        }
         return consumerTargets.contains { $0.hasSuffix(":stateMachine:\(name)") } ? .apiSimulator : .orchestrator
     }
 
@@ -28,11 +30,13 @@ public struct Deployment: Sendable {
         }
         for queue in ordered {
             let _: QueueUrlOutput = try await broker.call(
-                SQSOperation.createQueue, CreateQueueInput(QueueName: queue.name, Attributes: queue.attributes.isEmpty ? nil : queue.attributes))
+                SQSOperation.createQueue,
+                CreateQueueInput(QueueName: queue.name, Attributes: queue.attributes.isEmpty ? nil : queue.attributes))
         }
         var topicArns: [String: String] = [:]
         for topic in template.topics {
-            let output: TopicArnOutput = try await broker.call(SNSOperation.createTopic, CreateTopicInput(Name: topic.name))
+            let output: TopicArnOutput = try await broker.call(
+                SNSOperation.createTopic, CreateTopicInput(Name: topic.name))
             topicArns[topic.logicalId] = output.TopicArn
         }
         for function in template.functions {
@@ -44,7 +48,8 @@ public struct Deployment: Sendable {
             }
         }
         for machine in template.stateMachines {
-            let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name)))
+            let client = try await WireClient.connect(
+                context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name)))
             defer { client.close() }
             let _: CreateStateMachineOutput = try await client.call(
                 StepFunctionsOperation.createStateMachine,

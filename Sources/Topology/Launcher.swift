@@ -32,7 +32,8 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     /// Extra flags per process (clock rate, `--quote-token`, …), kept so a restart uses the same ones.
     public var extraArguments: [String: [String]]
 
-    public init(dataDirectory: String, endpoints: [ServiceName: String], extraArguments: [ServiceName: [String]] = [:]) {
+    public init(dataDirectory: String, endpoints: [ServiceName: String], extraArguments: [ServiceName: [String]] = [:])
+    {
         self.dataDirectory = dataDirectory
         self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.key.rawValue, $0.value) })
         self.extraArguments = Dictionary(uniqueKeysWithValues: extraArguments.map { ($0.key.rawValue, $0.value) })
@@ -42,7 +43,8 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     public static func tcp(dataDirectory: String, basePort: Int) -> TopologyLayout {
         TopologyLayout(
             dataDirectory: dataDirectory,
-            endpoints: Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0, "tcp://127.0.0.1:\(basePort + $0.portOffset)") }))
+            endpoints: Dictionary(
+                uniqueKeysWithValues: ServiceName.allCases.map { ($0, "tcp://127.0.0.1:\(basePort + $0.portOffset)") }))
     }
 
     /// Unix-domain sockets inside the data directory: no ports to collide, for tests and the demo.
@@ -50,7 +52,8 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
         let absolute = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         return TopologyLayout(
             dataDirectory: dataDirectory,
-            endpoints: Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0, "ipc://\(absolute)/\($0.rawValue).sock") }))
+            endpoints: Dictionary(
+                uniqueKeysWithValues: ServiceName.allCases.map { ($0, "ipc://\(absolute)/\($0.rawValue).sock") }))
     }
 
     public func endpoint(_ service: ServiceName) -> String { endpoints[service.rawValue] ?? "" }
@@ -71,7 +74,8 @@ public struct TopologyState: Codable, Sendable {
     public func save() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: Self.path(dataDirectory: layout.dataDirectory)), options: .atomic)
+        try encoder.encode(self).write(
+            to: URL(fileURLWithPath: Self.path(dataDirectory: layout.dataDirectory)), options: .atomic)
     }
 }
 
@@ -87,7 +91,8 @@ public struct Launcher: Sendable {
 
     /// The folder of the running executable: the others were built beside it.
     public static func ownDirectory() -> String {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (path as NSString).deletingLastPathComponent
     }
 
@@ -100,9 +105,12 @@ public struct Launcher: Sendable {
     /// Under `swift run callbacksim up` only the CLI is built; inside a package checkout, build the other
     /// executables too (they land beside it) rather than failing.
     public func buildMissingExecutables() throws {
-        let missing = ServiceName.allCases.filter { !FileManager.default.isExecutableFile(atPath: binDirectory + "/" + $0.rawValue) }
+        let missing = ServiceName.allCases.filter {
+            !FileManager.default.isExecutableFile(atPath: binDirectory + "/" + $0.rawValue)
+        }
         guard !missing.isEmpty, FileManager.default.fileExists(atPath: "Package.swift") else { return }
-        FileHandle.standardError.write(Data("building \(missing.map(\.rawValue).joined(separator: ", ")) with `swift build` …\n".utf8))
+        FileHandle.standardError.write(
+            Data("building \(missing.map(\.rawValue).joined(separator: ", ")) with `swift build` …\n".utf8))
         let build = Process()
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         build.arguments = ["swift", "build"]
@@ -145,14 +153,23 @@ public struct Launcher: Sendable {
         switch service {
         case .orchestrator:
             arguments += ["--queue-broker", layout.endpoint(.queueBroker)]
-            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) { arguments += ["--function", "\(name)=\(endpoint)"] }
+            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
+                arguments += ["--function", "\(name)=\(endpoint)"]
+            }
         case .queueBroker:
-            for (name, endpoint) in subscribed.sorted(by: { $0.key < $1.key }) { arguments += ["--function", "\(name)=\(endpoint)"] }
+            for (name, endpoint) in subscribed.sorted(by: { $0.key < $1.key }) {
+                arguments += ["--function", "\(name)=\(endpoint)"]
+            }
         case .apiSimulator:
             arguments += ["--queue-broker", layout.endpoint(.queueBroker)]
-            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) { arguments += ["--function", "\(name)=\(endpoint)"] }
+            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
+                arguments += ["--function", "\(name)=\(endpoint)"]
+            }
             if let consumer {
-                arguments += ["--queue-name", consumer.queue, "--state-machine-name", consumer.stateMachine, "--batch-size", String(consumer.batchSize)]
+                arguments += [
+                    "--queue-name", consumer.queue, "--state-machine-name", consumer.stateMachine, "--batch-size",
+                    String(consumer.batchSize),
+                ]
             }
         case .callbackSender:
             arguments += ["--orchestrator", layout.endpoint(.orchestrator)]
@@ -166,7 +183,8 @@ public struct Launcher: Sendable {
 
     /// Starts the processes that are not running, waits until all answer, and deploys the template.
     public func up(_ layout: TopologyLayout, context: Context) async throws -> TopologyState {
-        try FileManager.default.createDirectory(atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
         var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
         state.layout = layout
         for service in ServiceName.allCases {
@@ -175,9 +193,12 @@ public struct Launcher: Sendable {
         }
         try state.save()
         for service in ServiceName.allCases {
-            guard await Self.waitUntilAnswering(layout.endpoint(service), context: context, timeout: .seconds(30)) else {
+            guard await Self.waitUntilAnswering(layout.endpoint(service), context: context, timeout: .seconds(30))
+            else {
                 throw LaunchError(
-                    message: "\(service.rawValue) did not answer within 30 s; see \(layout.dataDirectory)/logs/\(service.rawValue).log")
+                    message:
+                        "\(service.rawValue) did not answer within 30 s; see \(layout.dataDirectory)/logs/\(service.rawValue).log"
+                )
             }
         }
         try await Deployment(template: template).apply(to: layout, context: context)
@@ -190,7 +211,8 @@ public struct Launcher: Sendable {
             throw LaunchError(message: "\(executable) is missing: run `swift build` first")
         }
         let log = layout.dataDirectory + "/logs/\(service.rawValue).log"
-        return try Self.spawnDetached(executable: executable, arguments: arguments(for: service, layout: layout), log: log)
+        return try Self.spawnDetached(
+            executable: executable, arguments: arguments(for: service, layout: layout), log: log)
     }
 
     /// Starts a process in its own session (so it outlives the CLI and a Ctrl-C in its terminal), output to `log`.
@@ -209,7 +231,9 @@ public struct Launcher: Sendable {
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw LaunchError(message: "posix_spawn \(executable): \(String(cString: strerror(result)))") }
+        guard result == 0 else {
+            throw LaunchError(message: "posix_spawn \(executable): \(String(cString: strerror(result)))")
+        }
         return pid
     }
 
@@ -223,7 +247,8 @@ public struct Launcher: Sendable {
         return fields.first != "Z"
     }
 
-    public static func ping(_ endpoint: String, context: Context, timeout: Duration = .seconds(1)) async -> PingOutput? {
+    public static func ping(_ endpoint: String, context: Context, timeout: Duration = .seconds(1)) async -> PingOutput?
+    {
         guard let client = try? await WireClient.connect(context: context, endpoint: endpoint) else { return nil }
         defer { client.close() }
         return try? await client.call(HealthOperation.ping, EmptyOutput(), as: PingOutput.self, timeout: timeout)
@@ -286,7 +311,10 @@ public struct Launcher: Sendable {
             } else {
                 health = "not running"
             }
-            statuses.append(ProcessStatus(name: service.rawValue, pid: pid.flatMap { isAlive($0) ? $0 : nil }, endpoint: endpoint, health: health))
+            statuses.append(
+                ProcessStatus(
+                    name: service.rawValue, pid: pid.flatMap { isAlive($0) ? $0 : nil }, endpoint: endpoint,
+                    health: health))
         }
         return statuses
     }

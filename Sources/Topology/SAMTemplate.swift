@@ -28,7 +28,8 @@ public struct SAMTemplate: Sendable {
         public var sqsSources: [(queue: String, batchSize: Int)]
 
         public static func == (a: Function, b: Function) -> Bool {
-            a.logicalId == b.logicalId && a.name == b.name && a.environment == b.environment && a.snsTopics == b.snsTopics
+            a.logicalId == b.logicalId && a.name == b.name && a.environment == b.environment
+                && a.snsTopics == b.snsTopics
                 && a.sqsSources.map(\.queue) == b.sqsSources.map(\.queue)
                 && a.sqsSources.map(\.batchSize) == b.sqsSources.map(\.batchSize)
         }
@@ -55,13 +56,17 @@ public struct SAMTemplate: Sendable {
     }
 
     /// Reads a template and the definition files it names (relative to the template's folder).
-    public static func load(path: String, region: String = "us-east-1", accountId: String = "123456789012") throws -> SAMTemplate {
+    public static func load(path: String, region: String = "us-east-1", accountId: String = "123456789012") throws
+        -> SAMTemplate
+    {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let folder = (path as NSString).deletingLastPathComponent
         return try parse(text, folder: folder, region: region, accountId: accountId)
     }
 
-    public static func parse(_ text: String, folder: String, region: String = "us-east-1", accountId: String = "123456789012") throws
+    public static func parse(
+        _ text: String, folder: String, region: String = "us-east-1", accountId: String = "123456789012"
+    ) throws
         -> SAMTemplate
     {
         guard let root = try Yams.compose(yaml: text), let resources = root["Resources"]?.mapping else {
@@ -92,14 +97,18 @@ public struct SAMTemplate: Sendable {
                         let count = try resolver.resolve(value["maxReceiveCount"] ?? Node("10"))
                         deadLetter = String(target.split(separator: ":").last ?? "")
                         attributes["RedrivePolicy"] = JSONValue.object(
-                            JSONObject([("deadLetterTargetArn", .string(target)), ("maxReceiveCount", .int(Int(count) ?? 10))])
+                            JSONObject([
+                                ("deadLetterTargetArn", .string(target)), ("maxReceiveCount", .int(Int(count) ?? 10)),
+                            ])
                         ).serialized()
                     } else {
                         attributes[name] = try resolver.resolve(value)
                     }
                 }
                 template.queues.append(
-                    Queue(logicalId: id, name: resolver.physicalName(id), attributes: attributes, deadLetterQueueName: deadLetter))
+                    Queue(
+                        logicalId: id, name: resolver.physicalName(id), attributes: attributes,
+                        deadLetterQueueName: deadLetter))
             case "AWS::SNS::Topic":
                 template.topics.append(Topic(logicalId: id, name: resolver.physicalName(id)))
             case "AWS::Serverless::Function":
@@ -125,18 +134,23 @@ public struct SAMTemplate: Sendable {
                     }
                 }
                 template.functions.append(
-                    Function(logicalId: id, name: resolver.physicalName(id), environment: environment, snsTopics: topics, sqsSources: sources))
+                    Function(
+                        logicalId: id, name: resolver.physicalName(id), environment: environment, snsTopics: topics,
+                        sqsSources: sources))
             case "AWS::Serverless::StateMachine":
                 guard let uri = props?["DefinitionUri"]?.string else {
                     throw LoadError(message: "state machine \(id) has no DefinitionUri")
                 }
-                var definition = try String(contentsOfFile: (folder as NSString).appendingPathComponent(uri), encoding: .utf8)
+                var definition = try String(
+                    contentsOfFile: (folder as NSString).appendingPathComponent(uri), encoding: .utf8)
                 for (key, value) in props?["DefinitionSubstitutions"]?.mapping ?? [:] {
                     guard let name = key.string else { continue }
                     definition = definition.replacingOccurrences(of: "${\(name)}", with: try resolver.resolve(value))
                 }
                 template.stateMachines.append(
-                    StateMachine(logicalId: id, name: resolver.physicalName(id), type: props?["Type"]?.string ?? "STANDARD", definition: definition))
+                    StateMachine(
+                        logicalId: id, name: resolver.physicalName(id), type: props?["Type"]?.string ?? "STANDARD",
+                        definition: definition))
             default:
                 continue
             }
@@ -228,14 +242,19 @@ struct Resolver {
             switch function {
             case "Ref": return try ref(value.string ?? "")
             case "Fn::GetAtt":
-                let items = value.sequence?.compactMap(\.string) ?? value.string.map { $0.split(separator: ".", maxSplits: 1).map(String.init) } ?? []
+                let items =
+                    value.sequence?.compactMap(\.string) ?? value.string.map {
+                        $0.split(separator: ".", maxSplits: 1).map(String.init)
+                    } ?? []
                 guard items.count == 2 else { throw SAMTemplate.LoadError(message: "Fn::GetAtt needs two items") }
                 return try getAtt(items[0], items[1])
             case "Fn::Sub": return try substitute(value.string ?? value.sequence?.first?.string ?? "")
             default: break
             }
         }
-        guard let text = node.string else { throw SAMTemplate.LoadError(message: "cannot resolve a value of the template") }
+        guard let text = node.string else {
+            throw SAMTemplate.LoadError(message: "cannot resolve a value of the template")
+        }
         return text
     }
 
@@ -262,13 +281,16 @@ struct Resolver {
     func referencedResource(_ node: Node) -> String? {
         switch node.tag.description {
         case "!Ref": return node.string
-        case "!GetAtt": return node.string.map { String($0.split(separator: ".").first ?? "") } ?? node.sequence?.first?.string
+        case "!GetAtt":
+            return node.string.map { String($0.split(separator: ".").first ?? "") } ?? node.sequence?.first?.string
         default: break
         }
         if let mapping = node.mapping, let (key, value) = mapping.first {
             switch key.string {
             case "Ref": return value.string
-            case "Fn::GetAtt": return value.sequence?.first?.string ?? value.string.map { String($0.split(separator: ".").first ?? "") }
+            case "Fn::GetAtt":
+                return value.sequence?.first?.string
+                    ?? value.string.map { String($0.split(separator: ".").first ?? "") }
             default: return nil
             }
         }

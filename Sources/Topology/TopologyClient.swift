@@ -20,20 +20,25 @@ public final class TopologyClient: Sendable {
         return TopologyClient(layout: state.layout, context: context)
     }
 
-    public func call(_ service: ServiceName, _ op: String, body: [UInt8], timeout: Duration = .seconds(10)) async throws -> [UInt8] {
+    public func call(_ service: ServiceName, _ op: String, body: [UInt8], timeout: Duration = .seconds(10)) async throws
+        -> [UInt8]
+    {
         let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(service))
         defer { client.close() }
         return try await client.call(op, body: body, timeout: timeout)
     }
 
-    public func call<Response: Decodable>(_ service: ServiceName, _ op: String, _ request: some Encodable, as: Response.Type = Response.self) async throws -> Response {
+    public func call<Response: Decodable>(
+        _ service: ServiceName, _ op: String, _ request: some Encodable, as: Response.Type = Response.self
+    ) async throws -> Response {
         try WireCoding.decode(Response.self, from: try await call(service, op, body: WireCoding.encode(request)))
     }
 
     /// Accepts a state machine's name or ARN.
     public func stateMachineArn(_ nameOrArn: String) async throws -> String {
         if nameOrArn.hasPrefix("arn:") { return nameOrArn }
-        let list: ListStateMachinesOutput = try await call(.orchestrator, StepFunctionsOperation.listStateMachines, EmptyOutput())
+        let list: ListStateMachinesOutput = try await call(
+            .orchestrator, StepFunctionsOperation.listStateMachines, EmptyOutput())
         guard let match = list.stateMachines.first(where: { $0.name == nameOrArn }) else {
             throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(nameOrArn)'")
         }
@@ -48,7 +53,8 @@ public final class TopologyClient: Sendable {
     }
 
     public func notifications() async throws -> [LogEvent] {
-        let output: FilterLogEventsOutput = try await call(.notificationLogger, LogsOperation.filterLogEvents, FilterLogEventsInput())
+        let output: FilterLogEventsOutput = try await call(
+            .notificationLogger, LogsOperation.filterLogEvents, FilterLogEventsInput())
         return output.events
     }
 }

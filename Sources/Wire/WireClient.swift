@@ -87,7 +87,8 @@ public final class WireClient: Sendable {
         timeout: Duration = .seconds(10),
         idempotencyKey: String? = nil
     ) async throws -> Response {
-        let reply = try await call(op, body: WireCoding.encode(request), timeout: timeout, idempotencyKey: idempotencyKey)
+        let reply = try await call(
+            op, body: WireCoding.encode(request), timeout: timeout, idempotencyKey: idempotencyKey)
         return try WireCoding.decode(Response.self, from: reply)
     }
 

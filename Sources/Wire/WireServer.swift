@@ -73,7 +73,9 @@ public final class WireServer: Sendable {
         }
         guard frames.count == 3 else {
             logger.warning("malformed request: \(frames.count - 1) frames after the envelope, expected 2")
-            reply(to: identity, id: "", error: .serialization("Expected 2 frames (header, body), got \(frames.count - 1)"))
+            reply(
+                to: identity, id: "", error: .serialization("Expected 2 frames (header, body), got \(frames.count - 1)")
+            )
             return
         }
         let header: RequestHeader

@@ -46,7 +46,10 @@ struct Up: AsyncParsableCommand {
 
     func run() async throws {
         let samTemplate = try template.map { try SAMTemplate.load(path: $0) } ?? SAMTemplate.seed()
-        var layout = ipc ? TopologyLayout.ipc(dataDirectory: topology.dataDir) : TopologyLayout.tcp(dataDirectory: topology.dataDir, basePort: basePort)
+        var layout =
+            ipc
+            ? TopologyLayout.ipc(dataDirectory: topology.dataDir)
+            : TopologyLayout.tcp(dataDirectory: topology.dataDir, basePort: basePort)
         if clockRate != 1 {
             for service in [ServiceName.orchestrator, .queueBroker, .apiSimulator] {
                 layout.extraArguments[service.rawValue, default: []] += ["--clock-rate", String(clockRate)]
@@ -122,13 +125,15 @@ struct DescribeExecution: AsyncParsableCommand {
     func run() async throws {
         try await perform(StepFunctionsOperation.describeExecution) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.describeExecution, body: WireCoding.encode(ExecutionArnInput(executionArn: executionArn)))
+                .orchestrator, StepFunctionsOperation.describeExecution,
+                body: WireCoding.encode(ExecutionArnInput(executionArn: executionArn)))
         }
     }
 }
 
 struct GetExecutionHistory: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get-execution-history", abstract: "GetExecutionHistory.")
+    static let configuration = CommandConfiguration(
+        commandName: "get-execution-history", abstract: "GetExecutionHistory.")
     @OptionGroup var topology: TopologyOptions
     @Option var executionArn: String
     @Flag var reverseOrder = false
@@ -137,7 +142,8 @@ struct GetExecutionHistory: AsyncParsableCommand {
         try await perform(StepFunctionsOperation.getExecutionHistory) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
                 .orchestrator, StepFunctionsOperation.getExecutionHistory,
-                body: WireCoding.encode(GetExecutionHistoryInput(executionArn: executionArn, reverseOrder: reverseOrder)))
+                body: WireCoding.encode(
+                    GetExecutionHistoryInput(executionArn: executionArn, reverseOrder: reverseOrder)))
         }
     }
 }
@@ -156,7 +162,8 @@ struct ListExecutions: AsyncParsableCommand {
             if let stateMachine { arn = try await client.stateMachineArn(stateMachine) }
             return try await client.call(
                 .orchestrator, StepFunctionsOperation.listExecutions,
-                body: WireCoding.encode(ListExecutionsInput(stateMachineArn: arn, statusFilter: statusFilter, maxResults: maxResults)))
+                body: WireCoding.encode(
+                    ListExecutionsInput(stateMachineArn: arn, statusFilter: statusFilter, maxResults: maxResults)))
         }
     }
 }
@@ -216,7 +223,8 @@ struct SendTaskHeartbeat: AsyncParsableCommand {
     func run() async throws {
         try await perform(StepFunctionsOperation.sendTaskHeartbeat) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.sendTaskHeartbeat, body: WireCoding.encode(SendTaskHeartbeatInput(taskToken: taskToken)))
+                .orchestrator, StepFunctionsOperation.sendTaskHeartbeat,
+                body: WireCoding.encode(SendTaskHeartbeatInput(taskToken: taskToken)))
         }
     }
 }
@@ -230,7 +238,8 @@ struct Logs: AsyncParsableCommand {
     func run() async throws {
         try await perform(LogsOperation.filterLogEvents) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .notificationLogger, LogsOperation.filterLogEvents, body: WireCoding.encode(FilterLogEventsInput(filterPattern: filterPattern)))
+                .notificationLogger, LogsOperation.filterLogEvents,
+                body: WireCoding.encode(FilterLogEventsInput(filterPattern: filterPattern)))
         }
     }
 }
@@ -259,7 +268,9 @@ struct Demo: AsyncParsableCommand {
                 print("status:       \(report.status)")
                 print("path:         \(report.path.joined(separator: " → "))")
                 print("notification: \(report.notifications.joined(separator: ", "))")
-                print("result:       \(ok ? "as expected" : "NOT as expected (wanted \(demoCase.expectedState) and \"\(demoCase.expectedNotification)\")")")
+                print(
+                    "result:       \(ok ? "as expected" : "NOT as expected (wanted \(demoCase.expectedState) and \"\(demoCase.expectedNotification)\")")"
+                )
             }
         } catch {
             Output.printError(error, operation: "demo")

@@ -43,7 +43,9 @@ enum Output {
 
     static func isoDate(_ seconds: Double) -> String {
         let date = Date(timeIntervalSince1970: seconds)
-        let base = date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+        let base = date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(
+                .colon))
         let micros = Int((seconds - seconds.rounded(.down)) * 1_000_000)
         let fraction = String(format: "%06d", micros)
         return base.replacingOccurrences(of: "Z", with: "") + ".\(fraction)+00:00"

@@ -9,7 +9,8 @@ struct QueueBrokerCommand: AsyncParsableCommand {
 
     @Option(help: "Directory for queue-broker.sqlite.") var dataDir = ".callbacksim"
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7102"
-    @Option(help: "A Lambda function subscribed to a topic and its endpoint, NAME=ENDPOINT; repeatable.") var function: [String] = []
+    @Option(help: "A Lambda function subscribed to a topic and its endpoint, NAME=ENDPOINT; repeatable.") var function:
+        [String] = []
     @Option(help: "Seconds added to this process's clock.") var clockOffset = 0.0
     @Option(help: "How fast this process's clock runs.") var clockRate = 1.0
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"

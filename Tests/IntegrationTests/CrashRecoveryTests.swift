@@ -8,56 +8,61 @@ import ZeroMQ
 /// `kill -9` of a process while 20 executions wait for their callbacks, then `up`: every execution ends with the
 /// outcome its input asked for and exactly one logged notification.
 extension IntegrationTests {
-@Suite struct CrashRecoveryTests {
-    static let executionCount = 20
+    @Suite struct CrashRecoveryTests {
+        static let executionCount = 20
 
-    func inputs() -> [String] {
-        (0..<Self.executionCount).map { index in
-            #"{"waitTime": 3, "status": "\#(index % 2 == 0 ? "success" : "failure")"}"#
+        func inputs() -> [String] {
+            (0..<Self.executionCount).map { index in
+                #"{"waitTime": 3, "status": "\#(index % 2 == 0 ? "success" : "failure")"}"#
+            }
+        }
+
+        func check(_ reports: [ExecutionReport], _ inputs: [String], _ harness: TopologyHarness) async throws {
+            #expect(reports.count == inputs.count)
+            for (report, input) in zip(reports, inputs) {
+                let wantsSuccess = input.contains("success")
+                #expect(report.status == "SUCCEEDED", "\(report.executionArn)")
+                #expect(
+                    report.notifications == [wantsSuccess ? "API Executed Successfully" : "API Failed"],
+                    "\(report.executionArn): \(report.notifications)")
+                #expect(
+                    report.path.last
+                        == (wantsSuccess
+                            ? "SNS Publish - Send Success Notification" : "SNS Publish - Send Error Notification"))
+            }
+            // One logged notification per execution, none extra.
+            let log = try await harness.client.notifications()
+            #expect(log.count == inputs.count)
+        }
+
+        func crashAndRecover(_ victim: ServiceName, after delay: Duration) async throws {
+            try await withTopology { harness in
+                let inputs = inputs()
+                var arns: [String] = []
+                for input in inputs { arns.append(try await harness.start(input)) }
+                try await Task.sleep(for: delay)
+                harness.kill9(victim)
+                // Stay down past the 3 s wait: callbacks, publishes and due timers meet a dead process.
+                try await Task.sleep(for: .milliseconds(3500))
+                try await harness.up()
+                let reports = try await harness.reports(arns, timeout: .seconds(60))
+                try await check(reports, inputs, harness)
+                if reports.contains(where: { $0.notifications.count != 1 }) {
+                    Issue.record("log of \(victim): \(harness.logTail(victim))")
+                }
+            }
+        }
+
+        @Test func orchestratorKilledWhileExecutionsWait() async throws {
+            try await crashAndRecover(.orchestrator, after: .milliseconds(1500))
+        }
+
+        @Test func queueBrokerKilledWhileExecutionsWait() async throws {
+            try await crashAndRecover(.queueBroker, after: .milliseconds(1500))
+        }
+
+        @Test func apiSimulatorKilledWhileItsTimersRun() async throws {
+            try await crashAndRecover(.apiSimulator, after: .milliseconds(1500))
         }
     }
-
-    func check(_ reports: [ExecutionReport], _ inputs: [String], _ harness: TopologyHarness) async throws {
-        #expect(reports.count == inputs.count)
-        for (report, input) in zip(reports, inputs) {
-            let wantsSuccess = input.contains("success")
-            #expect(report.status == "SUCCEEDED", "\(report.executionArn)")
-            #expect(report.notifications == [wantsSuccess ? "API Executed Successfully" : "API Failed"], "\(report.executionArn): \(report.notifications)")
-            #expect(report.path.last == (wantsSuccess ? "SNS Publish - Send Success Notification" : "SNS Publish - Send Error Notification"))
-        }
-        // One logged notification per execution, none extra.
-        let log = try await harness.client.notifications()
-        #expect(log.count == inputs.count)
-    }
-
-    func crashAndRecover(_ victim: ServiceName, after delay: Duration) async throws {
-        try await withTopology { harness in
-        let inputs = inputs()
-        var arns: [String] = []
-        for input in inputs { arns.append(try await harness.start(input)) }
-        try await Task.sleep(for: delay)
-        harness.kill9(victim)
-        // Stay down past the 3 s wait: callbacks, publishes and due timers meet a dead process.
-        try await Task.sleep(for: .milliseconds(3500))
-        try await harness.up()
-        let reports = try await harness.reports(arns, timeout: .seconds(60))
-        try await check(reports, inputs, harness)
-        if reports.contains(where: { $0.notifications.count != 1 }) {
-            Issue.record("log of \(victim): \(harness.logTail(victim))")
-        }
-        }
-    }
-
-    @Test func orchestratorKilledWhileExecutionsWait() async throws {
-        try await crashAndRecover(.orchestrator, after: .milliseconds(1500))
-    }
-
-    @Test func queueBrokerKilledWhileExecutionsWait() async throws {
-        try await crashAndRecover(.queueBroker, after: .milliseconds(1500))
-    }
-
-    @Test func apiSimulatorKilledWhileItsTimersRun() async throws {
-        try await crashAndRecover(.apiSimulator, after: .milliseconds(1500))
-    }
-}
 }

@@ -44,12 +44,14 @@ final class TopologyHarness: @unchecked Sendable {
     func start(_ input: String, machine: String = "WorkflowAsyncAPICallbackPattern") async throws -> String {
         let arn = try await client.stateMachineArn(machine)
         let output: StartExecutionOutput = try await client.call(
-            .orchestrator, StepFunctionsOperation.startExecution, StartExecutionInput(stateMachineArn: arn, input: input))
+            .orchestrator, StepFunctionsOperation.startExecution,
+            StartExecutionInput(stateMachineArn: arn, input: input))
         return output.executionArn
     }
 
     func describe(_ arn: String) async throws -> DescribeExecutionOutput {
-        try await client.call(.orchestrator, StepFunctionsOperation.describeExecution, ExecutionArnInput(executionArn: arn))
+        try await client.call(
+            .orchestrator, StepFunctionsOperation.describeExecution, ExecutionArnInput(executionArn: arn))
     }
 
     /// Waits until every execution has ended and its notification is logged; returns their reports.
@@ -60,7 +62,10 @@ final class TopologyHarness: @unchecked Sendable {
             let log = try await client.notifications()
             for arn in arns {
                 let description = try await describe(arn)
-                reports.append(ExecutionReport(executionArn: arn, status: description.status, history: try await client.history(arn), log: log))
+                reports.append(
+                    ExecutionReport(
+                        executionArn: arn, status: description.status, history: try await client.history(arn), log: log)
+                )
             }
             let settled = reports.allSatisfy { $0.status != "RUNNING" && !$0.notifications.isEmpty }
             if settled || ContinuousClock.now >= deadline { return reports }
@@ -75,7 +80,9 @@ final class TopologyHarness: @unchecked Sendable {
 }
 
 /// Runs an executable of the package and captures its output.
-func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: TopologyHarness.binDirectory + "/" + name)
     process.arguments = arguments
@@ -87,7 +94,9 @@ func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120)
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (
+        process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
+    )
 }
 
 /// Starts a topology, runs `body`, and always stops it again; on failure the data (and logs) stay for a look.

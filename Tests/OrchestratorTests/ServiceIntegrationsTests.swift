@@ -13,7 +13,8 @@ import ZeroMQ
             "taskKey": "3", "stateName": "S", "parameters": .string(parameters.serialized()),
             "resource": [
                 "arn": .string(arn), "resourceType": .string(TaskResource(arn: arn)!.resourceType),
-                "resource": .string(TaskResource(arn: arn)!.resource), "action": .string(TaskResource(arn: arn)!.action),
+                "resource": .string(TaskResource(arn: arn)!.resource),
+                "action": .string(TaskResource(arn: arn)!.action),
                 "pattern": .string(TaskResource(arn: arn)!.pattern.rawValue),
             ],
         ]
@@ -22,45 +23,56 @@ import ZeroMQ
 
     @Test func serviceErrorsBecomeAWSTaskErrorsAndSilenceIsUnavailable() async throws {
         let context = Context()
-        let server = try await WireServer.bind(context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "t"))
+        let server = try await WireServer.bind(
+            context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "t"))
         let serving = Task {
             await server.run { request in
                 switch request.op {
                 case "SendMessage": throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
                 case "Publish": return Array(#"{"MessageId":"abc"}"#.utf8)
-                case "Invoke": return WireCoding.encode(InvokeOutput(Payload: ["errorType": "TaskTimedOut", "errorMessage": "late"], FunctionError: "Unhandled"))
+                case "Invoke":
+                    return InvokeOutput(
+                        Payload: ["errorType": "TaskTimedOut", "errorMessage": "late"], FunctionError: "Unhandled"
+                    ).jsonBytes
                 default: throw AWSError.unknownOperation(request.op)
                 }
             }
         }
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
         let dead = try await WireClient.connect(context: context, endpoint: "tcp://127.0.0.1:1")
-        let integrations = ServiceIntegrations(queueBroker: client, functions: ["f": client, "gone": dead], callTimeout: .milliseconds(200))
+        let integrations = ServiceIntegrations(
+            queueBroker: client, functions: ["f": client, "gone": dead], callTimeout: .milliseconds(200))
 
         let send = await integrations.dispatch(
-            invocation("arn:aws:states:::sqs:sendMessage", ["QueueUrl": "q", "MessageBody": ["a": 1]]), executionArn: "e", idempotencyKey: "k")
+            invocation("arn:aws:states:::sqs:sendMessage", ["QueueUrl": "q", "MessageBody": ["a": 1]]),
+            executionArn: "e", idempotencyKey: "k")
         guard case .failed(let error, let cause) = send else { Issue.record("\(send)"); return }
         #expect(error == "SQS.QueueDoesNotExistException")
         #expect(cause?.contains("Service: AmazonSQS") == true)
 
         let publish = await integrations.dispatch(
-            invocation("arn:aws:states:::sns:publish", ["TopicArn": "t", "Message": "m"]), executionArn: "e", idempotencyKey: "k2")
+            invocation("arn:aws:states:::sns:publish", ["TopicArn": "t", "Message": "m"]), executionArn: "e",
+            idempotencyKey: "k2")
         guard case .completed(let output) = publish else { Issue.record("\(publish)"); return }
         #expect(output["MessageId"] == "abc")
         #expect(output["SdkHttpMetadata"]?["HttpStatusCode"] == 200)
 
         let invoke = await integrations.dispatch(
-            invocation("arn:aws:states:::lambda:invoke", ["FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload": [:]]),
+            invocation(
+                "arn:aws:states:::lambda:invoke",
+                ["FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload": [:]]),
             executionArn: "e", idempotencyKey: "k3")
         #expect(invoke == .failed(error: "TaskTimedOut", cause: #"{"errorType":"TaskTimedOut","errorMessage":"late"}"#))
 
         let unknown = await integrations.dispatch(
-            invocation("arn:aws:states:::lambda:invoke", ["FunctionName": "nobody"]), executionArn: "e", idempotencyKey: "k4")
+            invocation("arn:aws:states:::lambda:invoke", ["FunctionName": "nobody"]), executionArn: "e",
+            idempotencyKey: "k4")
         guard case .failed(let unknownError, _) = unknown else { Issue.record("\(unknown)"); return }
         #expect(unknownError == "Lambda.ResourceNotFoundException")
 
         let silent = await integrations.dispatch(
-            invocation("arn:aws:states:::lambda:invoke", ["FunctionName": "gone"]), executionArn: "e", idempotencyKey: "k5")
+            invocation("arn:aws:states:::lambda:invoke", ["FunctionName": "gone"]), executionArn: "e",
+            idempotencyKey: "k5")
         guard case .unavailable = silent else { Issue.record("\(silent)"); return }
 
         serving.cancel()

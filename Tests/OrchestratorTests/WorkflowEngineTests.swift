@@ -2,9 +2,9 @@ import Foundation
 import JSON
 import Logging
 import Orchestrator
-import Storage
 import ServiceSupport
 import StatesLanguage
+import Storage
 import Synchronization
 import Testing
 import Wire
@@ -44,7 +44,12 @@ struct EngineFixture {
     let dispatcher: ScriptedDispatcher
     let loops: [Task<Void, Never>]
 
-    init(database: (any DatabaseWriter)? = nil, _ script: @escaping @Sendable (TaskInvocation, Int) -> DispatchOutcome = { _, _ in .completed(["MessageId": "m"]) }) throws {
+    init(
+        database: (any DatabaseWriter)? = nil,
+        _ script: @escaping @Sendable (TaskInvocation, Int) -> DispatchOutcome = { _, _ in
+            .completed(["MessageId": "m"])
+        }
+    ) throws {
         dispatcher = ScriptedDispatcher(script)
         engine = WorkflowEngine(
             database: try database ?? WorkflowEngine.inMemoryDatabase(), clock: clock, dispatcher: dispatcher,
@@ -70,7 +75,8 @@ struct EngineFixture {
         try await engine.createStateMachine(CreateStateMachineInput(name: name, definition: definition)).stateMachineArn
     }
 
-    func waitFor(_ arn: String, status: String, timeout: Duration = .seconds(5)) async throws -> DescribeExecutionOutput {
+    func waitFor(_ arn: String, status: String, timeout: Duration = .seconds(5)) async throws -> DescribeExecutionOutput
+    {
         let deadline = ContinuousClock.now + timeout
         while true {
             let description = try await engine.describeExecution(arn)
@@ -81,8 +87,10 @@ struct EngineFixture {
 
     func token(of arn: String) async throws -> String {
         for _ in 0..<500 {
-            let history = try JSONValue.parse(bytes: try await engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
-            if let submitted = history["events"]?.arrayValue?.first(where: { $0["type"] == "TaskSubmitted" }), submitted != .null,
+            let history = try JSONValue.parse(
+                bytes: try await engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
+            if let submitted = history["events"]?.arrayValue?.first(where: { $0["type"] == "TaskSubmitted" }),
+                submitted != .null,
                 let scheduled = history["events"]?.arrayValue?.first(where: { $0["type"] == "TaskScheduled" }),
                 let parameters = scheduled["taskScheduledEventDetails"]?["parameters"]?.stringValue,
                 let token = try JSONValue.parse(parameters)["MessageBody"]?["token"]?.stringValue
@@ -118,7 +126,8 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
             _ = try await fixture.create(#"{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}"#)
         }
         await expectAWSError("InvalidDefinition") {
-            _ = try await fixture.engine.createStateMachine(CreateStateMachineInput(name: "Ex", definition: waitingMachine, type: "EXPRESS"))
+            _ = try await fixture.engine.createStateMachine(
+                CreateStateMachineInput(name: "Ex", definition: waitingMachine, type: "EXPRESS"))
         }
     }
 
@@ -129,7 +138,9 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         await expectAWSError("StateMachineDoesNotExist") {
             _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine + "x"))
         }
-        await expectAWSError("InvalidArn") { _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: "nope")) }
+        await expectAWSError("InvalidArn") {
+            _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: "nope"))
+        }
         await expectAWSError("InvalidExecutionInput") {
             _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: "{oops"))
         }
@@ -137,13 +148,18 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
             let big = "\"" + String(repeating: "x", count: 262_145) + "\""
             _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: big))
         }
-        let first = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, name: "same", input: "{}"))
-        let again = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, name: "same", input: "{}"))
+        let first = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, name: "same", input: "{}"))
+        let again = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, name: "same", input: "{}"))
         #expect(first.executionArn == again.executionArn)
         await expectAWSError("ExecutionAlreadyExists") {
-            _ = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, name: "same", input: #"{"a":1}"#))
+            _ = try await fixture.engine.startExecution(
+                StartExecutionInput(stateMachineArn: machine, name: "same", input: #"{"a":1}"#))
         }
-        await expectAWSError("ExecutionDoesNotExist") { _ = try await fixture.engine.describeExecution(first.executionArn + "x") }
+        await expectAWSError("ExecutionDoesNotExist") {
+            _ = try await fixture.engine.describeExecution(first.executionArn + "x")
+        }
     }
 }
 
@@ -152,14 +168,16 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let fixture = try EngineFixture()
         defer { fixture.stop() }
         let machine = try await fixture.create(waitingMachine)
-        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: #"{"n":1}"#))
+        let execution = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, input: #"{"n":1}"#))
         let token = try await fixture.token(of: execution.executionArn)
         try await fixture.engine.sendTaskHeartbeat(SendTaskHeartbeatInput(taskToken: token))
         await expectAWSError("InvalidOutput") {
             try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "nope"))
         }
         await expectAWSError("ValidationException") {
-            try await fixture.engine.sendTaskFailure(SendTaskFailureInput(taskToken: token, error: String(repeating: "e", count: 257)))
+            try await fixture.engine.sendTaskFailure(
+                SendTaskFailureInput(taskToken: token, error: String(repeating: "e", count: 257)))
         }
         try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: #"{"ok":true}"#))
         let done = try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED")
@@ -167,13 +185,16 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         await expectAWSError("TaskTimedOut") {
             try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
         }
-        await expectAWSError("TaskTimedOut") { try await fixture.engine.sendTaskHeartbeat(SendTaskHeartbeatInput(taskToken: token)) }
+        await expectAWSError("TaskTimedOut") {
+            try await fixture.engine.sendTaskHeartbeat(SendTaskHeartbeatInput(taskToken: token))
+        }
         await expectAWSError("InvalidToken") {
             try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: "\"" + token + "\"", output: "{}"))
         }
         var random: any RandomNumberGenerator = SplitMix64(seed: 42)
         await expectAWSError("TaskDoesNotExist") {
-            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: TaskToken.mint(using: &random), output: "{}"))
+            try await fixture.engine.sendTaskSuccess(
+                SendTaskSuccessInput(taskToken: TaskToken.mint(using: &random), output: "{}"))
         }
     }
 
@@ -197,7 +218,8 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let machine = try await fixture.create(waitingMachine)
         let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
         let token = try await fixture.token(of: execution.executionArn)
-        _ = try await fixture.engine.stopExecution(StopExecutionInput(executionArn: execution.executionArn, error: "Stop", cause: "test"))
+        _ = try await fixture.engine.stopExecution(
+            StopExecutionInput(executionArn: execution.executionArn, error: "Stop", cause: "test"))
         #expect(try await fixture.engine.describeExecution(execution.executionArn).status == "ABORTED")
         await expectAWSError("TaskTimedOut") {
             try await fixture.engine.sendTaskFailure(SendTaskFailureInput(taskToken: token))
@@ -207,7 +229,9 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
 
 @Suite struct OutboxTests {
     @Test func undeliveredCallsAreRetriedWithTheSameIdempotencyKey() async throws {
-        let fixture = try EngineFixture { _, attempt in attempt < 3 ? .unavailable("down") : .completed(["MessageId": "m1"]) }
+        let fixture = try EngineFixture { _, attempt in
+            attempt < 3 ? .unavailable("down") : .completed(["MessageId": "m1"])
+        }
         let time = fixture.keepTime()
         defer {
             time.cancel()
@@ -225,10 +249,12 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let fixture = try EngineFixture { _, _ in .failed(error: "SQS.QueueDoesNotExistException", cause: "no queue") }
         defer { fixture.stop() }
         let machine = try await fixture.create(
-            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"b"},"Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}"#)
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"b"},"Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"C"}],"End":true},"C":{"Type":"Pass","End":true}}}"#
+        )
         let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
         let done = try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED")
-        #expect(try JSONValue.parse(done.output ?? "") == ["Error": "SQS.QueueDoesNotExistException", "Cause": "no queue"])
+        #expect(
+            try JSONValue.parse(done.output ?? "") == ["Error": "SQS.QueueDoesNotExistException", "Cause": "no queue"])
     }
 
     /// The outbox row written with the state survives the process: a new engine on the same file delivers it.
@@ -238,9 +264,12 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let machineArn: String
         let executionArn: String
         do {
-            let down = try EngineFixture(database: try WorkflowEngine.openDatabase(path: path)) { _, _ in .unavailable("down") }
+            let down = try EngineFixture(database: try WorkflowEngine.openDatabase(path: path)) { _, _ in
+                .unavailable("down")
+            }
             machineArn = try await down.create(waitingMachine)
-            executionArn = try await down.engine.startExecution(StartExecutionInput(stateMachineArn: machineArn)).executionArn
+            executionArn = try await down.engine.startExecution(StartExecutionInput(stateMachineArn: machineArn))
+                .executionArn
             try await Task.sleep(for: .milliseconds(100))
             down.stop()
         }
@@ -257,7 +286,8 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
     @Test func waitStatesResumeWhenTheClockReachesThem() async throws {
         let fixture = try EngineFixture()
         defer { fixture.stop() }
-        let machine = try await fixture.create(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#)
+        let machine = try await fixture.create(
+            #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#)
         let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
         try await Task.sleep(for: .milliseconds(50))
         #expect(try await fixture.engine.describeExecution(execution.executionArn).status == "RUNNING")

@@ -1,10 +1,11 @@
 import Foundation
 import JSON
 import Logging
-@testable import QueueBroker
 import ServiceSupport
 import Testing
 import Wire
+
+@testable import QueueBroker
 
 struct BrokerFixture {
     let clock = ManualWallClock()
@@ -20,16 +21,21 @@ struct BrokerFixture {
     }
 
     @discardableResult
-    func send(_ url: String, _ body: String, group: String? = nil, dedup: String? = nil, key: String? = nil) async throws -> SendMessageOutput {
+    func send(_ url: String, _ body: String, group: String? = nil, dedup: String? = nil, key: String? = nil)
+        async throws -> SendMessageOutput
+    {
         try WireCoding.decode(
             SendMessageOutput.self,
             from: try await broker.sendMessage(
-                SendMessageInput(QueueUrl: url, MessageBody: body, MessageDeduplicationId: dedup, MessageGroupId: group), idempotencyKey: key))
+                SendMessageInput(
+                    QueueUrl: url, MessageBody: body, MessageDeduplicationId: dedup, MessageGroupId: group),
+                idempotencyKey: key))
     }
 
     func receive(_ url: String, max: Int = 10, wait: Int = 0) async throws -> [SQSMessage] {
         try await broker.receiveMessage(
-            ReceiveMessageInput(QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageSystemAttributeNames: ["All"])
+            ReceiveMessageInput(
+                QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageSystemAttributeNames: ["All"])
         ).Messages
     }
 }
@@ -74,7 +80,8 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         let fixture = try BrokerFixture()
         let dlq = try await fixture.queue("dlq")
         let url = try await fixture.queue(
-            "work", ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":1}"#])
+            "work",
+            ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":1}"#])
         let sent = try await fixture.send(url, "job")
         #expect(try await fixture.receive(url).count == 1)
         fixture.clock.advance(by: 31)
@@ -87,9 +94,16 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
     @Test func aRedrivePolicyMustNameAnExistingQueue() async throws {
         let fixture = try BrokerFixture()
         await expectBrokerError("InvalidParameterValue") {
-            try await fixture.queue("work", ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:none","maxReceiveCount":1}"#])
+            try await fixture.queue(
+                "work",
+                [
+                    "RedrivePolicy":
+                        #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:none","maxReceiveCount":1}"#
+                ])
         }
-        await expectBrokerError("InvalidAttributeValue") { try await fixture.queue("w2", ["VisibilityTimeout": "99999"]) }
+        await expectBrokerError("InvalidAttributeValue") {
+            try await fixture.queue("w2", ["VisibilityTimeout": "99999"])
+        }
         await expectBrokerError("InvalidAttributeName") { try await fixture.queue("w3", ["Bogus": "1"]) }
         await expectBrokerError("InvalidParameterValue") { try await fixture.queue("bad name") }
         try await fixture.queue("same", ["DelaySeconds": "1"])
@@ -103,16 +117,20 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         await expectBrokerError("QueueDoesNotExist") { try await fixture.send(url + "x", "a") }
         await expectBrokerError("MissingParameter") { try await fixture.send(url, "") }
         await expectBrokerError("InvalidMessageContents") { try await fixture.send(url, "bad \u{01} char") }
-        await expectBrokerError("InvalidParameterValue") { try await fixture.send(url, String(repeating: "x", count: 1_048_577)) }
+        await expectBrokerError("InvalidParameterValue") {
+            try await fixture.send(url, String(repeating: "x", count: 1_048_577))
+        }
         await expectBrokerError("InvalidParameterValue") { _ = try await fixture.receive(url, max: 11) }
         await expectBrokerError("ReceiptHandleIsInvalid") {
             try await fixture.broker.deleteMessage(DeleteMessageInput(QueueUrl: url, ReceiptHandle: "garbage"))
         }
         try await fixture.send(url, "a")
         let message = try #require(try await fixture.receive(url).first)
-        try await fixture.broker.changeMessageVisibility(ChangeMessageVisibilityInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0))
+        try await fixture.broker.changeMessageVisibility(
+            ChangeMessageVisibilityInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0))
         await expectBrokerError("MessageNotInflight") {
-            try await fixture.broker.changeMessageVisibility(ChangeMessageVisibilityInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 5))
+            try await fixture.broker.changeMessageVisibility(
+                ChangeMessageVisibilityInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 5))
         }
     }
 
@@ -140,7 +158,10 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         // While group a's messages are in flight, nothing more of a is handed out.
         try await fixture.send(url, "a3", group: "a", dedup: "4")
         #expect(try await fixture.receive(url).isEmpty)
-        for message in batch { try await fixture.broker.deleteMessage(DeleteMessageInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle)) }
+        for message in batch {
+            try await fixture.broker.deleteMessage(
+                DeleteMessageInput(QueueUrl: url, ReceiptHandle: message.ReceiptHandle))
+        }
         #expect(try await fixture.receive(url).map(\.Body) == ["a3"])
     }
 
@@ -162,16 +183,22 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         let topic = try await fixture.broker.createTopic(CreateTopicInput(Name: "t")).TopicArn
         let url = try await fixture.queue("inbox")
         let raw = try await fixture.queue("raw")
-        _ = try await fixture.broker.subscribe(SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:inbox"))
         _ = try await fixture.broker.subscribe(
-            SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:raw", Attributes: ["RawMessageDelivery": "true"]))
+            SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:inbox"))
+        _ = try await fixture.broker.subscribe(
+            SubscribeInput(
+                TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:raw",
+                Attributes: ["RawMessageDelivery": "true"]))
         let lambda = try await fixture.broker.subscribe(
-            SubscribeInput(TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
+            SubscribeInput(
+                TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
         let again = try await fixture.broker.subscribe(
-            SubscribeInput(TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
+            SubscribeInput(
+                TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
         #expect(lambda.SubscriptionArn == again.SubscriptionArn)
 
-        let reply = try await fixture.broker.publish(PublishInput(TopicArn: topic, Message: #"{"status":200}"#, Subject: "s"), idempotencyKey: nil)
+        let reply = try await fixture.broker.publish(
+            PublishInput(TopicArn: topic, Message: #"{"status":200}"#, Subject: "s"), idempotencyKey: nil)
         let messageId = try WireCoding.decode(PublishOutput.self, from: reply).MessageId
         let envelope = try JSONValue.parse(try #require(try await fixture.receive(url).first).Body)
         #expect(envelope["Type"] == "Notification")
@@ -180,7 +207,9 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         #expect(envelope["Message"] == #"{"status":200}"#)
         #expect(envelope["Subject"] == "s")
         #expect(try await fixture.receive(raw).first?.Body == #"{"status":200}"#)
-        let pending = try await fixture.broker.database.read { db in try String.fetchAll(db, sql: "SELECT payload FROM deliveries") }
+        let pending = try await fixture.broker.database.read { db in
+            try String.fetchAll(db, sql: "SELECT payload FROM deliveries")
+        }
         let event = try JSONValue.parse(try #require(pending.first))
         #expect(event["Records"]?.arrayValue?.first?["Sns"]?["MessageId"] == .string(messageId))
         #expect(event["Records"]?.arrayValue?.first?["EventSource"] == "aws:sns")
@@ -189,11 +218,13 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
     @Test func publishingToAMissingTopicIsNotFound() async throws {
         let fixture = try BrokerFixture()
         await expectBrokerError("NotFound") {
-            _ = try await fixture.broker.publish(PublishInput(TopicArn: "arn:aws:sns:us-east-1:123456789012:none", Message: "m"), idempotencyKey: nil)
+            _ = try await fixture.broker.publish(
+                PublishInput(TopicArn: "arn:aws:sns:us-east-1:123456789012:none", Message: "m"), idempotencyKey: nil)
         }
         let topic = try await fixture.broker.createTopic(CreateTopicInput(Name: "t")).TopicArn
         await expectBrokerError("InvalidParameter") {
-            _ = try await fixture.broker.publish(PublishInput(TopicArn: topic, Message: String(repeating: "m", count: 262_145)), idempotencyKey: nil)
+            _ = try await fixture.broker.publish(
+                PublishInput(TopicArn: topic, Message: String(repeating: "m", count: 262_145)), idempotencyKey: nil)
         }
     }
 

@@ -3,7 +3,8 @@ import JSON
 import StatesLanguage
 import Testing
 
-func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws -> (Step, Interpreter, ExecutionIdentity) {
+func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws -> (Step, Interpreter, ExecutionIdentity)
+{
     let interpreter = Interpreter(definition: try StateMachineDefinition.parse(definition))
     let identity = ExecutionIdentity(
         executionArn: "arn:aws:states:us-east-1:123456789012:execution:M:x", name: "x",
@@ -20,7 +21,11 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
             input: #"{"keep":true}"#)
         #expect(step.state.status == .succeeded)
         #expect(try JSONValue.parse(step.state.output!) == ["x": 1])
-        #expect(step.events.map(\.type) == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"])
+        #expect(
+            step.events.map(\.type) == [
+                "ExecutionStarted", "PassStateEntered", "PassStateExited", "PassStateEntered", "PassStateExited",
+                "ExecutionSucceeded",
+            ])
     }
 
     @Test func parametersUseIntrinsics() throws {
@@ -31,7 +36,8 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
     }
 
     @Test func missingParameterPathIsARuntimeFailure() throws {
-        let (step, _, _) = try run(#"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"$.nope"},"End":true}}}"#)
+        let (step, _, _) = try run(
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"$.nope"},"End":true}}}"#)
         #expect(step.state.status == .failed)
         #expect(step.state.error == "States.Runtime")
     }
@@ -42,7 +48,9 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         #expect(step.state.status == .running)
         #expect(step.effects == [.startTimer(id: "wait:2", dueAt: 5)])
         var random: any RandomNumberGenerator = SplitMix64(seed: 1)
-        let resumed = try #require(interpreter.handle(.timerFired(id: "wait:2"), state: step.state, identity: identity, now: 5, random: &random))
+        let resumed = try #require(
+            interpreter.handle(
+                .timerFired(id: "wait:2"), state: step.state, identity: identity, now: 5, random: &random))
         #expect(resumed.events.map(\.type) == ["WaitStateExited", "ExecutionSucceeded"])
     }
 
@@ -66,33 +74,54 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         var now = 0.0
         var delays: [Double] = []
         for _ in 0..<3 {
-            guard case .invoke(let call)? = step.effects.first(where: { if case .invoke = $0 { return true } else { return false } }) else {
+            guard
+                case .invoke(let call)? = step.effects.first(where: {
+                    if case .invoke = $0 { return true } else { return false }
+                })
+            else {
                 Issue.record("no invocation")
                 return
             }
-            step = try #require(interpreter.handle(.taskFailed(taskKey: call.taskKey, error: "Lambda.ServiceException", cause: "boom"), state: step.state, identity: identity, now: now, random: &random))
-            if case .startTimer(let id, let due)? = step.effects.first(where: { if case .startTimer = $0 { return true } else { return false } }) {
+            step = try #require(
+                interpreter.handle(
+                    .taskFailed(taskKey: call.taskKey, error: "Lambda.ServiceException", cause: "boom"),
+                    state: step.state, identity: identity, now: now, random: &random))
+            if case .startTimer(let id, let due)? = step.effects.first(where: {
+                if case .startTimer = $0 { return true } else { return false }
+            }) {
                 delays.append(due - now)
                 now = due
-                step = try #require(interpreter.handle(.timerFired(id: id), state: step.state, identity: identity, now: now, random: &random))
+                step = try #require(
+                    interpreter.handle(
+                        .timerFired(id: id), state: step.state, identity: identity, now: now, random: &random))
             }
         }
         #expect(delays == [2, 4])
         #expect(step.state.status == .succeeded)
-        #expect(try JSONValue.parse(step.state.output!) == ["a": 1, "err": ["Error": "Lambda.ServiceException", "Cause": "boom"]])
+        #expect(
+            try JSONValue.parse(step.state.output!) == [
+                "a": 1, "err": ["Error": "Lambda.ServiceException", "Cause": "boom"],
+            ])
     }
 
     @Test func heartbeatPostponesTheHeartbeatTimeoutOnly() throws {
         let (step, interpreter, identity) = try run(
-            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"TimeoutSeconds":100,"HeartbeatSeconds":10,"End":true}}}"#)
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"TimeoutSeconds":100,"HeartbeatSeconds":10,"End":true}}}"#
+        )
         var random: any RandomNumberGenerator = SplitMix64(seed: 1)
         let key = "3"
-        let beat = try #require(interpreter.handle(.heartbeat(taskKey: key), state: step.state, identity: identity, now: 8, random: &random))
+        let beat = try #require(
+            interpreter.handle(.heartbeat(taskKey: key), state: step.state, identity: identity, now: 8, random: &random)
+        )
         #expect(beat.events.isEmpty)
         #expect(beat.effects == [.startTimer(id: "heartbeat:3", dueAt: 18)])
         // The timer first set for t=10 is stale now.
-        #expect(interpreter.handle(.timerFired(id: "heartbeat:3"), state: beat.state, identity: identity, now: 10, random: &random) == nil)
-        let missed = try #require(interpreter.handle(.timerFired(id: "heartbeat:3"), state: beat.state, identity: identity, now: 18, random: &random))
+        #expect(
+            interpreter.handle(
+                .timerFired(id: "heartbeat:3"), state: beat.state, identity: identity, now: 10, random: &random) == nil)
+        let missed = try #require(
+            interpreter.handle(
+                .timerFired(id: "heartbeat:3"), state: beat.state, identity: identity, now: 18, random: &random))
         #expect(missed.events.map(\.type) == ["TaskTimedOut", "ExecutionFailed"])
         #expect(missed.state.error == "States.Timeout")
     }
@@ -125,10 +154,13 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
 
     @Test func stopAbortsAndRetiresTheToken() throws {
         let (step, interpreter, identity) = try run(
-            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":"x"},"End":true}}}"#)
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":"x"},"End":true}}}"#
+        )
         let token = try #require(step.state.openTaskToken)
         var random: any RandomNumberGenerator = SplitMix64(seed: 1)
-        let stopped = try #require(interpreter.handle(.stop(error: "E", cause: nil), state: step.state, identity: identity, now: 1, random: &random))
+        let stopped = try #require(
+            interpreter.handle(
+                .stop(error: "E", cause: nil), state: step.state, identity: identity, now: 1, random: &random))
         #expect(stopped.state.status == .aborted)
         #expect(stopped.effects.contains(.retireToken(token)))
     }
@@ -137,11 +169,17 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
 @Suite struct ValidationTests {
     @Test(arguments: [
         (#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nope"}}}"#, "MISSING_TRANSITION_TARGET"),
-        (#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#, "UNREACHABLE_STATE"),
+        (
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}"#,
+            "UNREACHABLE_STATE"
+        ),
         (#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Bogus":1}}}"#, "SCHEMA_VALIDATION_FAILED"),
         (#"{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"nope","End":true}}}"#, "INVALID_RESOURCE"),
         (#"{"StartAt":"A","States":{"A":{"Type":"Pass","ResultPath":"$[*]","End":true}}}"#, "INVALID_JSON_PATH"),
-        (#"{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","TimeoutSeconds":5,"HeartbeatSeconds":5,"End":true}}}"#, "SCHEMA_VALIDATION_FAILED"),
+        (
+            #"{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","TimeoutSeconds":5,"HeartbeatSeconds":5,"End":true}}}"#,
+            "SCHEMA_VALIDATION_FAILED"
+        ),
         (#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"A"}}}"#, "NO_TERMINAL_STATE"),
         ("not json", "INVALID_JSON_DESCRIPTION"),
     ])

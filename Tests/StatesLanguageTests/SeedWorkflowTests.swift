@@ -105,7 +105,10 @@ import Testing
             interpreter.handle(
                 .taskFailed(taskKey: send.taskKey, error: "sample error message", cause: "sample error message"),
                 state: started.state, identity: identity, now: 1, random: &random))
-        #expect(failed.events.map(\.type) == ["TaskFailed", "TaskStateExited", "TaskStateEntered", "TaskScheduled", "TaskStarted"])
+        #expect(
+            failed.events.map(\.type) == [
+                "TaskFailed", "TaskStateExited", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+            ])
         let exited = failed.events[1].details?["output"]?.stringValue
         #expect(try JSONValue.parse(exited!) == ["Error": "sample error message", "Cause": "sample error message"])
         #expect(invocation(in: failed)?.stateName == "SNS Publish - Send Error Notification")
@@ -117,10 +120,14 @@ import Testing
         let send = try #require(invocation(in: started))
         // A timer that fires early (clock skew) changes nothing.
         #expect(
-            interpreter.handle(.timerFired(id: "timeout:\(send.taskKey)"), state: started.state, identity: identity, now: 299, random: &random)
+            interpreter.handle(
+                .timerFired(id: "timeout:\(send.taskKey)"), state: started.state, identity: identity, now: 299,
+                random: &random)
                 == nil)
         let timedOut = try #require(
-            interpreter.handle(.timerFired(id: "timeout:\(send.taskKey)"), state: started.state, identity: identity, now: 300, random: &random))
+            interpreter.handle(
+                .timerFired(id: "timeout:\(send.taskKey)"), state: started.state, identity: identity, now: 300,
+                random: &random))
         #expect(timedOut.events.first?.type == "TaskTimedOut")
         #expect(timedOut.events.first?.details?["error"] == "States.Timeout")
         #expect(invocation(in: timedOut)?.stateName == "SNS Publish - Send Error Notification")

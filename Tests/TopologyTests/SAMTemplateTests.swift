@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import StatesLanguage
 import Testing
+
 @testable import Topology
 
 @Suite struct SAMTemplateTests {
@@ -12,14 +13,19 @@ import Testing
         let requestor = try #require(template.queues.first { $0.name == "workflow_requestorQueue" })
         #expect(requestor.deadLetterQueueName == "workflow_requestorDLQ")
         let policy = try JSONValue.parse(try #require(requestor.attributes["RedrivePolicy"]))
-        #expect(policy == ["deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:workflow_requestorDLQ", "maxReceiveCount": 1])
+        #expect(
+            policy == [
+                "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:workflow_requestorDLQ", "maxReceiveCount": 1,
+            ])
     }
 
     @Test func functionsCarryTheirEventSourcesAndEnvironment() throws {
         let consumer = try #require(template.functions.first { $0.name == "WorkflowRequestorQueueConsumer" })
         #expect(consumer.sqsSources.map(\.queue) == ["workflow_requestorQueue"])
         #expect(consumer.sqsSources.map(\.batchSize) == [10])
-        #expect(consumer.environment["STATE_MACHINE_ARN"] == "arn:aws:states:us-east-1:123456789012:stateMachine:WorkflowExternalAsyncAPISimulator")
+        #expect(
+            consumer.environment["STATE_MACHINE_ARN"]
+                == "arn:aws:states:us-east-1:123456789012:stateMachine:WorkflowExternalAsyncAPISimulator")
         let logger = try #require(template.functions.first { $0.name == "WorkflowResponseLogger" })
         #expect(logger.snsTopics == ["WorkflowAsyncAPIResponseTopic"])
         #expect(template.topics.map(\.name) == ["workflow_AsyncAPIResponseTopic"])
@@ -31,8 +37,12 @@ import Testing
         let definition = try StateMachineDefinition.parse(main.definition)
         let invoke = try #require(definition.states["Invoke Async API & Wait For CallBack"])
         #expect(invoke.resource?.arn == "arn:aws:states:::sqs:sendMessage.waitForTaskToken")
-        #expect(invoke.parameters?["QueueUrl"] == "https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorQueue")
-        #expect(definition.states["SNS Publish - Send Error Notification"]?.parameters?["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:workflow_AsyncAPIResponseTopic")
+        #expect(
+            invoke.parameters?["QueueUrl"] == "https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorQueue"
+        )
+        #expect(
+            definition.states["SNS Publish - Send Error Notification"]?.parameters?["TopicArn"]
+                == "arn:aws:sns:us-east-1:123456789012:workflow_AsyncAPIResponseTopic")
         let simulator = try #require(template.stateMachines.first { $0.name == "WorkflowExternalAsyncAPISimulator" })
         let simulatorDefinition = try StateMachineDefinition.parse(simulator.definition)
         let callback = try #require(simulatorDefinition.states["Callback the System"])
@@ -50,7 +60,9 @@ import Testing
         #expect(simulator.contains("WorkflowCallbackSimulator=tcp://127.0.0.1:7104"))
         #expect(simulator.contains("workflow_requestorQueue"))
         #expect(simulator.contains("WorkflowExternalAsyncAPISimulator"))
-        #expect(launcher.arguments(for: .queueBroker, layout: layout).contains("WorkflowResponseLogger=tcp://127.0.0.1:7105"))
+        #expect(
+            launcher.arguments(for: .queueBroker, layout: layout).contains(
+                "WorkflowResponseLogger=tcp://127.0.0.1:7105"))
         let deployment = Deployment(template: template)
         #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator") == .apiSimulator)
         #expect(deployment.host(ofStateMachine: "WorkflowAsyncAPICallbackPattern") == .orchestrator)
@@ -75,12 +87,17 @@ import Testing
         let work = try #require(parsed.queues.first { $0.name == "w" })
         #expect(work.attributes["VisibilityTimeout"] == "45")
         #expect(try JSONValue.parse(work.attributes["RedrivePolicy"]!)["maxReceiveCount"] == 3)
-        #expect(parsed.functions.first?.environment == ["URL": "https://sqs.us-east-1.amazonaws.com/123456789012/w", "ARN": "arn:aws:x:us-east-1"])
+        #expect(
+            parsed.functions.first?.environment == [
+                "URL": "https://sqs.us-east-1.amazonaws.com/123456789012/w", "ARN": "arn:aws:x:us-east-1",
+            ])
     }
 
     @Test func aReferenceToNothingIsAnError() {
         #expect(throws: SAMTemplate.LoadError.self) {
-            _ = try SAMTemplate.parse("Resources:\n  F: {Type: AWS::Serverless::Function, Properties: {Environment: {Variables: {X: !Ref Nope}}}}", folder: "/")
+            _ = try SAMTemplate.parse(
+                "Resources:\n  F: {Type: AWS::Serverless::Function, Properties: {Environment: {Variables: {X: !Ref Nope}}}}",
+                folder: "/")
         }
     }
 }

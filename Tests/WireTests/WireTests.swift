@@ -10,7 +10,8 @@ struct Echo: Codable, Equatable {
 }
 
 func startServer(_ context: Context) async throws -> WireServer {
-    let server = try await WireServer.bind(context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "test"))
+    let server = try await WireServer.bind(
+        context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "test"))
     Task {
         await server.run { request in
             switch request.op {
@@ -129,7 +130,10 @@ func startServer(_ context: Context) async throws -> WireServer {
         let context = Context()
         let server = try await startServer(context)
         let raw = try await AsyncSocket.open(context: context, type: .dealer, role: .connect(server.endpoint))
-        raw.send([Array(#"{"v":1,"op":"Echo","id":"big"}"#.utf8), [UInt8](repeating: 0x20, count: Int(WireServer.maximumMessageBytes) + 1)])
+        raw.send([
+            Array(#"{"v":1,"op":"Echo","id":"big"}"#.utf8),
+            [UInt8](repeating: 0x20, count: Int(WireServer.maximumMessageBytes) + 1),
+        ])
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
         let reply: Echo = try await client.call("Echo", Echo(text: "small"))
         #expect(reply.text == "small")

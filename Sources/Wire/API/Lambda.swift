@@ -113,3 +113,43 @@ public struct PingOutput: Codable, Sendable {
         self.endpoint = endpoint
     }
 }
+
+// Invoke carries free-form JSON whose key order shows up in histories and logs; Foundation's coder does not
+// keep it, so these shapes go through JSONValue.
+extension InvokeInput {
+    public init(json bytes: [UInt8]) throws(AWSError) {
+        let value = try WireCoding.decodeJSON(bytes)
+        guard let name = value["FunctionName"]?.stringValue else {
+            throw AWSError.validation(
+                "1 validation error detected: Value null at 'FunctionName' failed to satisfy constraint: Member must not be null"
+            )
+        }
+        self.init(FunctionName: name, Payload: value["Payload"], InvocationType: value["InvocationType"]?.stringValue)
+    }
+
+    public var jsonBytes: [UInt8] {
+        var object = JSONObject()
+        object["FunctionName"] = .string(FunctionName)
+        if let Payload { object["Payload"] = Payload }
+        if let InvocationType { object["InvocationType"] = .string(InvocationType) }
+        return JSONValue.object(object).utf8Bytes
+    }
+}
+
+extension InvokeOutput {
+    public init(json bytes: [UInt8]) throws(AWSError) {
+        let value = try WireCoding.decodeJSON(bytes)
+        self.init(
+            StatusCode: value["StatusCode"]?.integerValue ?? 200, Payload: value["Payload"],
+            FunctionError: value["FunctionError"]?.stringValue)
+    }
+
+    public var jsonBytes: [UInt8] {
+        var object = JSONObject()
+        object["StatusCode"] = .int(StatusCode)
+        object["Payload"] = Payload ?? .null
+        if let FunctionError { object["FunctionError"] = .string(FunctionError) }
+        object["ExecutedVersion"] = .string(ExecutedVersion)
+        return JSONValue.object(object).utf8Bytes
+    }
+}
