@@ -38,6 +38,7 @@ let package = Package(
             name: "ServiceSupport",
             dependencies: [
                 "Wire", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -138,25 +138,14 @@ public enum APISimulatorService {
             batchSize: options.batchSize, logger: logger)
         let api = StepFunctionsAPI(engine: engine)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        let endpoint = server.endpoint
-        logger.info("api-simulator serving on \(endpoint), consuming \(options.queueName)")
+        logger.info("api-simulator serving on \(server.endpoint), consuming \(options.queueName)")
         try await ServiceHost.run(
             [
                 LoopService("timers") { await engine.runTimers() },
                 LoopService("outbox") { await engine.runOutbox() },
                 LoopService("consumer") { await consumer.run() },
-                LoopService("api") {
-                    await withTaskCancellationHandler {
-                        await server.run { request in
-                            if request.op == HealthOperation.ping {
-                                return ServiceHost.ping(service: "api-simulator", endpoint: endpoint)
-                            }
-                            if let reply = try await api.handle(request) { return reply }
-                            throw AWSError.unknownOperation(request.op)
-                        }
-                    } onCancel: {
-                        server.close()
-                    }
+                ServiceHost.api("api-simulator", server: server) { request in
+                    try await api.handle(request)
                 },
             ], logger: logger)
     }

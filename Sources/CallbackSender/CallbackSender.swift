@@ -158,28 +158,20 @@ public enum CallbackSenderService {
             orchestrator: try await WireClient.connect(context: context, endpoint: options.orchestrator),
             clock: SystemWallClock(), quoteToken: options.quoteToken, logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        let endpoint = server.endpoint
-        logger.info("callback-sender serving on \(endpoint)")
+        logger.info("callback-sender serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                LoopService("api") {
-                    await withTaskCancellationHandler {
-                        await server.run { request in
-                            switch request.op {
-                            case HealthOperation.ping:
-                                return ServiceHost.ping(service: "callback-sender", endpoint: endpoint)
-                            case LambdaOperation.invoke:
-                                return try await sender.invoke(
-                                    InvokeInput(json: request.body), idempotencyKey: request.header.idem
-                                ).jsonBytes
-                            case listCallbacksOperation:
-                                return try await sender.listCallbacks().utf8Bytes
-                            default:
-                                throw AWSError.unknownOperation(request.op)
-                            }
-                        }
-                    } onCancel: {
-                        server.close()
+                ServiceHost.api("callback-sender", server: server) { request in
+                    switch request.op {
+                    case LambdaOperation.invoke:
+                        return try await sender.invoke(
+                            InvokeInput(json: request.body), idempotencyKey: request.header.idem
+                        )
+                        .jsonBytes
+                    case listCallbacksOperation:
+                        return try await sender.listCallbacks().utf8Bytes
+                    default:
+                        return nil
                     }
                 }
             ], logger: logger)

@@ -137,28 +137,18 @@ public enum NotificationLoggerService {
             database: try NotificationLogger.openDatabase(path: options.dataDirectory + "/notification-logger.sqlite"),
             clock: SystemWallClock(), logFile: options.dataDirectory + "/notifications.log", logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        let endpoint = server.endpoint
-        logger.info("notification-logger serving on \(endpoint)")
+        logger.info("notification-logger serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                LoopService("api") {
-                    await withTaskCancellationHandler {
-                        await server.run { request in
-                            switch request.op {
-                            case HealthOperation.ping:
-                                return ServiceHost.ping(service: "notification-logger", endpoint: endpoint)
-                            case LambdaOperation.invoke:
-                                return try await notificationLogger.invoke(InvokeInput(json: request.body)).jsonBytes
-                            case LogsOperation.filterLogEvents:
-                                return WireCoding.encode(
-                                    try await notificationLogger.filterLogEvents(
-                                        request.decode(FilterLogEventsInput.self)))
-                            default:
-                                throw AWSError.unknownOperation(request.op)
-                            }
-                        }
-                    } onCancel: {
-                        server.close()
+                ServiceHost.api("notification-logger", server: server) { request in
+                    switch request.op {
+                    case LambdaOperation.invoke:
+                        return try await notificationLogger.invoke(InvokeInput(json: request.body)).jsonBytes
+                    case LogsOperation.filterLogEvents:
+                        return WireCoding.encode(
+                            try await notificationLogger.filterLogEvents(request.decode(FilterLogEventsInput.self)))
+                    default:
+                        return nil
                     }
                 }
             ], logger: logger)

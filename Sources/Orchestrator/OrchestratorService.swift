@@ -40,23 +40,12 @@ public enum OrchestratorService {
         let api = StepFunctionsAPI(engine: engine)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("orchestrator serving on \(server.endpoint), data in \(options.dataDirectory)")
-        let endpoint = server.endpoint
         try await ServiceHost.run(
             [
                 LoopService("timers") { await engine.runTimers() },
                 LoopService("outbox") { await engine.runOutbox() },
-                LoopService("api") {
-                    await withTaskCancellationHandler {
-                        await server.run { request in
-                            if request.op == HealthOperation.ping {
-                                return ServiceHost.ping(service: "orchestrator", endpoint: endpoint)
-                            }
-                            if let reply = try await api.handle(request) { return reply }
-                            throw AWSError.unknownOperation(request.op)
-                        }
-                    } onCancel: {
-                        server.close()
-                    }
+                ServiceHost.api("orchestrator", server: server) { request in
+                    try await api.handle(request)
                 },
             ], logger: logger)
     }

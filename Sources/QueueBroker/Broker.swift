@@ -486,17 +486,16 @@ public final class Broker: Sendable {
         return "AQEB" + Data(bytes).base64EncodedString()
     }
 
-    static func isWellFormedReceiptHandle(_ handle: String) -> Bool {
-        handle.hasPrefix("AQEB") && Data(base64Encoded: String(handle.dropFirst(4))).map { $0.count == 32 } == true
+    static func checkReceiptHandle(_ handle: String) throws {
+        guard handle.hasPrefix("AQEB"), Data(base64Encoded: String(handle.dropFirst(4)))?.count == 32 else {
+            throw AWSError(
+                "ReceiptHandleIsInvalid", "The input receipt handle \"\(handle)\" is not a valid receipt handle.")
+        }
     }
 
     public func deleteMessage(_ input: DeleteMessageInput) async throws {
         let name = Self.queueName(fromUrl: input.QueueUrl)
-        guard Self.isWellFormedReceiptHandle(input.ReceiptHandle) else {
-            throw AWSError(
-                "ReceiptHandleIsInvalid",
-                "The input receipt handle \"\(input.ReceiptHandle)\" is not a valid receipt handle.")
-        }
+        try Self.checkReceiptHandle(input.ReceiptHandle)
         let now = clock.now()
         try await database.write { db in
             let queue = try self.queue(named: name, db)
@@ -525,11 +524,7 @@ public final class Broker: Sendable {
                 "Value \(input.VisibilityTimeout) for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200."
             )
         }
-        guard Self.isWellFormedReceiptHandle(input.ReceiptHandle) else {
-            throw AWSError(
-                "ReceiptHandleIsInvalid",
-                "The input receipt handle \"\(input.ReceiptHandle)\" is not a valid receipt handle.")
-        }
+        try Self.checkReceiptHandle(input.ReceiptHandle)
         let now = clock.now()
         try await database.write { db in
             _ = try self.queue(named: name, db)

@@ -87,24 +87,13 @@ public enum QueueBrokerService {
         let functionClients = clients
         let api = QueueBrokerAPI(broker: broker)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        let endpoint = server.endpoint
-        logger.info("queue-broker serving on \(endpoint), data in \(options.dataDirectory)")
+        logger.info("queue-broker serving on \(server.endpoint), data in \(options.dataDirectory)")
         try await ServiceHost.run(
             [
                 LoopService("deliveries") { await broker.runDeliveries(functions: functionClients) },
                 LoopService("housekeeping") { await broker.runHousekeeping() },
-                LoopService("api") {
-                    await withTaskCancellationHandler {
-                        await server.run { request in
-                            if request.op == HealthOperation.ping {
-                                return ServiceHost.ping(service: "queue-broker", endpoint: endpoint)
-                            }
-                            if let reply = try await api.handle(request) { return reply }
-                            throw AWSError.unknownOperation(request.op)
-                        }
-                    } onCancel: {
-                        server.close()
-                    }
+                ServiceHost.api("queue-broker", server: server) { request in
+                    try await api.handle(request)
                 },
             ], logger: logger)
     }

@@ -1,16 +1,38 @@
-/// Parses repeated `--function NAME=ENDPOINT` flags.
-public func parseFunctionEndpoints(_ pairs: [String]) throws -> [String: String] {
-    var functions: [String: String] = [:]
-    for pair in pairs {
-        guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
-            throw FunctionFlagError(value: pair)
-        }
-        functions[String(pair[..<separator])] = String(pair[pair.index(after: separator)...])
-    }
-    return functions
+import ArgumentParser
+
+/// Flags every service process takes.
+public struct ProcessOptions: ParsableArguments {
+    @Option(help: "Directory for this process's SQLite database and files.") public var dataDir = ".callbacksim"
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") public var logLevel = "info"
+
+    public init() {}
 }
 
-public struct FunctionFlagError: Error, CustomStringConvertible {
-    public let value: String
-    public var description: String { "--function takes NAME=ENDPOINT, got '\(value)'" }
+/// Flags of the processes whose timers matter: a skewed or fast clock for experiments and tests.
+public struct ClockOptions: ParsableArguments {
+    @Option(help: "Seconds added to this process's clock.") public var clockOffset = 0.0
+    @Option(help: "How fast this process's clock runs (60: a minute per second).") public var clockRate = 1.0
+
+    public init() {}
+
+    public var clock: SystemWallClock { SystemWallClock(offset: clockOffset, rate: clockRate) }
+}
+
+/// Repeated `--function NAME=ENDPOINT` flags: which process serves which Lambda function.
+public struct FunctionOptions: ParsableArguments {
+    @Option(help: "A Lambda function and the endpoint serving it, NAME=ENDPOINT; repeatable.") public var function:
+        [String] = []
+
+    public init() {}
+
+    public func endpoints() throws -> [String: String] {
+        var functions: [String: String] = [:]
+        for pair in function {
+            guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
+                throw ValidationError("--function takes NAME=ENDPOINT, got '\(pair)'")
+            }
+            functions[String(pair[..<separator])] = String(pair[pair.index(after: separator)...])
+        }
+        return functions
+    }
 }

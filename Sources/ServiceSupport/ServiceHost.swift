@@ -48,3 +48,24 @@ public struct LoopService: Service {
         }
     }
 }
+
+extension ServiceHost {
+    /// Serves `server` as a service of the group: answers `Ping` for `service`, hands every other request to
+    /// `handler` (nil means an unknown operation), and closes the socket on shutdown.
+    public static func api(
+        _ service: String, server: WireServer, handler: @escaping @Sendable (WireRequest) async throws -> [UInt8]?
+    ) -> LoopService {
+        let endpoint = server.endpoint
+        return LoopService("api") {
+            await withTaskCancellationHandler {
+                await server.run { request in
+                    if request.op == HealthOperation.ping { return ping(service: service, endpoint: endpoint) }
+                    if let reply = try await handler(request) { return reply }
+                    throw AWSError.unknownOperation(request.op)
+                }
+            } onCancel: {
+                server.close()
+            }
+        }
+    }
+}

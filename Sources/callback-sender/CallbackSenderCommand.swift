@@ -7,16 +7,16 @@ struct CallbackSenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callback-sender", abstract: "The callback Lambda: SendTaskSuccess or SendTaskFailure per job.")
 
-    @Option(help: "Directory for callback-sender.sqlite.") var dataDir = ".callbacksim"
+    @OptionGroup var process: ProcessOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7104"
     @Option(help: "The orchestrator's endpoint.") var orchestrator = "tcp://127.0.0.1:7101"
     @Flag(help: "Send the token JSON-quoted, as the upstream Lambda does (the orchestrator answers InvalidToken).")
     var quoteToken = false
-    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     func run() async throws {
-        ServiceHost.bootstrapLogging(level: logLevel)
+        ServiceHost.bootstrapLogging(level: process.logLevel)
         try await CallbackSenderService.run(
-            .init(dataDirectory: dataDir, endpoint: endpoint, orchestrator: orchestrator, quoteToken: quoteToken))
+            .init(
+                dataDirectory: process.dataDir, endpoint: endpoint, orchestrator: orchestrator, quoteToken: quoteToken))
     }
 }
