@@ -85,6 +85,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "Faults", dependencies: ["JSON", "Wire", "StatesLanguage"]),
         .target(
             name: "Topology",
             dependencies: [
@@ -139,6 +140,7 @@ let package = Package(
             dependencies: ["Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ"]),
         .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
+        .testTarget(name: "FaultsTests", dependencies: ["Faults", "Topology", "StatesLanguage", "JSON", "Wire"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ"]),
     ]
 )

@@ -1,0 +1,195 @@
+import Faults
+import Foundation
+import JSON
+import StatesLanguage
+import Testing
+import Topology
+import Wire
+
+/// Builds recorded runs by driving the upstream definition through the real interpreter, as the five
+/// processes would, so that a clean run is the real thing and each test plants one fault in it.
+struct RunBuilder {
+    let interpreter: Interpreter
+    var run = RecordedRun(
+        executions: [], notifications: [], callbacks: [], deadLetters: [], simulatorRuns: [],
+        messagesLeftInRequestQueue: 0)
+
+    init() throws {
+        let machine = try #require(
+            try SAMTemplate.seed().stateMachines.first { $0.name == "WorkflowAsyncAPICallbackPattern" })
+        interpreter = Interpreter(definition: try StateMachineDefinition.parse(machine.definition))
+    }
+
+    func invocation(_ step: Step) -> TaskInvocation? {
+        step.effects.lazy.compactMap { effect -> TaskInvocation? in
+            if case .invoke(let call) = effect { return call } else { return nil }
+        }.first
+    }
+
+    /// Runs one execution to its end; `lost` leaves the job in the dead-letter queue instead of calling back.
+    mutating func add(_ input: String, lost: Bool = false) throws {
+        let index = run.executions.count
+        let identity = ExecutionIdentity(
+            executionArn: "arn:aws:states:us-east-1:123456789012:execution:Main:e\(index)", name: "e\(index)",
+            stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:Main", stateMachineName: "Main",
+            roleArn: "r",
+            startTime: 0, input: input)
+        var random: any RandomNumberGenerator = SplitMix64(seed: UInt64(index + 1))
+        var events: [HistoryEvent] = []
+        var step = interpreter.start(identity, now: 0, random: &random)
+        events += step.events
+        let send = try #require(invocation(step))
+        let token = try #require(send.token)
+        let messageId = "sqs-\(index)"
+        step = try #require(
+            interpreter.handle(
+                .taskSubmitted(taskKey: send.taskKey, output: ["MessageId": .string(messageId)]), state: step.state,
+                identity: identity, now: 0.1, random: &random))
+        events += step.events
+        let parsed = try JSONValue.parse(input)
+        let wait = parsed["waitTime"]?.numberValue ?? 0
+        if lost {
+            run.deadLetters.append(.init(messageId: messageId, body: #"{"taskToken":"\#(token)","payload":\#(input)}"#))
+            step = try #require(
+                interpreter.handle(
+                    .timerFired(id: "timeout:\(send.taskKey)"), state: step.state, identity: identity, now: 300,
+                    random: &random))
+        } else if wait > 300 {
+            step = try #require(
+                interpreter.handle(
+                    .timerFired(id: "timeout:\(send.taskKey)"), state: step.state, identity: identity, now: 300,
+                    random: &random))
+            run.callbacks.append(.init(taskToken: token, action: "SendTaskSuccess", outcome: "TaskTimedOut"))
+            run.simulatorRuns.append(.init(name: messageId, status: "FAILED", error: "TaskTimedOut"))
+        } else if parsed["status"] == "success" {
+            step = try #require(
+                interpreter.handle(
+                    .taskSucceeded(taskKey: send.taskKey, output: ["status": 200, "payload": ["body": "ok"]]),
+                    state: step.state, identity: identity, now: wait, random: &random))
+            run.callbacks.append(.init(taskToken: token, action: "SendTaskSuccess", outcome: "OK"))
+            run.simulatorRuns.append(.init(name: messageId, status: "SUCCEEDED"))
+        } else {
+            step = try #require(
+                interpreter.handle(
+                    .taskFailed(taskKey: send.taskKey, error: "sample error message", cause: "sample error message"),
+                    state: step.state, identity: identity, now: wait, random: &random))
+            run.callbacks.append(.init(taskToken: token, action: "SendTaskFailure", outcome: "OK"))
+            run.simulatorRuns.append(.init(name: messageId, status: "SUCCEEDED"))
+        }
+        events += step.events
+        let publish = try #require(invocation(step))
+        let snsId = "sns-\(index)"
+        step = try #require(
+            interpreter.handle(
+                .taskSucceeded(taskKey: publish.taskKey, output: ["MessageId": .string(snsId)]), state: step.state,
+                identity: identity, now: wait + 1, random: &random))
+        events += step.events
+        let message = try JSONValue.parse(publish.parameters)["Message"]!
+        run.notifications.append(
+            NotificationRecord(
+                messageId: snsId, topicArn: "t", subscriptionArn: "s", subject: nil,
+                message: message.stringValue ?? message.serialized(),
+                publishedAt: "", loggedAt: wait + 1))
+        run.executions.append(
+            .init(
+                executionArn: identity.executionArn, input: input, status: step.state.status.rawValue,
+                history: events.map(\.json)))
+    }
+
+    static func clean() throws -> RunBuilder {
+        var builder = try RunBuilder()
+        try builder.add(#"{"waitTime":1,"status":"success"}"#)
+        try builder.add(#"{"waitTime":2,"status":"failure"}"#)
+        try builder.add(#"{"waitTime":400,"status":"success"}"#)
+        try builder.add(#"{"waitTime":1,"status":"success"}"#, lost: true)
+        return builder
+    }
+}
+
+@Suite struct CheckerTests {
+    @Test func aCleanRunPassesAndItsTimeoutsAreExplained() throws {
+        let result = Checker.check(try RunBuilder.clean().run)
+        #expect(result.violations == [])
+        #expect(result.paths == ["success": 1, "failure": 1, "timeout": 2])
+        #expect(result.explanations.count == 1)
+        #expect(result.explanations.values.first?.contains("dead-letter") == true)
+        #expect(result.deadLetterCount == 1)
+    }
+
+    func violations(_ plant: (inout RecordedRun) throws -> Void) throws -> [Violation] {
+        var run = try RunBuilder.clean().run
+        try plant(&run)
+        return Checker.check(run).violations
+    }
+
+    @Test func anExecutionThatNeverEndsIsReported() throws {
+        let found = try violations { run in
+            run.executions[0].status = "RUNNING"
+            run.executions[0].history.removeLast()
+        }
+        #expect(found.contains { $0.invariant == .outcome && $0.message.contains("never finished") })
+    }
+
+    @Test func theWrongPathIsReported() throws {
+        let found = try violations { run in run.executions[1].input = #"{"waitTime":2,"status":"success"}"# }
+        #expect(found.contains { $0.invariant == .outcome && $0.message.contains("asked for success") })
+    }
+
+    @Test func anUnexplainedTimeoutIsReported() throws {
+        let found = try violations { run in run.deadLetters = [] }
+        #expect(found.contains { $0.invariant == .outcome && $0.message.contains("took the timeout path") })
+        #expect(found.contains { $0.invariant == .messages })
+    }
+
+    @Test func missingDuplicatedWrongAndStrayNotificationsAreReported() throws {
+        let missing = try violations { run in run.notifications.removeFirst() }
+        #expect(missing.contains { $0.invariant == .notifications && $0.message.contains("0 notifications") })
+        let duplicated = try violations { run in run.notifications.append(run.notifications[0]) }
+        #expect(duplicated.contains { $0.invariant == .notifications && $0.message.contains("logged 2 times") })
+        let wrong = try violations { run in
+            run.notifications[0].message = #"{"status":500,"message":"API Failed","body":""}"#
+        }
+        #expect(
+            wrong.contains {
+                $0.invariant == .notifications && $0.message.contains("expected \"API Executed Successfully\"")
+            })
+        let stray = try violations { run in
+            run.notifications.append(
+                NotificationRecord(
+                    messageId: "nobody", topicArn: "t", subscriptionArn: "s", subject: nil, message: "{}",
+                    publishedAt: "", loggedAt: 0))
+        }
+        #expect(stray.contains { $0.invariant == .notifications && $0.message.contains("belongs to no execution") })
+    }
+
+    @Test func aTokenCompletedTwiceAndAnUnexplainedRefusalAreReported() throws {
+        let twice = try violations { run in run.callbacks.append(run.callbacks[0]) }
+        #expect(twice.contains { $0.invariant == .tokens && $0.message.contains("completed 2 times") })
+        let refused = try violations { run in run.callbacks[1].outcome = "InvalidToken" }
+        #expect(refused.contains { $0.invariant == .tokens && $0.message.contains("InvalidToken") })
+        let stranger = try violations { run in
+            run.callbacks.append(.init(taskToken: "AQnope", action: "SendTaskSuccess", outcome: "TaskDoesNotExist"))
+        }
+        #expect(stranger.contains { $0.invariant == .tokens && $0.message.contains("never issued") })
+    }
+
+    @Test func aLostMessageIsReported() throws {
+        let unprocessed = try violations { run in run.simulatorRuns.removeFirst() }
+        #expect(unprocessed.contains { $0.invariant == .messages && $0.message.contains("sqs-0") })
+        let leftover = try violations { run in run.messagesLeftInRequestQueue = 3 }
+        #expect(leftover.contains { $0.invariant == .messages && $0.message.contains("3 messages") })
+    }
+
+    @Test func malformedHistoriesAreReported() throws {
+        let badIds = try violations { run in
+            var event = run.executions[0].history[3].objectValue!
+            event["id"] = 99
+            run.executions[0].history[3] = .object(event)
+        }
+        #expect(badIds.contains { $0.invariant == .histories && $0.message.contains("has id 99") })
+        let twoEnds = try violations { run in run.executions[0].history.append(run.executions[0].history.last!) }
+        #expect(twoEnds.contains { $0.invariant == .histories && $0.message.contains("2 terminal events") })
+        let headless = try violations { run in run.executions[2].history.removeFirst() }
+        #expect(headless.contains { $0.invariant == .histories && $0.message.contains("ExecutionStarted") })
+    }
+}
