@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "Topology",
             dependencies: [
-                "Wire", "JSON", "StatesLanguage", "ZeroMQ",
+                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,6 +141,6 @@ let package = Package(
         .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Topology", "StatesLanguage", "JSON", "Wire"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ", "Faults"]),
     ]
 )

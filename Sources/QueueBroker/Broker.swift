@@ -249,6 +249,24 @@ public final class Broker: Sendable {
         return GetQueueAttributesOutput(Attributes: all.filter { wanted.contains($0.key) })
     }
 
+    /// Every message of a queue, visible or not, without receiving it: no receive count, no new handle.
+    public func listMessages(_ url: String) async throws -> ReceiveMessageOutput {
+        let name = Self.queueName(fromUrl: url)
+        let messages = try await database.read { db in
+            _ = try self.queue(named: name, db)
+            return try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE queue = ? ORDER BY seq", arguments: [name])
+                .map { row in
+                    SQSMessage(
+                        MessageId: row["message_id"], ReceiptHandle: "", MD5OfBody: row["md5"], Body: row["body"],
+                        Attributes: [
+                            "ApproximateReceiveCount": String(row["receive_count"] as Int),
+                            "SentTimestamp": String(Int((row["sent"] as Double) * 1000)),
+                        ], MessageAttributes: nil)
+                }
+        }
+        return ReceiveMessageOutput(Messages: messages)
+    }
+
     public func purgeQueue(_ url: String) async throws {
         let name = Self.queueName(fromUrl: url)
         try await database.write { db in

@@ -33,6 +33,8 @@ public struct QueueBrokerAPI: Sendable {
         case SQSOperation.changeMessageVisibility:
             try await broker.changeMessageVisibility(request.decode(ChangeMessageVisibilityInput.self))
             return WireCoding.encode(EmptyOutput())
+        case SQSOperation.listMessages:
+            return WireCoding.encode(try await broker.listMessages(request.decode(QueueUrlInput.self).QueueUrl))
         case SQSOperation.purgeQueue:
             try await broker.purgeQueue(request.decode(QueueUrlInput.self).QueueUrl)
             return WireCoding.encode(EmptyOutput())

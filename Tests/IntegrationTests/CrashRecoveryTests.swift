@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 import JSON
 import Testing
@@ -47,6 +48,12 @@ extension IntegrationTests {
                 try await harness.up()
                 let reports = try await harness.reports(arns, timeout: .seconds(60))
                 try await check(reports, inputs, harness)
+                // The experiment checker must find nothing wrong either.
+                let recorder = Recorder(client: harness.client)
+                #expect(try await recorder.waitForQuiescence(deadline: .now + .seconds(30)))
+                let result = Checker.check(try await recorder.record())
+                #expect(result.violations == [], "\(result.violations)")
+                #expect(result.paths == ["success": Self.executionCount / 2, "failure": Self.executionCount / 2])
                 if reports.contains(where: { $0.notifications.count != 1 }) {
                     Issue.record("log of \(victim): \(harness.logTail(victim))")
                 }
@@ -63,6 +70,41 @@ extension IntegrationTests {
 
         @Test func apiSimulatorKilledWhileItsTimersRun() async throws {
             try await crashAndRecover(.apiSimulator, after: .milliseconds(1500))
+        }
+    }
+}
+
+extension IntegrationTests.CrashRecoveryTests {
+    /// A consumer that receives the job and dies before deleting it loses the job to the dead-letter queue
+    /// (`maxReceiveCount: 1`), as on AWS: the execution times out, publishes the error, and the checker explains it.
+    @Test func aJobReceivedButNotDeletedEndsInTheDeadLetterQueue() async throws {
+        let fast = ["--clock-rate", "100"]
+        try await withTopology(extraArguments: [.orchestrator: fast, .queueBroker: fast, .apiSimulator: fast]) {
+            harness in
+            harness.kill9(.apiSimulator)
+            let arn = try await harness.start(#"{"waitTime": 1, "status": "success"}"#)
+            let url: QueueUrlOutput = try await harness.client.call(
+                .queueBroker, SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: "workflow_requestorQueue"))
+            var received: [SQSMessage] = []
+            for _ in 0..<50 where received.isEmpty {
+                let output: ReceiveMessageOutput = try await harness.client.call(
+                    .queueBroker, SQSOperation.receiveMessage,
+                    ReceiveMessageInput(QueueUrl: url.QueueUrl, WaitTimeSeconds: 1))
+                received = output.Messages
+            }
+            #expect(received.count == 1)
+            // Never deleted: past its 30 s visibility timeout (0.3 s here) the next receive moves it to the DLQ.
+            try await Task.sleep(for: .milliseconds(500))
+            try await harness.up()
+            let report = try #require(try await harness.reports([arn], timeout: .seconds(30)).first)
+            #expect(report.path.last == "SNS Publish - Send Error Notification")
+            #expect(report.notifications == ["API Failed"])
+            let recorder = Recorder(client: harness.client)
+            #expect(try await recorder.waitForQuiescence(deadline: .now + .seconds(20)))
+            let result = Checker.check(try await recorder.record())
+            #expect(result.violations == [], "\(result.violations)")
+            #expect(result.deadLetterCount == 1)
+            #expect(result.explanations[arn]?.contains("dead-letter") == true)
         }
     }
 }

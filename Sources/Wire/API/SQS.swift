@@ -10,6 +10,8 @@ public enum SQSOperation {
     public static let deleteMessage = "DeleteMessage"
     public static let changeMessageVisibility = "ChangeMessageVisibility"
     public static let purgeQueue = "PurgeQueue"
+    /// callbacksim's own: the messages of a queue, read without receiving them (for checkers and people).
+    public static let listMessages = "ListMessages"
 }
 
 public struct CreateQueueInput: Codable, Sendable {

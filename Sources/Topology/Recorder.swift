@@ -1,0 +1,104 @@
+import Faults
+import Foundation
+import JSON
+import Wire
+
+/// Reads what the checker needs from a running topology.
+public struct Recorder: Sendable {
+    public var stateMachine = "WorkflowAsyncAPICallbackPattern"
+    public var requestQueue = "workflow_requestorQueue"
+    public var deadLetterQueue = "workflow_requestorDLQ"
+    public var taskTimeoutSeconds = 300.0
+
+    public let client: TopologyClient
+
+    public init(client: TopologyClient) {
+        self.client = client
+    }
+
+    func queueUrl(_ name: String) async throws -> String {
+        let output: QueueUrlOutput = try await client.call(
+            .queueBroker, SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: name))
+        return output.QueueUrl
+    }
+
+    func listExecutions(on service: ServiceName, machine: String) async throws -> [ExecutionListItem] {
+        let machines: ListStateMachinesOutput = try await client.call(
+            service, StepFunctionsOperation.listStateMachines, EmptyOutput())
+        guard let arn = machines.stateMachines.first(where: { $0.name == machine })?.stateMachineArn else { return [] }
+        let list: ListExecutionsOutput = try await client.call(
+            service, StepFunctionsOperation.listExecutions, ListExecutionsInput(stateMachineArn: arn))
+        return list.executions
+    }
+
+    /// Waits until no execution runs and the request queue is empty, or `deadline` passes. Returns whether it got quiet.
+    public func waitForQuiescence(deadline: ContinuousClock.Instant) async throws -> Bool {
+        while ContinuousClock.now < deadline {
+            let running = try await listExecutions(on: .orchestrator, machine: stateMachine).filter {
+                $0.status == "RUNNING"
+            }
+            let simulating = try await listExecutions(on: .apiSimulator, machine: "WorkflowExternalAsyncAPISimulator")
+                .filter {
+                    $0.status == "RUNNING"
+                }
+            let left = try await messagesLeft()
+            if running.isEmpty && simulating.isEmpty && left == 0 { return true }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return false
+    }
+
+    func messagesLeft() async throws -> Int {
+        let attributes: GetQueueAttributesOutput = try await client.call(
+            .queueBroker, SQSOperation.getQueueAttributes,
+            GetQueueAttributesInput(QueueUrl: try await queueUrl(requestQueue)))
+        return [
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        .compactMap { attributes.Attributes[$0].flatMap(Int.init) }.reduce(0, +)
+    }
+
+    public func record() async throws -> RecordedRun {
+        var executions: [RecordedRun.Execution] = []
+        for item in try await listExecutions(on: .orchestrator, machine: stateMachine) {
+            let description: DescribeExecutionOutput = try await client.call(
+                .orchestrator, StepFunctionsOperation.describeExecution,
+                ExecutionArnInput(executionArn: item.executionArn))
+            executions.append(
+                .init(
+                    executionArn: item.executionArn, input: description.input, status: description.status,
+                    history: try await client.history(item.executionArn)))
+        }
+        var simulatorRuns: [RecordedRun.SimulatorRun] = []
+        for item in try await listExecutions(on: .apiSimulator, machine: "WorkflowExternalAsyncAPISimulator") {
+            var error: String?
+            if item.status == "FAILED" {
+                let description: DescribeExecutionOutput = try await client.call(
+                    .apiSimulator, StepFunctionsOperation.describeExecution,
+                    ExecutionArnInput(executionArn: item.executionArn))
+                error = description.error
+            }
+            simulatorRuns.append(.init(name: item.name, status: item.status, error: error))
+        }
+        let callbackReply = try await client.call(.callbackSender, "ListCallbacks", body: Array("{}".utf8))
+        let callbacks =
+            (try JSONValue.parse(bytes: callbackReply))["callbacks"]?.arrayValue?.compactMap {
+                entry -> RecordedRun.Callback? in
+                guard let token = entry["taskToken"]?.stringValue, let action = entry["action"]?.stringValue,
+                    let outcome = entry["outcome"]?.stringValue
+                else { return nil }
+                return .init(taskToken: token, action: action, outcome: outcome)
+            } ?? []
+        let deadLetters: ReceiveMessageOutput = try await client.call(
+            .queueBroker, SQSOperation.listMessages, QueueUrlInput(QueueUrl: try await queueUrl(deadLetterQueue)))
+        return RecordedRun(
+            executions: executions,
+            notifications: try await client.notifications().compactMap(\.notification),
+            callbacks: callbacks,
+            deadLetters: deadLetters.Messages.map { .init(messageId: $0.MessageId, body: $0.Body) },
+            simulatorRuns: simulatorRuns,
+            messagesLeftInRequestQueue: try await messagesLeft(),
+            taskTimeoutSeconds: taskTimeoutSeconds)
+    }
+}
