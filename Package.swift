@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Wire", "ZeroMQ",
+                "Wire", "ZeroMQ", "Faults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,6 +141,7 @@ let package = Package(
         .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Topology", "StatesLanguage", "JSON", "Wire"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ", "Faults"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ", "Faults"]),
     ]
 )

@@ -132,7 +132,8 @@ public enum APISimulatorService {
         let engine = WorkflowEngine(
             database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
             clock: options.clock, dispatcher: integrations, logger: logger)
-        let broker = try await WireClient.connect(context: context, endpoint: options.queueBroker)
+        let broker = try await WireClient.connect(
+            context: context, endpoint: options.queueBroker, service: "queue-broker")
         let consumer = QueueConsumer(
             broker: broker, engine: engine, queueName: options.queueName, stateMachineName: options.stateMachineName,
             batchSize: options.batchSize, logger: logger)
@@ -144,7 +145,8 @@ public enum APISimulatorService {
                 LoopService("timers") { await engine.runTimers() },
                 LoopService("outbox") { await engine.runOutbox() },
                 LoopService("consumer") { await consumer.run() },
-                ServiceHost.api("api-simulator", server: server) { request in
+                ServiceHost.api("api-simulator", server: server, clock: options.clock as? AdjustableWallClock) {
+                    request in
                     try await api.handle(request)
                 },
             ], logger: logger)

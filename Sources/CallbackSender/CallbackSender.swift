@@ -155,7 +155,8 @@ public enum CallbackSenderService {
         let context = Context()
         let sender = CallbackSender(
             database: try CallbackSender.openDatabase(path: options.dataDirectory + "/callback-sender.sqlite"),
-            orchestrator: try await WireClient.connect(context: context, endpoint: options.orchestrator),
+            orchestrator: try await WireClient.connect(
+                context: context, endpoint: options.orchestrator, service: "orchestrator"),
             clock: SystemWallClock(), quoteToken: options.quoteToken, logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("callback-sender serving on \(server.endpoint)")

@@ -67,7 +67,7 @@ public enum Checker {
         let deadLetterIds = Set(run.deadLetters.map(\.messageId))
         let simulatorRuns = Dictionary(run.simulatorRuns.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var tokensByExecution: [String: [String]] = [:]
-        var timedOutTokens = Set<String>()
+        var closedTokens = Set<String>()
         var publishedIds: [String: String] = [:]  // SNS MessageId → execution
 
         for execution in run.executions {
@@ -75,7 +75,7 @@ public enum Checker {
             checkWellFormed(execution, violate)
             let facts = Facts(execution.history)
             tokensByExecution[arn] = facts.tokens
-            if facts.taskTimedOut, let last = facts.tokens.last { timedOutTokens.insert(last) }
+            closedTokens.formUnion(facts.closedTokens)
             for id in facts.publishedMessageIds { publishedIds[id] = arn }
 
             // 1. One terminal status, on the path the input asked for.
@@ -135,8 +135,9 @@ public enum Checker {
                     "token \(token.prefix(12))… completed \(accepted.count) times")
             }
             for refused in callbacks where refused.outcome != "OK" {
-                let explained =
-                    refused.outcome == "TaskTimedOut" && (timedOutTokens.contains(token) || !accepted.isEmpty)
+                // TaskTimedOut is AWS's answer for a task already closed: by its timeout, or by another
+                // (duplicated or retried) callback that got there first.
+                let explained = refused.outcome == "TaskTimedOut" && closedTokens.contains(token)
                 if !explained {
                     let why = issued.contains(token) ? "" : " (the orchestrator never issued it)"
                     violate(
@@ -223,6 +224,8 @@ public enum Checker {
 struct Facts {
     var statesEntered: [String] = []
     var tokens: [String] = []
+    /// Tokens whose task has closed (succeeded, failed or timed out).
+    var closedTokens: [String] = []
     var sentMessageIds: [String] = []
     var publishedMessageIds: [String] = []
     var taskFailed = false
@@ -250,6 +253,7 @@ struct Facts {
                 }
             case "TaskSucceeded":
                 let details = event["taskSucceededEventDetails"]
+                if details?["resourceType"] == "sqs", let token = tokens.last { closedTokens.append(token) }
                 if details?["resourceType"] == "sns", let text = details?["output"]?.stringValue,
                     let id = (try? JSONValue.parse(text))?["MessageId"]?.stringValue
                 {
@@ -257,8 +261,10 @@ struct Facts {
                 }
             case "TaskFailed" where event["taskFailedEventDetails"]?["resourceType"] == "sqs":
                 taskFailed = true
+                if let token = tokens.last { closedTokens.append(token) }
             case "TaskTimedOut":
                 taskTimedOut = true
+                if let token = tokens.last { closedTokens.append(token) }
             default:
                 break
             }

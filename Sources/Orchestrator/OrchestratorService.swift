@@ -44,7 +44,8 @@ public enum OrchestratorService {
             [
                 LoopService("timers") { await engine.runTimers() },
                 LoopService("outbox") { await engine.runOutbox() },
-                ServiceHost.api("orchestrator", server: server) { request in
+                ServiceHost.api("orchestrator", server: server, clock: options.clock as? AdjustableWallClock) {
+                    request in
                     try await api.handle(request)
                 },
             ], logger: logger)

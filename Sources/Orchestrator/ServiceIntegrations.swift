@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Logging
+import ServiceSupport
 import StatesLanguage
 import Wire
 import ZeroMQ
@@ -26,10 +27,15 @@ public final class ServiceIntegrations: TaskDispatcher {
         context: Context, queueBroker: String?, functions: [String: String]
     ) async throws -> ServiceIntegrations {
         let broker: WireClient? =
-            if let queueBroker { try await WireClient.connect(context: context, endpoint: queueBroker) } else { nil }
+            if let queueBroker {
+                try await WireClient.connect(context: context, endpoint: queueBroker, service: "queue-broker")
+            } else {
+                nil
+            }
         var clients: [String: WireClient] = [:]
-        for (name, endpoint) in functions {
-            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint)
+        for (name, value) in functions {
+            let (service, endpoint) = splitServiceEndpoint(value)
+            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint, service: service)
         }
         return ServiceIntegrations(queueBroker: broker, functions: clients)
     }

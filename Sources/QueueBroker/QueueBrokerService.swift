@@ -83,8 +83,9 @@ public enum QueueBrokerService {
             clock: options.clock,
             logger: logger)
         var clients: [String: WireClient] = [:]
-        for (name, endpoint) in options.functions {
-            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint)
+        for (name, value) in options.functions {
+            let (service, endpoint) = splitServiceEndpoint(value)
+            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint, service: service)
         }
         let functionClients = clients
         let api = QueueBrokerAPI(broker: broker)
@@ -94,7 +95,8 @@ public enum QueueBrokerService {
             [
                 LoopService("deliveries") { await broker.runDeliveries(functions: functionClients) },
                 LoopService("housekeeping") { await broker.runHousekeeping() },
-                ServiceHost.api("queue-broker", server: server) { request in
+                ServiceHost.api("queue-broker", server: server, clock: options.clock as? AdjustableWallClock) {
+                    request in
                     try await api.handle(request)
                 },
             ], logger: logger)

@@ -15,7 +15,7 @@ public struct ClockOptions: ParsableArguments {
 
     public init() {}
 
-    public var clock: SystemWallClock { SystemWallClock(offset: clockOffset, rate: clockRate) }
+    public var clock: AdjustableWallClock { AdjustableWallClock(offset: clockOffset, rate: clockRate) }
 }
 
 /// Repeated `--function NAME=ENDPOINT` flags: which process serves which Lambda function.
@@ -35,4 +35,10 @@ public struct FunctionOptions: ParsableArguments {
         }
         return functions
     }
+}
+
+/// A function's endpoint may name the service behind it, `callback-sender@tcp://…`, for link faults.
+public func splitServiceEndpoint(_ value: String) -> (service: String?, endpoint: String) {
+    guard let at = value.firstIndex(of: "@"), !value[..<at].contains(":") else { return (nil, value) }
+    return (String(value[..<at]), String(value[value.index(after: at)...]))
 }

@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -52,14 +53,39 @@ public struct LoopService: Service {
 extension ServiceHost {
     /// Serves `server` as a service of the group: answers `Ping` for `service`, hands every other request to
     /// `handler` (nil means an unknown operation), and closes the socket on shutdown.
+    ///
+    /// It also serves the fault-injection controls: link-fault rules for this process's outgoing requests, and,
+    /// when `clock` is given, SetClock.
     public static func api(
-        _ service: String, server: WireServer, handler: @escaping @Sendable (WireRequest) async throws -> [UInt8]?
+        _ service: String, server: WireServer, clock: AdjustableWallClock? = nil,
+        handler: @escaping @Sendable (WireRequest) async throws -> [UInt8]?
     ) -> LoopService {
         let endpoint = server.endpoint
+        Transport.processName = service
+        let faults = LinkFaultInjector()
+        Transport.install(faults)
         return LoopService("api") {
             await withTaskCancellationHandler {
                 await server.run { request in
-                    if request.op == HealthOperation.ping { return ping(service: service, endpoint: endpoint) }
+                    switch request.op {
+                    case HealthOperation.ping:
+                        return ping(service: service, endpoint: endpoint)
+                    case FaultOperation.putFaultRules:
+                        faults.put(try request.decode(PutFaultRulesInput.self))
+                        return WireCoding.encode(EmptyOutput())
+                    case FaultOperation.clearFaultRules:
+                        faults.clear()
+                        return WireCoding.encode(EmptyOutput())
+                    case FaultOperation.getFaultStatistics:
+                        return WireCoding.encode(faults.statistics)
+                    case FaultOperation.setClock:
+                        guard let clock else { throw AWSError.unknownOperation(request.op) }
+                        let input = try request.decode(SetClockInput.self)
+                        clock.adjust(offset: input.offsetSeconds, rate: input.rate)
+                        return WireCoding.encode(EmptyOutput())
+                    default:
+                        break
+                    }
                     if let reply = try await handler(request) { return reply }
                     throw AWSError.unknownOperation(request.op)
                 }

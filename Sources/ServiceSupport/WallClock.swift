@@ -36,6 +36,47 @@ public struct SystemWallClock: WallClock {
     }
 }
 
+/// The system clock, skewable and re-rated while the process runs (an experiment's clock faults).
+public final class AdjustableWallClock: WallClock {
+    private struct Anchor {
+        var real: Double
+        var clock: Double
+        var rate: Double
+        var offset: Double
+    }
+
+    private let anchor: Mutex<Anchor>
+
+    public init(offset: Double = 0, rate: Double = 1) {
+        precondition(rate > 0, "a clock's rate must be positive")
+        let real = Date().timeIntervalSince1970
+        anchor = Mutex(Anchor(real: real, clock: real, rate: rate, offset: offset))
+    }
+
+    public func now() -> Double {
+        let real = Date().timeIntervalSince1970
+        return anchor.withLock { $0.clock + (real - $0.real) * $0.rate + $0.offset }
+    }
+
+    /// Changes the offset and/or rate from now on; time already passed stays as it was.
+    public func adjust(offset: Double?, rate: Double?) {
+        let real = Date().timeIntervalSince1970
+        anchor.withLock { anchor in
+            anchor.clock += (real - anchor.real) * anchor.rate
+            anchor.real = real
+            if let rate, rate > 0 { anchor.rate = rate }
+            if let offset { anchor.offset = offset }
+        }
+    }
+
+    public var rate: Double { anchor.withLock { $0.rate } }
+
+    public func sleep(until deadline: Double) async throws {
+        let remaining = (deadline - now()) / rate
+        if remaining > 0 { try await Task.sleep(for: .seconds(remaining)) }
+    }
+}
+
 /// A clock that moves only when told: for tests that must not wait.
 public final class ManualWallClock: WallClock {
     private let current: Mutex<Double>

@@ -127,11 +127,12 @@ public struct Launcher: Sendable {
         var invokable: [String: String] = [:]
         var subscribed: [String: String] = [:]
         for function in template.functions where function.sqsSources.isEmpty {
+            // `service@endpoint`: the process knows which link a call travels, for link faults.
             if function.snsTopics.isEmpty {
-                invokable[function.name] = layout.endpoint(.callbackSender)
+                invokable[function.name] = "callback-sender@" + layout.endpoint(.callbackSender)
             } else {
-                subscribed[function.name] = layout.endpoint(.notificationLogger)
-                invokable[function.name] = layout.endpoint(.notificationLogger)
+                subscribed[function.name] = "notification-logger@" + layout.endpoint(.notificationLogger)
+                invokable[function.name] = "notification-logger@" + layout.endpoint(.notificationLogger)
             }
         }
         return (invokable, subscribed)

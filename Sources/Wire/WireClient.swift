@@ -19,12 +19,14 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
 /// A DEALER socket that pipelines requests and matches replies to callers by request id.
 public final class WireClient: Sendable {
     public let endpoint: String
+    /// The service at the other end, for link faults (`orchestrator->queue-broker`); nil: never intercepted.
+    public let service: String?
     private let socket: AsyncSocket
     private let pending = Mutex<[String: CheckedContinuation<[UInt8], any Error>]>([:])
     private let sequence = Atomic<Int>(0)
     private let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
-    public static func connect(context: Context, endpoint: String) async throws -> WireClient {
+    public static func connect(context: Context, endpoint: String, service: String? = nil) async throws -> WireClient {
         // IMMEDIATE: queue only to completed connections, so a request to a dead server waits in our backlog
         // (and times out) rather than in a pipe that is flushed to a later, different server process.
         let socket = try await AsyncSocket.open(
@@ -34,14 +36,15 @@ public final class WireClient: Sendable {
             options: [(SocketOption.immediate, 1), (SocketOption.reconnectIntervalMax, 1000)],
             name: "wire-client"
         )
-        let client = WireClient(socket: socket)
+        let client = WireClient(socket: socket, service: service)
         Task { await client.readReplies() }
         return client
     }
 
-    private init(socket: AsyncSocket) {
+    private init(socket: AsyncSocket, service: String?) {
         self.socket = socket
         self.endpoint = socket.endpoint
+        self.service = service
     }
 
     public func close() {
@@ -69,10 +72,21 @@ public final class WireClient: Sendable {
             self.fail(id, with: WireError.timedOut(op: op, endpoint: endpoint))
         }
         defer { timer.cancel() }
+        let frames = [WireCoding.encode(header), body]
+        let decision = Transport.decide(to: service, op: op)
+        if case .delay(let delay) = decision { try await Task.sleep(for: delay) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 pending.withLock { $0[id] = continuation }
-                socket.send([WireCoding.encode(header), body])
+                switch decision {
+                case .drop:
+                    break  // lost on the way: the caller times out, as with a real loss
+                case .duplicate:
+                    socket.send(frames)
+                    socket.send(frames)
+                case .deliver, .delay:
+                    socket.send(frames)
+                }
             }
         } onCancel: {
             self.fail(id, with: CancellationError())

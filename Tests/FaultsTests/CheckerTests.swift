@@ -165,6 +165,12 @@ struct RunBuilder {
     @Test func aTokenCompletedTwiceAndAnUnexplainedRefusalAreReported() throws {
         let twice = try violations { run in run.callbacks.append(run.callbacks[0]) }
         #expect(twice.contains { $0.invariant == .tokens && $0.message.contains("completed 2 times") })
+        // A duplicate that lost the race to a task already closed is answered TaskTimedOut: explained.
+        let duplicate = try violations { run in
+            run.callbacks.append(
+                .init(taskToken: run.callbacks[0].taskToken, action: "SendTaskSuccess", outcome: "TaskTimedOut"))
+        }
+        #expect(duplicate == [])
         let refused = try violations { run in run.callbacks[1].outcome = "InvalidToken" }
         #expect(refused.contains { $0.invariant == .tokens && $0.message.contains("InvalidToken") })
         let stranger = try violations { run in

@@ -57,12 +57,12 @@ import Testing
         let layout = TopologyLayout.tcp(dataDirectory: "/d", basePort: 7100)
         let launcher = Launcher(binDirectory: "/bin", template: template)
         let simulator = launcher.arguments(for: .apiSimulator, layout: layout)
-        #expect(simulator.contains("WorkflowCallbackSimulator=tcp://127.0.0.1:7104"))
+        #expect(simulator.contains("WorkflowCallbackSimulator=callback-sender@tcp://127.0.0.1:7104"))
         #expect(simulator.contains("workflow_requestorQueue"))
         #expect(simulator.contains("WorkflowExternalAsyncAPISimulator"))
         #expect(
             launcher.arguments(for: .queueBroker, layout: layout).contains(
-                "WorkflowResponseLogger=tcp://127.0.0.1:7105"))
+                "WorkflowResponseLogger=notification-logger@tcp://127.0.0.1:7105"))
         let deployment = Deployment(template: template)
         #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator") == .apiSimulator)
         #expect(deployment.host(ofStateMachine: "WorkflowAsyncAPICallbackPattern") == .orchestrator)
