@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN = .build/debug
 
-.PHONY: deps build test demo format clean
+.PHONY: deps build test demo experiments format clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -17,6 +17,13 @@ test: build
 
 demo: build
 	$(BIN)/callbacksim demo
+
+# Every shipped experiment at full size; reports in reports/NAME-SEED/.
+SEED ?= 1
+experiments: build
+	@status=0; for file in experiments/*.yaml; do \
+		$(BIN)/callbacksim experiment run $$file --seed $(SEED) || status=1; \
+	done; exit $$status
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

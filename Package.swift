@@ -126,6 +126,7 @@ let package = Package(
         .executableTarget(
             name: "callbacksim",
             dependencies: [
+                "Faults",
                 "Topology", "Wire", "JSON", "StatesLanguage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

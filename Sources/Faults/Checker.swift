@@ -53,7 +53,9 @@ public enum Checker {
         case success, failure, timeout, other
     }
 
-    public static func check(_ run: RecordedRun) -> CheckResult {
+    /// `expectTimeouts`: the experiment delays callbacks past the task's timeout on purpose, so every execution
+    /// must take the timeout path.
+    public static func check(_ run: RecordedRun, expectTimeouts: Bool = false) -> CheckResult {
         var violations: [Violation] = []
         var paths: [String: Int] = [:]
         var explanations: [String: String] = [:]
@@ -88,7 +90,7 @@ public enum Checker {
             let input = (try? JSONValue.parse(execution.input)) ?? .null
             let waitTime = input["waitTime"]?.numberValue ?? 0
             let wanted: Path =
-                waitTime > run.taskTimeoutSeconds
+                expectTimeouts || waitTime > run.taskTimeoutSeconds
                 ? .timeout : input["status"]?.stringValue == "success" ? .success : .failure
             if execution.status != "SUCCEEDED" {
                 violate(.outcome, arn, "ended \(execution.status); the seed workflow catches every task error")

@@ -12,10 +12,14 @@ public struct ProcessOptions: ParsableArguments {
 public struct ClockOptions: ParsableArguments {
     @Option(help: "Seconds added to this process's clock.") public var clockOffset = 0.0
     @Option(help: "How fast this process's clock runs (60: a minute per second).") public var clockRate = 1.0
+    @Option(help: "Real time (epoch seconds) at which a fast clock equals real time; shared by a topology.")
+    public var clockEpoch: Double?
 
     public init() {}
 
-    public var clock: AdjustableWallClock { AdjustableWallClock(offset: clockOffset, rate: clockRate) }
+    public var clock: AdjustableWallClock {
+        AdjustableWallClock(offset: clockOffset, rate: clockRate, epoch: clockEpoch)
+    }
 }
 
 /// Repeated `--function NAME=ENDPOINT` flags: which process serves which Lambda function.

@@ -47,9 +47,11 @@ public final class AdjustableWallClock: WallClock {
 
     private let anchor: Mutex<Anchor>
 
-    public init(offset: Double = 0, rate: Double = 1) {
+    /// `epoch`: the real time at which the fast clock equals real time. Processes of one topology share it, so
+    /// their fast clocks agree, and a restarted process's clock carries on instead of jumping back.
+    public init(offset: Double = 0, rate: Double = 1, epoch: Double? = nil) {
         precondition(rate > 0, "a clock's rate must be positive")
-        let real = Date().timeIntervalSince1970
+        let real = epoch ?? Date().timeIntervalSince1970
         anchor = Mutex(Anchor(real: real, clock: real, rate: rate, offset: offset))
     }
 

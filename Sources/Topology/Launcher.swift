@@ -57,6 +57,16 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     }
 
     public func endpoint(_ service: ServiceName) -> String { endpoints[service.rawValue] ?? "" }
+
+    /// Runs the timer-keeping processes' clocks `rate` times fast, all from one epoch (now).
+    public mutating func setClockRate(_ rate: Double, epoch: Double = Date().timeIntervalSince1970) {
+        guard rate != 1 else { return }
+        for service in [ServiceName.orchestrator, .queueBroker, .apiSimulator] {
+            extraArguments[service.rawValue, default: []] += [
+                "--clock-rate", String(rate), "--clock-epoch", String(epoch),
+            ]
+        }
+    }
 }
 
 /// What `callbacksim up` wrote: the layout and the pid of each process it started.

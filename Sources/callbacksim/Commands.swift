@@ -13,7 +13,7 @@ struct CallbackSim: AsyncParsableCommand {
         subcommands: [
             Up.self, Down.self, Status.self, Demo.self, StartExecution.self, DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
-            SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self,
+            SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self,
         ])
 }
 
@@ -50,11 +50,7 @@ struct Up: AsyncParsableCommand {
             ipc
             ? TopologyLayout.ipc(dataDirectory: topology.dataDir)
             : TopologyLayout.tcp(dataDirectory: topology.dataDir, basePort: basePort)
-        if clockRate != 1 {
-            for service in [ServiceName.orchestrator, .queueBroker, .apiSimulator] {
-                layout.extraArguments[service.rawValue, default: []] += ["--clock-rate", String(clockRate)]
-            }
-        }
+        layout.setClockRate(clockRate)
         if quoteToken { layout.extraArguments[ServiceName.callbackSender.rawValue, default: []] += ["--quote-token"] }
         let context = Context()
         do {

@@ -122,6 +122,15 @@ struct RunBuilder {
         return Checker.check(run).violations
     }
 
+    @Test func anExperimentThatExpectsTimeoutsWantsTheTimeoutPath() throws {
+        var builder = try RunBuilder()
+        try builder.add(#"{"waitTime":400,"status":"success"}"#)
+        #expect(Checker.check(builder.run, expectTimeouts: true).violations == [])
+        try builder.add(#"{"waitTime":1,"status":"success"}"#)
+        let found = Checker.check(builder.run, expectTimeouts: true).violations
+        #expect(found.contains { $0.invariant == .outcome && $0.message.contains("asked for timeout") })
+    }
+
     @Test func anExecutionThatNeverEndsIsReported() throws {
         let found = try violations { run in
             run.executions[0].status = "RUNNING"

@@ -78,8 +78,7 @@ extension IntegrationTests.CrashRecoveryTests {
     /// A consumer that receives the job and dies before deleting it loses the job to the dead-letter queue
     /// (`maxReceiveCount: 1`), as on AWS: the execution times out, publishes the error, and the checker explains it.
     @Test func aJobReceivedButNotDeletedEndsInTheDeadLetterQueue() async throws {
-        let fast = ["--clock-rate", "100"]
-        try await withTopology(extraArguments: [.orchestrator: fast, .queueBroker: fast, .apiSimulator: fast]) {
+        try await withTopology(clockRate: 100) {
             harness in
             harness.kill9(.apiSimulator)
             let arn = try await harness.start(#"{"waitTime": 1, "status": "success"}"#)

@@ -49,8 +49,7 @@ extension IntegrationTests {
         /// waitTime above the task's 300 s TimeoutSeconds: States.Timeout, caught, error notification, and the late
         /// callback refused with TaskTimedOut. A clock 100× fast makes the 300 s take 3 s.
         @Test func timeoutTakesTheErrorPathAndTheLateCallbackIsRefused() async throws {
-            let fast = ["--clock-rate", "100"]
-            try await withTopology(extraArguments: [.orchestrator: fast, .queueBroker: fast, .apiSimulator: fast]) {
+            try await withTopology(clockRate: 100) {
                 harness in
                 let arn = try await harness.start(#"{"waitTime":400,"status":"success"}"#)
                 let report = try #require(try await harness.reports([arn], timeout: .seconds(30)).first)

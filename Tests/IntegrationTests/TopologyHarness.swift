@@ -13,11 +13,12 @@ final class TopologyHarness: @unchecked Sendable {
     let client: TopologyClient
     var state: TopologyState?
 
-    init(extraArguments: [ServiceName: [String]] = [:]) throws {
+    init(extraArguments: [ServiceName: [String]] = [:], clockRate: Double = 1) throws {
         // ipc:// paths must stay under 107 bytes, so keep the directory short.
         directory = "/tmp/cbs-\(UUID().uuidString.prefix(8))"
         var layout = TopologyLayout.ipc(dataDirectory: directory)
         layout.extraArguments = Dictionary(uniqueKeysWithValues: extraArguments.map { ($0.key.rawValue, $0.value) })
+        layout.setClockRate(clockRate)
         self.layout = layout
         launcher = Launcher(template: try SAMTemplate.seed())
         client = TopologyClient(layout: layout, context: context)
@@ -101,9 +102,9 @@ func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120)
 
 /// Starts a topology, runs `body`, and always stops it again; on failure the data (and logs) stay for a look.
 func withTopology(
-    extraArguments: [ServiceName: [String]] = [:], _ body: (TopologyHarness) async throws -> Void
+    extraArguments: [ServiceName: [String]] = [:], clockRate: Double = 1, _ body: (TopologyHarness) async throws -> Void
 ) async throws {
-    let harness = try TopologyHarness(extraArguments: extraArguments)
+    let harness = try TopologyHarness(extraArguments: extraArguments, clockRate: clockRate)
     do {
         try await harness.up()
         try await body(harness)

@@ -1,0 +1,163 @@
+import Foundation
+import JSON
+import StatesLanguage
+
+/// An experiment, as its file states it: a workload, a fault schedule, and how long the checker waits for quiet.
+/// Everything random is drawn from one seed, so a file and a seed give the same inputs and the same schedule.
+public struct Experiment: Codable, Sendable {
+    public var name: String
+    public var description: String?
+    /// Every process's clock runs this much faster than real time (the seed's 300 s timeout in 300/rate s).
+    public var clockRate: Double?
+    public var workload: Workload
+    public var faults: [FaultSpec]
+    public var checker: CheckerOptions?
+
+    public init(
+        name: String, description: String? = nil, clockRate: Double? = nil, workload: Workload,
+        faults: [FaultSpec] = [],
+        checker: CheckerOptions? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.clockRate = clockRate
+        self.workload = workload
+        self.faults = faults
+        self.checker = checker
+    }
+}
+
+public struct Workload: Codable, Sendable {
+    public var executions: Int
+    /// Executions started per second (real time).
+    public var startsPerSecond: Double
+    /// The share of inputs with `status: success`; the rest ask for `failure`.
+    public var successRatio: Double?
+    /// `waitTime` of each input, in workflow seconds.
+    public var waitTime: Distribution
+
+    public init(executions: Int, startsPerSecond: Double, successRatio: Double? = nil, waitTime: Distribution) {
+        self.executions = executions
+        self.startsPerSecond = startsPerSecond
+        self.successRatio = successRatio
+        self.waitTime = waitTime
+    }
+}
+
+/// `{fixed: 3}`, `{uniform: [1, 5]}` or `{exponential: 3}` (the mean).
+public struct Distribution: Codable, Sendable {
+    public var fixed: Double?
+    public var uniform: [Double]?
+    public var exponential: Double?
+
+    public init(fixed: Double? = nil, uniform: [Double]? = nil, exponential: Double? = nil) {
+        self.fixed = fixed
+        self.uniform = uniform
+        self.exponential = exponential
+    }
+
+    func sample(_ random: inout SplitMix64) -> Double {
+        let unit = Double(random.next() % 1_000_000) / 1_000_000
+        if let uniform, uniform.count == 2 { return uniform[0] + (uniform[1] - uniform[0]) * unit }
+        if let mean = exponential { return -mean * log(1 - unit) }
+        return fixed ?? 0
+    }
+}
+
+/// One fault of the schedule.
+public struct FaultSpec: Codable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// SIGKILL the target, restart it after `restartAfter` seconds.
+        case kill
+        /// SIGSTOP the target for `duration` seconds, then SIGCONT.
+        case pause
+        /// Put `rule` on the sending process for `duration` seconds (for the rest of the run without one).
+        case link
+        /// Offset (`offsetSeconds`) or re-rate (`rate`) the target's clock for `duration` seconds.
+        case clock
+    }
+
+    public var kind: Kind
+    public var target: String?
+    /// Seconds after the workload starts.
+    public var at: Double?
+    /// Or: once this share of the executions has started.
+    public var afterStartedFraction: Double?
+    public var duration: Double?
+    public var restartAfter: Double?
+    public var rule: LinkFaultRule?
+    public var offsetSeconds: Double?
+    public var rate: Double?
+
+    public init(
+        kind: Kind, target: String? = nil, at: Double? = nil, afterStartedFraction: Double? = nil,
+        duration: Double? = nil,
+        restartAfter: Double? = nil, rule: LinkFaultRule? = nil, offsetSeconds: Double? = nil, rate: Double? = nil
+    ) {
+        self.kind = kind
+        self.target = target
+        self.at = at
+        self.afterStartedFraction = afterStartedFraction
+        self.duration = duration
+        self.restartAfter = restartAfter
+        self.rule = rule
+        self.offsetSeconds = offsetSeconds
+        self.rate = rate
+    }
+
+    public var summary: String {
+        switch kind {
+        case .kill: return "kill \(target ?? "?") (restart after \(restartAfter ?? 0) s)"
+        case .pause: return "pause \(target ?? "?") for \(duration ?? 0) s"
+        case .link:
+            let rule =
+                rule.map {
+                    "\($0.action.rawValue) \($0.link)\($0.operation.map { " \($0)" } ?? "")\($0.probability.map { " p=\($0)" } ?? "")"
+                } ?? "?"
+            return "\(rule)\(duration.map { " for \($0) s" } ?? "")"
+        case .clock:
+            return
+                "clock of \(target ?? "?") \(offsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0) s" } ?? "")\(rate.map { " ×\($0)" } ?? "")"
+        }
+    }
+}
+
+public struct CheckerOptions: Codable, Sendable {
+    /// How long to wait, after the last start and the last fault, for every execution to end.
+    public var quiescenceSeconds: Double?
+    /// The faults make every callback late: each execution must take the timeout path.
+    public var expectTimeouts: Bool?
+
+    public init(quiescenceSeconds: Double? = nil, expectTimeouts: Bool? = nil) {
+        self.quiescenceSeconds = quiescenceSeconds
+        self.expectTimeouts = expectTimeouts
+    }
+}
+
+/// One execution the workload will start.
+public struct PlannedExecution: Sendable, Equatable {
+    public var input: String
+    /// Seconds after the workload starts.
+    public var startOffset: Double
+}
+
+extension Experiment {
+    /// The workload's inputs and start times for a seed.
+    public func plan(seed: UInt64) -> [PlannedExecution] {
+        var random = SplitMix64(seed: seed)
+        let ratio = workload.successRatio ?? 0.5
+        return (0..<workload.executions).map { index in
+            let success = Double(random.next() % 1_000_000) / 1_000_000 < ratio
+            let wait = max(0, Int(workload.waitTime.sample(&random).rounded()))
+            let input: JSONValue = ["waitTime": .int(wait), "status": .string(success ? "success" : "failure")]
+            return PlannedExecution(
+                input: input.serialized(), startOffset: Double(index) / max(workload.startsPerSecond, 0.001))
+        }
+    }
+
+    /// The link rules' seed for a run: derived from the run's seed, so the same seed gives the same drops.
+    public func faultSeed(_ seed: UInt64, index: Int) -> UInt64 {
+        var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
+        return random.next()
+    }
+}

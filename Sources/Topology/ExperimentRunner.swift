@@ -1,0 +1,299 @@
+import Faults
+import Foundation
+import Glibc
+import JSON
+import Synchronization
+import Wire
+import Yams
+import ZeroMQ
+
+/// What an experiment did and whether every invariant held: written as `report.json`.
+public struct ExperimentReport: Codable, Sendable {
+    public struct AppliedFault: Codable, Sendable {
+        public var kind: String
+        public var summary: String
+        /// Seconds after the workload started.
+        public var startedAt: Double
+        public var endedAt: Double?
+
+        public init(kind: String, summary: String, startedAt: Double, endedAt: Double?) {
+            self.kind = kind
+            self.summary = summary
+            self.startedAt = startedAt
+            self.endedAt = endedAt
+        }
+    }
+
+    public struct InvariantResult: Codable, Sendable {
+        public var invariant: String
+        public var passed: Bool
+        public var violations: [String]
+
+        public init(invariant: String, passed: Bool, violations: [String]) {
+            self.invariant = invariant
+            self.passed = passed
+            self.violations = violations
+        }
+    }
+
+    public var experiment: String
+    public var seed: UInt64
+    public var executionsPlanned: Int
+    public var executionsStarted: Int
+    public var startErrors: [String]
+    public var quiescent: Bool
+    public var faults: [AppliedFault]
+    public var invariants: [InvariantResult]
+    public var paths: [String: Int]
+    public var deadLetters: Int
+    public var explanations: [String: String]
+    /// Execution durations in workflow seconds (history start to end): p50, p90, p99, max.
+    public var latency: [String: Double]
+    /// Executions finished in each second of workflow time after the first started.
+    public var completionsPerSecond: [Int]
+    public var durationSeconds: Double
+
+    public var passed: Bool { quiescent && startErrors.isEmpty && invariants.allSatisfy(\.passed) }
+
+    public init(
+        experiment: String, seed: UInt64, executionsPlanned: Int, executionsStarted: Int, startErrors: [String],
+        quiescent: Bool, faults: [AppliedFault], invariants: [InvariantResult], paths: [String: Int], deadLetters: Int,
+        explanations: [String: String], latency: [String: Double], completionsPerSecond: [Int], durationSeconds: Double
+    ) {
+        self.experiment = experiment
+        self.seed = seed
+        self.executionsPlanned = executionsPlanned
+        self.executionsStarted = executionsStarted
+        self.startErrors = startErrors
+        self.quiescent = quiescent
+        self.faults = faults
+        self.invariants = invariants
+        self.paths = paths
+        self.deadLetters = deadLetters
+        self.explanations = explanations
+        self.latency = latency
+        self.completionsPerSecond = completionsPerSecond
+        self.durationSeconds = durationSeconds
+    }
+}
+
+/// Runs an experiment: fresh topology, workload, fault schedule, quiescence, checker, report.
+public struct ExperimentRunner: Sendable {
+    public let launcher: Launcher
+    public let log: @Sendable (String) -> Void
+
+    public init(launcher: Launcher, log: @escaping @Sendable (String) -> Void = { print($0) }) {
+        self.launcher = launcher
+        self.log = log
+    }
+
+    public static func load(path: String) throws -> Experiment {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try YAMLDecoder().decode(Experiment.self, from: text)
+    }
+
+    final class Progress: Sendable {
+        let started = Atomic<Int>(0)
+        let faults = Mutex<[ExperimentReport.AppliedFault]>([])
+        let errors = Mutex<[String]>([])
+    }
+
+    public func run(_ experiment: Experiment, seed: UInt64) async throws -> ExperimentReport {
+        let directory = "/tmp/cbx-\(UUID().uuidString.prefix(8))"
+        var layout = TopologyLayout.ipc(dataDirectory: directory)
+        layout.setClockRate(experiment.clockRate ?? 1)
+        let context = Context()
+        log("experiment \(experiment.name), seed \(seed): starting a topology in \(directory)")
+        do {
+            _ = try await launcher.up(layout, context: context)
+            let report = try await drive(experiment, seed: seed, layout: layout, context: context)
+            _ = await Launcher.down(dataDirectory: directory)
+            if report.passed { try? FileManager.default.removeItem(atPath: directory) }
+            return report
+        } catch {
+            _ = await Launcher.down(dataDirectory: directory)
+            throw error
+        }
+    }
+
+    func drive(_ experiment: Experiment, seed: UInt64, layout: TopologyLayout, context: Context) async throws
+        -> ExperimentReport
+    {
+        let client = TopologyClient(layout: layout, context: context)
+        let plan = experiment.plan(seed: seed)
+        let machine = try await client.stateMachineArn("WorkflowAsyncAPICallbackPattern")
+        let progress = Progress()
+        let start = ContinuousClock.now
+        let elapsed: @Sendable () -> Double = {
+            let duration = ContinuousClock.now - start
+            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for planned in plan {
+                    let wait = planned.startOffset - elapsed()
+                    if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                    do {
+                        let _: StartExecutionOutput = try await client.call(
+                            .orchestrator, StepFunctionsOperation.startExecution,
+                            StartExecutionInput(stateMachineArn: machine, input: planned.input))
+                        progress.started.add(1, ordering: .relaxed)
+                    } catch {
+                        // The orchestrator may be down (that is the experiment): try again until it answers.
+                        var started = false
+                        for _ in 0..<120 where !started {
+                            try? await Task.sleep(for: .milliseconds(500))
+                            let retried: StartExecutionOutput? = try? await client.call(
+                                .orchestrator, StepFunctionsOperation.startExecution,
+                                StartExecutionInput(stateMachineArn: machine, input: planned.input))
+                            started = retried != nil
+                        }
+                        if started {
+                            progress.started.add(1, ordering: .relaxed)
+                        } else {
+                            progress.errors.withLock { $0.append("could not start \(planned.input): \(error)") }
+                        }
+                    }
+                }
+            }
+            for (index, fault) in experiment.faults.enumerated() {
+                group.addTask {
+                    await self.apply(
+                        fault, index: index, experiment: experiment, seed: seed, layout: layout, client: client,
+                        progress: progress, elapsed: elapsed)
+                }
+            }
+        }
+
+        let quiet = experiment.checker?.quiescenceSeconds ?? 120
+        let recorder = Recorder(client: client)
+        log(
+            "workload and faults done after \(String(format: "%.1f", elapsed())) s; waiting up to \(quiet) s for quiescence"
+        )
+        let quiescent = try await recorder.waitForQuiescence(deadline: .now + .seconds(quiet))
+        let run = try await recorder.record()
+        let result = Checker.check(run, expectTimeouts: experiment.checker?.expectTimeouts ?? false)
+        return ExperimentReport(
+            experiment: experiment.name, seed: seed, executionsPlanned: plan.count,
+            executionsStarted: progress.started.load(ordering: .relaxed), startErrors: progress.errors.withLock { $0 },
+            quiescent: quiescent, faults: progress.faults.withLock { $0 },
+            invariants: Invariant.allCases.map { invariant in
+                let found = result.violations(of: invariant)
+                return .init(invariant: invariant.rawValue, passed: found.isEmpty, violations: found.map(\.description))
+            },
+            paths: result.paths, deadLetters: result.deadLetterCount, explanations: result.explanations,
+            latency: Self.latency(run), completionsPerSecond: Self.completions(run), durationSeconds: elapsed())
+    }
+
+    func apply(
+        _ fault: FaultSpec, index: Int, experiment: Experiment, seed: UInt64, layout: TopologyLayout,
+        client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
+    ) async {
+        if let fraction = fault.afterStartedFraction {
+            let threshold = Int((Double(experiment.workload.executions) * fraction).rounded(.up))
+            while progress.started.load(ordering: .relaxed) < threshold {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        } else if let at = fault.at, at > elapsed() {
+            try? await Task.sleep(for: .seconds(at - elapsed()))
+        }
+        let startedAt = elapsed()
+        func record(_ endedAt: Double?) {
+            progress.faults.withLock {
+                $0.append(
+                    .init(kind: fault.kind.rawValue, summary: fault.summary, startedAt: startedAt, endedAt: endedAt))
+            }
+        }
+        let target = fault.target.flatMap(ServiceName.init(rawValue:))
+        do {
+            switch fault.kind {
+            case .kill:
+                guard let target,
+                    let pid = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[target.rawValue]
+                else { return }
+                log(String(format: "%6.1f s  kill -9 %@", startedAt, target.rawValue))
+                kill(pid, SIGKILL)
+                Launcher.reapChildren()
+                try? await Task.sleep(for: .seconds(fault.restartAfter ?? 1))
+                _ = try await launcher.up(layout, context: client.context)
+                log(String(format: "%6.1f s  restarted %@", elapsed(), target.rawValue))
+                record(elapsed())
+            case .pause:
+                guard let target,
+                    let pid = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[target.rawValue]
+                else { return }
+                log(String(format: "%6.1f s  SIGSTOP %@", startedAt, target.rawValue))
+                kill(pid, SIGSTOP)
+                try? await Task.sleep(for: .seconds(fault.duration ?? 5))
+                kill(pid, SIGCONT)
+                log(String(format: "%6.1f s  SIGCONT %@", elapsed(), target.rawValue))
+                record(elapsed())
+            case .link:
+                guard let rule = fault.rule else { return }
+                let from = rule.link.components(separatedBy: "->").first ?? "*"
+                let services = from == "*" ? ServiceName.allCases : ServiceName(rawValue: from).map { [$0] } ?? []
+                log(String(format: "%6.1f s  %@", startedAt, fault.summary))
+                for service in services {
+                    let _: EmptyOutput = try await client.call(
+                        service, FaultOperation.putFaultRules,
+                        PutFaultRulesInput(rules: [rule], seed: experiment.faultSeed(seed, index: index)))
+                }
+                guard let duration = fault.duration else {
+                    record(nil)
+                    return
+                }
+                try? await Task.sleep(for: .seconds(duration))
+                for service in services {
+                    let _: EmptyOutput = try await client.call(service, FaultOperation.clearFaultRules, EmptyOutput())
+                }
+                record(elapsed())
+            case .clock:
+                guard let target else { return }
+                log(String(format: "%6.1f s  %@", startedAt, fault.summary))
+                let _: EmptyOutput = try await client.call(
+                    target, FaultOperation.setClock, SetClockInput(offsetSeconds: fault.offsetSeconds, rate: fault.rate)
+                )
+                guard let duration = fault.duration else {
+                    record(nil)
+                    return
+                }
+                try? await Task.sleep(for: .seconds(duration))
+                let _: EmptyOutput = try await client.call(
+                    target, FaultOperation.setClock,
+                    SetClockInput(offsetSeconds: 0, rate: fault.rate == nil ? nil : experiment.clockRate ?? 1))
+                record(elapsed())
+            }
+        } catch {
+            progress.errors.withLock { $0.append("fault \(fault.summary): \(error)") }
+            record(nil)
+        }
+    }
+
+    static func latency(_ run: RecordedRun) -> [String: Double] {
+        let durations = run.executions.compactMap { execution -> Double? in
+            guard let first = execution.history.first?["timestamp"]?.numberValue,
+                let last = execution.history.last?["timestamp"]?.numberValue, execution.status != "RUNNING"
+            else { return nil }
+            return last - first
+        }.sorted()
+        guard !durations.isEmpty else { return [:] }
+        func percentile(_ p: Double) -> Double { durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
+        return ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": durations.last ?? 0]
+    }
+
+    /// Completions per second of workflow time, from the history timestamps.
+    static func completions(_ run: RecordedRun) -> [Int] {
+        let spans = run.executions.compactMap { execution -> (Double, Double)? in
+            guard let first = execution.history.first?["timestamp"]?.numberValue,
+                let last = execution.history.last?["timestamp"]?.numberValue, execution.status != "RUNNING"
+            else { return nil }
+            return (first, last)
+        }
+        guard let origin = spans.map(\.0).min() else { return [] }
+        let seconds = spans.map { Int($0.1 - origin) }
+        var buckets = [Int](repeating: 0, count: (seconds.max() ?? 0) + 1)
+        for second in seconds { buckets[second] += 1 }
+        return buckets
+    }
+}

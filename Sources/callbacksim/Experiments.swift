@@ -1,0 +1,52 @@
+import ArgumentParser
+import Faults
+import Foundation
+import Topology
+
+struct ExperimentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment", abstract: "Fault-injection experiments: workload, faults, checker, report.",
+        subcommands: [RunExperiment.self, ListExperiments.self])
+}
+
+struct ListExperiments: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "The shipped experiments.")
+    @Option(help: "Folder of experiment files.") var directory = "experiments"
+
+    func run() async throws {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }.sorted()
+        for file in files {
+            let path = directory + "/" + file
+            guard let experiment = try? ExperimentRunner.load(path: path) else {
+                print("\(path)  (unreadable)")
+                continue
+            }
+            print("\(path)\n    \(experiment.description ?? experiment.name)")
+        }
+    }
+}
+
+struct RunExperiment: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run one experiment on a fresh topology; exit 0 only if every invariant holds.")
+    @Argument(help: "The experiment file (YAML or JSON).") var file: String
+    @Option(help: "Seed for the workload and the faults.") var seed: UInt64 = 1
+    @Option(help: "Where report.json and timeline.svg go (default: reports/NAME-SEED).") var report: String?
+    @Option(help: "Override the workload's number of executions (smaller runs for CI).") var executions: Int?
+    @Option(help: "Where the five executables are (default: beside this one).") var binDir: String?
+
+    func run() async throws {
+        var experiment = try ExperimentRunner.load(path: file)
+        if let executions { experiment.workload.executions = executions }
+        let runner = ExperimentRunner(launcher: Launcher(binDirectory: binDir, template: try SAMTemplate.seed()))
+        let result = try await runner.run(experiment, seed: seed)
+        let directory = report ?? "reports/\(experiment.name)-\(seed)"
+        try result.write(to: directory)
+        print("")
+        print(result.summary)
+        print("")
+        print("report: \(directory)/report.json, \(directory)/timeline.svg")
+        if !result.passed { throw ExitCode(1) }
+    }
+}
