@@ -49,7 +49,7 @@ public struct ExperimentReport: Codable, Sendable {
     public var explanations: [String: String]
     /// Execution durations in workflow seconds (history start to end): p50, p90, p99, max.
     public var latency: [String: Double]
-    /// Executions finished in each second of workflow time after the first started.
+    /// Executions finished in each second of real time after the first started (the faults' time axis).
     public var completionsPerSecond: [Int]
     public var durationSeconds: Double
 
@@ -183,7 +183,7 @@ public struct ExperimentRunner: Sendable {
                 return .init(invariant: invariant.rawValue, passed: found.isEmpty, violations: found.map(\.description))
             },
             paths: result.paths, deadLetters: result.deadLetterCount, explanations: result.explanations,
-            latency: Self.latency(run), completionsPerSecond: Self.completions(run), durationSeconds: elapsed())
+            latency: Self.latency(run), completionsPerSecond: Self.completions(run, clockRate: experiment.clockRate ?? 1), durationSeconds: elapsed())
     }
 
     func apply(
@@ -282,8 +282,8 @@ public struct ExperimentRunner: Sendable {
         return ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": durations.last ?? 0]
     }
 
-    /// Completions per second of workflow time, from the history timestamps.
-    static func completions(_ run: RecordedRun) -> [Int] {
+    /// Completions per second of real time: history timestamps are workflow time, `clockRate` times real time.
+    static func completions(_ run: RecordedRun, clockRate: Double) -> [Int] {
         let spans = run.executions.compactMap { execution -> (Double, Double)? in
             guard let first = execution.history.first?["timestamp"]?.numberValue,
                 let last = execution.history.last?["timestamp"]?.numberValue, execution.status != "RUNNING"
@@ -291,7 +291,7 @@ public struct ExperimentRunner: Sendable {
             return (first, last)
         }
         guard let origin = spans.map(\.0).min() else { return [] }
-        let seconds = spans.map { Int($0.1 - origin) }
+        let seconds = spans.map { Int(($0.1 - origin) / clockRate) }
         var buckets = [Int](repeating: 0, count: (seconds.max() ?? 0) + 1)
         for second in seconds { buckets[second] += 1 }
         return buckets

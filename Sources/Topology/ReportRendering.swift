@@ -41,7 +41,7 @@ extension ExperimentReport {
         }
         let peak = completionsPerSecond.max() ?? 0
         if peak > 0 {
-            lines.append("completions per second (workflow time):")
+            lines.append("completions per second (real time):")
             for (second, count) in completionsPerSecond.enumerated() where count > 0 {
                 lines.append(
                     String(format: "  %4d s %4d ", second, count)
