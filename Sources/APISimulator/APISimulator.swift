@@ -88,10 +88,24 @@ public final class QueueConsumer: Sendable {
                 return
             }
         }
+        // The event source mapping, not the function, deletes the batch, and it retries a delete that got no
+        // answer; one lost delete must not leave the rest of the batch to be redriven.
         for message in messages {
-            let _: EmptyOutput = try await broker.call(
-                SQSOperation.deleteMessage, DeleteMessageInput(QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle)
-            )
+            var deleted = false
+            for attempt in 0..<5 where !deleted {
+                do {
+                    let _: EmptyOutput = try await broker.call(
+                        SQSOperation.deleteMessage,
+                        DeleteMessageInput(QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle),
+                        timeout: .seconds(2))
+                    deleted = true
+                } catch let error as AWSError {
+                    logger.warning("DeleteMessage \(message.MessageId): \(error)")
+                    break
+                } catch {
+                    try await Task.sleep(for: .milliseconds(100 << attempt))
+                }
+            }
         }
     }
 }

@@ -33,6 +33,8 @@ public struct CheckResult: Codable, Sendable {
     /// Timeouts the checker accepts, and why (lost to the dead-letter queue, callback retries exhausted, …).
     public var explanations: [String: String]
     public var deadLetterCount: Int
+    /// Why each message is in the dead-letter queue, by message id.
+    public var deadLetters: [String: String]
 
     public var passed: Bool { violations.isEmpty }
 
@@ -149,12 +151,28 @@ public enum Checker {
             }
         }
 
+        // Every dead letter explained: processed before it was redriven (its delete was lost), or a job lost.
+        var deadLetters: [String: String] = [:]
+        for letter in run.deadLetters {
+            if let simulator = simulatorRuns[letter.messageId] {
+                deadLetters[letter.messageId] =
+                    "processed (simulator run \(simulator.status)) but not deleted within its visibility timeout, so redriven"
+            } else if let token = (try? JSONValue.parse(letter.body))?["taskToken"]?.stringValue,
+                let arn = owner(of: token, tokensByExecution)
+            {
+                deadLetters[letter.messageId] = "never processed: its execution \(arn) took the timeout path"
+            } else {
+                violate(.messages, nil, "dead letter \(letter.messageId) belongs to no execution")
+            }
+        }
+
         if run.messagesLeftInRequestQueue > 0 {
             violate(
                 .messages, nil, "\(run.messagesLeftInRequestQueue) messages still in the request queue at quiescence")
         }
         return CheckResult(
-            violations: violations, paths: paths, explanations: explanations, deadLetterCount: run.deadLetters.count)
+            violations: violations, paths: paths, explanations: explanations, deadLetterCount: run.deadLetters.count,
+            deadLetters: deadLetters)
     }
 
     static func owner(of token: String, _ tokens: [String: [String]]) -> String? {

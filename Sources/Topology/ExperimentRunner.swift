@@ -46,6 +46,8 @@ public struct ExperimentReport: Codable, Sendable {
     public var invariants: [InvariantResult]
     public var paths: [String: Int]
     public var deadLetters: Int
+    /// Why each dead letter is there, by SQS message id.
+    public var deadLetterExplanations: [String: String]
     public var explanations: [String: String]
     /// Execution durations in workflow seconds (history start to end): p50, p90, p99, max.
     public var latency: [String: Double]
@@ -58,7 +60,8 @@ public struct ExperimentReport: Codable, Sendable {
     public init(
         experiment: String, seed: UInt64, executionsPlanned: Int, executionsStarted: Int, startErrors: [String],
         quiescent: Bool, faults: [AppliedFault], invariants: [InvariantResult], paths: [String: Int], deadLetters: Int,
-        explanations: [String: String], latency: [String: Double], completionsPerSecond: [Int], durationSeconds: Double
+        deadLetterExplanations: [String: String] = [:], explanations: [String: String], latency: [String: Double],
+        completionsPerSecond: [Int], durationSeconds: Double
     ) {
         self.experiment = experiment
         self.seed = seed
@@ -70,6 +73,7 @@ public struct ExperimentReport: Codable, Sendable {
         self.invariants = invariants
         self.paths = paths
         self.deadLetters = deadLetters
+        self.deadLetterExplanations = deadLetterExplanations
         self.explanations = explanations
         self.latency = latency
         self.completionsPerSecond = completionsPerSecond
@@ -182,8 +186,11 @@ public struct ExperimentRunner: Sendable {
                 let found = result.violations(of: invariant)
                 return .init(invariant: invariant.rawValue, passed: found.isEmpty, violations: found.map(\.description))
             },
-            paths: result.paths, deadLetters: result.deadLetterCount, explanations: result.explanations,
-            latency: Self.latency(run), completionsPerSecond: Self.completions(run, clockRate: experiment.clockRate ?? 1), durationSeconds: elapsed())
+            paths: result.paths, deadLetters: result.deadLetterCount,
+            deadLetterExplanations: result.deadLetters, explanations: result.explanations,
+            latency: Self.latency(run),
+            completionsPerSecond: Self.completions(run, clockRate: experiment.clockRate ?? 1),
+            durationSeconds: elapsed())
     }
 
     func apply(

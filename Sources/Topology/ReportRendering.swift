@@ -33,6 +33,12 @@ extension ExperimentReport {
                 lines.append("    \(arn.split(separator: ":").last ?? ""): \(reason)")
             }
         }
+        if !deadLetterExplanations.isEmpty {
+            lines.append("dead letters: \(deadLetterExplanations.count)")
+            for (id, reason) in deadLetterExplanations.sorted(by: { $0.key < $1.key }).prefix(5) {
+                lines.append("    \(id): \(reason)")
+            }
+        }
         lines.append("")
         lines.append("timeline (s after the workload started)")
         for fault in faults.sorted(by: { $0.startedAt < $1.startedAt }) {

@@ -114,6 +114,7 @@ struct RunBuilder {
         #expect(result.explanations.count == 1)
         #expect(result.explanations.values.first?.contains("dead-letter") == true)
         #expect(result.deadLetterCount == 1)
+        #expect(result.deadLetters["sqs-3"]?.contains("never processed") == true)
     }
 
     func violations(_ plant: (inout RecordedRun) throws -> Void) throws -> [Violation] {
@@ -186,6 +187,19 @@ struct RunBuilder {
             run.callbacks.append(.init(taskToken: "AQnope", action: "SendTaskSuccess", outcome: "TaskDoesNotExist"))
         }
         #expect(stranger.contains { $0.invariant == .tokens && $0.message.contains("never issued") })
+    }
+
+    @Test func deadLettersAreExplainedOrReported() throws {
+        var builder = try RunBuilder.clean()
+        builder.run.deadLetters.append(.init(messageId: "sqs-0", body: "{}"))
+        let processed = Checker.check(builder.run)
+        #expect(processed.violations == [])
+        #expect(processed.deadLetters["sqs-0"]?.contains("processed") == true)
+        builder.run.deadLetters.append(.init(messageId: "stray", body: "{}"))
+        #expect(
+            Checker.check(builder.run).violations.contains {
+                $0.message.contains("dead letter stray belongs to no execution")
+            })
     }
 
     @Test func aLostMessageIsReported() throws {
