@@ -54,12 +54,14 @@ public final class QueueConsumer: Sendable {
                     }
                 }
                 guard let queueUrl, let stateMachineArn else { continue }
+                // Short long polls: a poll in flight to a broker that dies is only given up at its timeout
+                // (ZeroMQ reports no broken connection to the request), so that timeout bounds the stall.
                 let received: ReceiveMessageOutput = try await broker.call(
                     SQSOperation.receiveMessage,
                     ReceiveMessageInput(
-                        QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 20,
+                        QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 5,
                         MessageSystemAttributeNames: ["All"]),
-                    timeout: .seconds(25))
+                    timeout: .seconds(7))
                 guard !received.Messages.isEmpty else { continue }
                 try await process(received.Messages, queueUrl: queueUrl, stateMachineArn: stateMachineArn)
             } catch is CancellationError {

@@ -190,6 +190,9 @@ public enum Checker {
         for id in facts.sentMessageIds {
             if deadLetterIds.contains(id) { return "the job's message is in the dead-letter queue" }
             if let run = simulatorRuns[id], run.status == "FAILED" {
+                if run.error == "TaskTimedOut" {
+                    return "the callback arrived after the task's TimeoutSeconds and was refused with TaskTimedOut"
+                }
                 return "the simulator's callback failed (\(run.error ?? "no error")) after its retries"
             }
         }
