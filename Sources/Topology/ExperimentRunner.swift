@@ -213,12 +213,11 @@ public struct ExperimentRunner: Sendable {
             }
         }
         let target = fault.target.flatMap(ServiceName.init(rawValue:))
+        let pid = target.flatMap { TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[$0.rawValue] }
         do {
             switch fault.kind {
             case .kill:
-                guard let target,
-                    let pid = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[target.rawValue]
-                else { return }
+                guard let target, let pid else { return }
                 log(String(format: "%6.1f s  kill -9 %@", startedAt, target.rawValue))
                 kill(pid, SIGKILL)
                 Launcher.reapChildren()
@@ -227,9 +226,7 @@ public struct ExperimentRunner: Sendable {
                 log(String(format: "%6.1f s  restarted %@", elapsed(), target.rawValue))
                 record(elapsed())
             case .pause:
-                guard let target,
-                    let pid = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[target.rawValue]
-                else { return }
+                guard let target, let pid else { return }
                 log(String(format: "%6.1f s  SIGSTOP %@", startedAt, target.rawValue))
                 kill(pid, SIGSTOP)
                 try? await Task.sleep(for: .seconds(fault.duration ?? 5))
@@ -277,13 +274,18 @@ public struct ExperimentRunner: Sendable {
         }
     }
 
-    static func latency(_ run: RecordedRun) -> [String: Double] {
-        let durations = run.executions.compactMap { execution -> Double? in
+    /// Start and end (workflow time) of every finished execution, from its history.
+    static func spans(_ run: RecordedRun) -> [(start: Double, end: Double)] {
+        run.executions.compactMap { execution in
             guard let first = execution.history.first?["timestamp"]?.numberValue,
                 let last = execution.history.last?["timestamp"]?.numberValue, execution.status != "RUNNING"
             else { return nil }
-            return last - first
-        }.sorted()
+            return (first, last)
+        }
+    }
+
+    static func latency(_ run: RecordedRun) -> [String: Double] {
+        let durations = spans(run).map { $0.end - $0.start }.sorted()
         guard !durations.isEmpty else { return [:] }
         func percentile(_ p: Double) -> Double { durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
         return ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": durations.last ?? 0]
@@ -291,14 +293,9 @@ public struct ExperimentRunner: Sendable {
 
     /// Completions per second of real time: history timestamps are workflow time, `clockRate` times real time.
     static func completions(_ run: RecordedRun, clockRate: Double) -> [Int] {
-        let spans = run.executions.compactMap { execution -> (Double, Double)? in
-            guard let first = execution.history.first?["timestamp"]?.numberValue,
-                let last = execution.history.last?["timestamp"]?.numberValue, execution.status != "RUNNING"
-            else { return nil }
-            return (first, last)
-        }
-        guard let origin = spans.map(\.0).min() else { return [] }
-        let seconds = spans.map { Int(($0.1 - origin) / clockRate) }
+        let spans = spans(run)
+        guard let origin = spans.map(\.start).min() else { return [] }
+        let seconds = spans.map { Int(($0.end - origin) / clockRate) }
         var buckets = [Int](repeating: 0, count: (seconds.max() ?? 0) + 1)
         for second in seconds { buckets[second] += 1 }
         return buckets
