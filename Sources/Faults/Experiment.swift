@@ -25,6 +25,17 @@ public struct Experiment: Codable, Sendable {
         self.faults = faults
         self.checker = checker
     }
+
+    /// A file may leave out `faults` (a baseline run).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        clockRate = try container.decodeIfPresent(Double.self, forKey: .clockRate)
+        workload = try container.decode(Workload.self, forKey: .workload)
+        faults = try container.decodeIfPresent([FaultSpec].self, forKey: .faults) ?? []
+        checker = try container.decodeIfPresent(CheckerOptions.self, forKey: .checker)
+    }
 }
 
 public struct Workload: Codable, Sendable {
@@ -35,12 +46,26 @@ public struct Workload: Codable, Sendable {
     public var successRatio: Double?
     /// `waitTime` of each input, in workflow seconds.
     public var waitTime: Distribution
+    /// Run a variant of the seed state machine whose callback task has these instead of `TimeoutSeconds: 300`.
+    /// Nobody sends heartbeats, so a job that waits longer than `heartbeatSeconds` times out.
+    public var timeoutSeconds: Int?
+    public var heartbeatSeconds: Int?
 
-    public init(executions: Int, startsPerSecond: Double, successRatio: Double? = nil, waitTime: Distribution) {
+    public init(
+        executions: Int, startsPerSecond: Double, successRatio: Double? = nil, waitTime: Distribution,
+        timeoutSeconds: Int? = nil, heartbeatSeconds: Int? = nil
+    ) {
         self.executions = executions
         self.startsPerSecond = startsPerSecond
         self.successRatio = successRatio
         self.waitTime = waitTime
+        self.timeoutSeconds = timeoutSeconds
+        self.heartbeatSeconds = heartbeatSeconds
+    }
+
+    /// The longest a job may take before its task times out, in workflow seconds.
+    public var effectiveTimeoutSeconds: Double {
+        Double(min(timeoutSeconds ?? 300, heartbeatSeconds ?? Int.max))
     }
 }
 

@@ -66,11 +66,15 @@ public struct RecordedRun: Codable, Sendable {
     public var messagesLeftInRequestQueue: Int
     /// The callback task's TimeoutSeconds: an input whose waitTime exceeds it must take the timeout path.
     public var taskTimeoutSeconds: Double
+    /// A waitTime this close to the timeout may take either path: the round trip's own latency races the timer.
+    public var timeoutToleranceSeconds: Double = 0
 
     public init(
         executions: [Execution], notifications: [NotificationRecord], callbacks: [Callback], deadLetters: [DeadLetter],
-        simulatorRuns: [SimulatorRun], messagesLeftInRequestQueue: Int, taskTimeoutSeconds: Double = 300
+        simulatorRuns: [SimulatorRun], messagesLeftInRequestQueue: Int, taskTimeoutSeconds: Double = 300,
+        timeoutToleranceSeconds: Double = 0
     ) {
+        self.timeoutToleranceSeconds = timeoutToleranceSeconds
         self.executions = executions
         self.notifications = notifications
         self.callbacks = callbacks

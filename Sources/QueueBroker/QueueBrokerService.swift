@@ -48,6 +48,8 @@ public struct QueueBrokerAPI: Sendable {
             return WireCoding.encode(
                 try await broker.listSubscriptions(
                     topicArn: request.decode(ListSubscriptionsByTopicInput.self).TopicArn))
+        case SNSOperation.getDeliveryBacklog:
+            return WireCoding.encode(try await broker.deliveryBacklog())
         case SNSOperation.publish:
             return try await broker.publish(request.decode(PublishInput.self), idempotencyKey: request.header.idem)
         default:

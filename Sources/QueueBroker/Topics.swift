@@ -29,6 +29,12 @@ extension Broker {
         return TopicArnOutput(TopicArn: arn)
     }
 
+    public func deliveryBacklog() async throws -> DeliveryBacklogOutput {
+        DeliveryBacklogOutput(
+            pending: try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries") ?? 0 }
+        )
+    }
+
     public func listTopics() async throws -> ListTopicsOutput {
         let arns = try await database.read { db in try String.fetchAll(db, sql: "SELECT arn FROM topics ORDER BY arn") }
         return ListTopicsOutput(Topics: arns.map(ListTopicsOutput.Topic.init))

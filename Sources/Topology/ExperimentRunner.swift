@@ -125,7 +125,8 @@ public struct ExperimentRunner: Sendable {
     {
         let client = TopologyClient(layout: layout, context: context)
         let plan = experiment.plan(seed: seed)
-        let machine = try await client.stateMachineArn("WorkflowAsyncAPICallbackPattern")
+        let machineName = try await Self.deployVariant(experiment.workload, client: client)
+        let machine = try await client.stateMachineArn(machineName)
         let progress = Progress()
         let start = ContinuousClock.now
         let elapsed: @Sendable () -> Double = {
@@ -171,7 +172,11 @@ public struct ExperimentRunner: Sendable {
         }
 
         let quiet = experiment.checker?.quiescenceSeconds ?? 120
-        let recorder = Recorder(client: client)
+        var recorder = Recorder(client: client)
+        recorder.stateMachine = machineName
+        recorder.taskTimeoutSeconds = experiment.workload.effectiveTimeoutSeconds
+        // The round trip takes real time too (up to about a second under load), which a fast clock multiplies.
+        recorder.timeoutToleranceSeconds = 2 + (experiment.clockRate ?? 1)
         log(
             "workload and faults done after \(String(format: "%.1f", elapsed())) s; waiting up to \(quiet) s for quiescence"
         )
@@ -191,6 +196,32 @@ public struct ExperimentRunner: Sendable {
             latency: Self.latency(run),
             completionsPerSecond: Self.completions(run, clockRate: experiment.clockRate ?? 1),
             durationSeconds: elapsed())
+    }
+
+    /// The seed machine itself, or a variant whose callback task has the workload's TimeoutSeconds and
+    /// HeartbeatSeconds; returns the name to start executions of.
+    static func deployVariant(_ workload: Workload, client: TopologyClient) async throws -> String {
+        let seed = "WorkflowAsyncAPICallbackPattern"
+        guard workload.timeoutSeconds != nil || workload.heartbeatSeconds != nil else { return seed }
+        let described: DescribeStateMachineOutput = try await client.call(
+            .orchestrator, StepFunctionsOperation.describeStateMachine,
+            DescribeStateMachineInput(stateMachineArn: try await client.stateMachineArn(seed)))
+        guard case .object(var definition) = try JSONValue.parse(described.definition),
+            case .object(var states) = definition["States"],
+            let name = states.keys.first(where: {
+                states[$0]?["Resource"]?.stringValue?.hasSuffix(".waitForTaskToken") == true
+            }),
+            case .object(var task) = states[name]
+        else { throw Launcher.LaunchError(message: "the seed machine has no callback task") }
+        task["TimeoutSeconds"] = .int(workload.timeoutSeconds ?? 300)
+        task["HeartbeatSeconds"] = workload.heartbeatSeconds.map(JSONValue.int)
+        states[name] = .object(task)
+        definition["States"] = .object(states)
+        let variant = "\(seed)-T\(workload.timeoutSeconds ?? 300)-H\(workload.heartbeatSeconds ?? 0)"
+        let _: CreateStateMachineOutput = try await client.call(
+            .orchestrator, StepFunctionsOperation.createStateMachine,
+            CreateStateMachineInput(name: variant, definition: JSONValue.object(definition).serialized()))
+        return variant
     }
 
     func apply(

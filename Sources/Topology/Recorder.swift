@@ -9,6 +9,7 @@ public struct Recorder: Sendable {
     public var requestQueue = "workflow_requestorQueue"
     public var deadLetterQueue = "workflow_requestorDLQ"
     public var taskTimeoutSeconds = 300.0
+    public var timeoutToleranceSeconds = 0.0
 
     public let client: TopologyClient
 
@@ -31,7 +32,8 @@ public struct Recorder: Sendable {
         return list.executions
     }
 
-    /// Waits until no execution runs and the request queue is empty, or `deadline` passes. Returns whether it got quiet.
+    /// Waits until no execution runs, the request queue is empty and no notification waits for delivery, or
+    /// `deadline` passes. Returns whether it got quiet.
     public func waitForQuiescence(deadline: ContinuousClock.Instant) async throws -> Bool {
         while ContinuousClock.now < deadline {
             let running = try await listExecutions(on: .orchestrator, machine: stateMachine).filter {
@@ -42,7 +44,9 @@ public struct Recorder: Sendable {
                     $0.status == "RUNNING"
                 }
             let left = try await messagesLeft()
-            if running.isEmpty && simulating.isEmpty && left == 0 { return true }
+            let backlog: DeliveryBacklogOutput = try await client.call(
+                .queueBroker, SNSOperation.getDeliveryBacklog, EmptyOutput())
+            if running.isEmpty && simulating.isEmpty && left == 0 && backlog.pending == 0 { return true }
             try await Task.sleep(for: .milliseconds(250))
         }
         return false
@@ -99,6 +103,6 @@ public struct Recorder: Sendable {
             deadLetters: deadLetters.Messages.map { .init(messageId: $0.MessageId, body: $0.Body) },
             simulatorRuns: simulatorRuns,
             messagesLeftInRequestQueue: try await messagesLeft(),
-            taskTimeoutSeconds: taskTimeoutSeconds)
+            taskTimeoutSeconds: taskTimeoutSeconds, timeoutToleranceSeconds: timeoutToleranceSeconds)
     }
 }

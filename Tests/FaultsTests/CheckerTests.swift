@@ -132,6 +132,20 @@ struct RunBuilder {
         #expect(found.contains { $0.invariant == .outcome && $0.message.contains("asked for timeout") })
     }
 
+    @Test func nearTheTimeoutEitherPathIsRight() throws {
+        var builder = try RunBuilder()
+        try builder.add(#"{"waitTime":301,"status":"success"}"#)
+        #expect(Checker.check(builder.run).violations == [])
+        // Now nothing else explains the timeout: the simulator's callback did not come back refused.
+        builder.run.executions[0].input = #"{"waitTime":299,"status":"success"}"#
+        builder.run.simulatorRuns[0].status = "SUCCEEDED"
+        #expect(!Checker.check(builder.run).violations.isEmpty)
+        builder.run.timeoutToleranceSeconds = 5
+        let result = Checker.check(builder.run)
+        #expect(result.violations == [])
+        #expect(result.explanations.values.first?.contains("within 5.0 s of the timeout") == true)
+    }
+
     @Test func anExecutionThatNeverEndsIsReported() throws {
         let found = try violations { run in
             run.executions[0].status = "RUNNING"

@@ -8,6 +8,13 @@ public enum SNSOperation {
     public static let subscribe = "Subscribe"
     public static let listSubscriptionsByTopic = "ListSubscriptionsByTopic"
     public static let publish = "Publish"
+    /// callbacksim's own: how many notifications still wait to reach a subscribed function.
+    public static let getDeliveryBacklog = "GetDeliveryBacklog"
+}
+
+public struct DeliveryBacklogOutput: Codable, Sendable {
+    public var pending: Int
+    public init(pending: Int) { self.pending = pending }
 }
 
 public struct CreateTopicInput: Codable, Sendable {
