@@ -36,16 +36,13 @@ public final class CallbackSender: Sendable {
     }
 
     static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE callbacks (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE, task_token TEXT NOT NULL,
-                        action TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT, reply TEXT NOT NULL, at REAL NOT NULL);
-                    """)
-        }
-        return migrator
+        Store.migrator([
+            "v1": """
+            CREATE TABLE callbacks (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, idempotency_key TEXT UNIQUE, task_token TEXT NOT NULL,
+                action TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT, reply TEXT NOT NULL, at REAL NOT NULL);
+            """
+        ])
     }
 
     public static func openDatabase(path: String) throws -> DatabasePool {

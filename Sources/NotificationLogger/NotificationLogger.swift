@@ -24,17 +24,14 @@ public final class NotificationLogger: Sendable {
     }
 
     static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE notifications (
-                        seq INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL UNIQUE, topic_arn TEXT NOT NULL,
-                        subscription_arn TEXT NOT NULL, subject TEXT, message TEXT NOT NULL, published_at TEXT NOT NULL,
-                        logged_at REAL NOT NULL, log_line TEXT NOT NULL);
-                    """)
-        }
-        return migrator
+        Store.migrator([
+            "v1": """
+            CREATE TABLE notifications (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL UNIQUE, topic_arn TEXT NOT NULL,
+                subscription_arn TEXT NOT NULL, subject TEXT, message TEXT NOT NULL, published_at TEXT NOT NULL,
+                logged_at REAL NOT NULL, log_line TEXT NOT NULL);
+            """
+        ])
     }
 
     public static func openDatabase(path: String) throws -> DatabasePool {

@@ -4,36 +4,33 @@ import Storage
 /// engine must do next: fire timers, deliver outbox calls, and resolve task tokens.
 enum EngineSchema {
     static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE state_machines (
-                        arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, definition TEXT NOT NULL,
-                        role_arn TEXT NOT NULL, type TEXT NOT NULL, created REAL NOT NULL);
-                    CREATE TABLE executions (
-                        arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL, name TEXT NOT NULL,
-                        status TEXT NOT NULL, start_date REAL NOT NULL, stop_date REAL,
-                        input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT,
-                        identity TEXT NOT NULL, state TEXT NOT NULL);
-                    CREATE INDEX executions_by_machine ON executions(state_machine_arn, start_date);
-                    CREATE INDEX executions_by_status ON executions(status);
-                    CREATE TABLE history (
-                        execution_arn TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
-                        PRIMARY KEY (execution_arn, id)) WITHOUT ROWID;
-                    CREATE TABLE task_tokens (
-                        token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, task_key TEXT NOT NULL,
-                        open INTEGER NOT NULL, closed_at REAL);
-                    CREATE TABLE timers (
-                        execution_arn TEXT NOT NULL, timer_id TEXT NOT NULL, due REAL NOT NULL,
-                        PRIMARY KEY (execution_arn, timer_id));
-                    CREATE INDEX timers_by_due ON timers(due);
-                    CREATE TABLE outbox (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT, execution_arn TEXT NOT NULL,
-                        invocation TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL);
-                    CREATE INDEX outbox_by_next_attempt ON outbox(next_attempt);
-                    """)
-        }
-        return migrator
+        Store.migrator([
+            "v1": """
+            CREATE TABLE state_machines (
+                arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, definition TEXT NOT NULL,
+                role_arn TEXT NOT NULL, type TEXT NOT NULL, created REAL NOT NULL);
+            CREATE TABLE executions (
+                arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL, name TEXT NOT NULL,
+                status TEXT NOT NULL, start_date REAL NOT NULL, stop_date REAL,
+                input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT,
+                identity TEXT NOT NULL, state TEXT NOT NULL);
+            CREATE INDEX executions_by_machine ON executions(state_machine_arn, start_date);
+            CREATE INDEX executions_by_status ON executions(status);
+            CREATE TABLE history (
+                execution_arn TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
+                PRIMARY KEY (execution_arn, id)) WITHOUT ROWID;
+            CREATE TABLE task_tokens (
+                token TEXT PRIMARY KEY, execution_arn TEXT NOT NULL, task_key TEXT NOT NULL,
+                open INTEGER NOT NULL, closed_at REAL);
+            CREATE TABLE timers (
+                execution_arn TEXT NOT NULL, timer_id TEXT NOT NULL, due REAL NOT NULL,
+                PRIMARY KEY (execution_arn, timer_id));
+            CREATE INDEX timers_by_due ON timers(due);
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, execution_arn TEXT NOT NULL,
+                invocation TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL);
+            CREATE INDEX outbox_by_next_attempt ON outbox(next_attempt);
+            """
+        ])
     }
 }

@@ -20,6 +20,15 @@ public enum Store {
         return pool
     }
 
+    /// A migrator from named SQL scripts, applied in order, each once: how every service states its schema.
+    public static func migrator(_ migrations: KeyValuePairs<String, String>) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for (name, sql) in migrations {
+            migrator.registerMigration(name) { db in try db.execute(sql: sql) }
+        }
+        return migrator
+    }
+
     /// An in-memory database for unit tests, with the same schema.
     public static func inMemory(migrator: DatabaseMigrator) throws -> DatabaseQueue {
         let queue = try DatabaseQueue()
