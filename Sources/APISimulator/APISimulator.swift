@@ -153,18 +153,11 @@ public enum APISimulatorService {
         let consumer = QueueConsumer(
             broker: broker, engine: engine, queueName: options.queueName, stateMachineName: options.stateMachineName,
             batchSize: options.batchSize, logger: logger)
-        let api = StepFunctionsAPI(engine: engine)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("api-simulator serving on \(server.endpoint), consuming \(options.queueName)")
         try await ServiceHost.run(
-            [
-                LoopService("timers") { await engine.runTimers() },
-                LoopService("outbox") { await engine.runOutbox() },
-                LoopService("consumer") { await consumer.run() },
-                ServiceHost.api("api-simulator", server: server, clock: options.clock as? AdjustableWallClock) {
-                    request in
-                    try await api.handle(request)
-                },
-            ], logger: logger)
+            engine.services(serving: server, as: "api-simulator", clock: options.clock)
+                + [LoopService("consumer") { await consumer.run() }],
+            logger: logger)
     }
 }

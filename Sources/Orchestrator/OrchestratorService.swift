@@ -37,17 +37,9 @@ public enum OrchestratorService {
         let engine = WorkflowEngine(
             database: database, clock: options.clock, dispatcher: integrations, configuration: options.configuration,
             logger: logger)
-        let api = StepFunctionsAPI(engine: engine)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("orchestrator serving on \(server.endpoint), data in \(options.dataDirectory)")
         try await ServiceHost.run(
-            [
-                LoopService("timers") { await engine.runTimers() },
-                LoopService("outbox") { await engine.runOutbox() },
-                ServiceHost.api("orchestrator", server: server, clock: options.clock as? AdjustableWallClock) {
-                    request in
-                    try await api.handle(request)
-                },
-            ], logger: logger)
+            engine.services(serving: server, as: "orchestrator", clock: options.clock), logger: logger)
     }
 }

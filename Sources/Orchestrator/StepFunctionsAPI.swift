@@ -1,4 +1,20 @@
+import ServiceLifecycle
+import ServiceSupport
 import Wire
+
+extension WorkflowEngine {
+    /// The engine as services of a process: its timer and outbox loops, and the Step Functions API on `server`.
+    public func services(serving server: WireServer, as name: String, clock: any WallClock) -> [any Service] {
+        let api = StepFunctionsAPI(engine: self)
+        return [
+            LoopService("timers") { await self.runTimers() },
+            LoopService("outbox") { await self.runOutbox() },
+            ServiceHost.api(name, server: server, clock: clock as? AdjustableWallClock) { request in
+                try await api.handle(request)
+            },
+        ]
+    }
+}
 
 /// Routes Step Functions API actions on the wire to the engine.
 public struct StepFunctionsAPI: Sendable {
