@@ -77,7 +77,7 @@ public enum Checker {
         for execution in run.executions {
             let arn = execution.executionArn
             checkWellFormed(execution, violate)
-            let facts = Facts(execution.history)
+            let facts = HistoryFacts(execution.history)
             tokensByExecution[arn] = facts.tokens
             closedTokens.formUnion(facts.closedTokens)
             for id in facts.publishedMessageIds { publishedIds[id] = arn }
@@ -186,7 +186,7 @@ public enum Checker {
 
     /// A timeout the workload did not ask for is still right when its cause is one AWS would have too.
     static func timeoutReason(
-        _ facts: Facts, _ deadLetterTokens: Set<String>, _ deadLetterIds: Set<String>,
+        _ facts: HistoryFacts, _ deadLetterTokens: Set<String>, _ deadLetterIds: Set<String>,
         _ simulatorRuns: [String: RecordedRun.SimulatorRun]
     ) -> String? {
         if let token = facts.tokens.last, deadLetterTokens.contains(token) {
@@ -248,18 +248,21 @@ public enum Checker {
     }
 }
 
-/// What the checker reads from one history.
-struct Facts {
-    var statesEntered: [String] = []
-    var tokens: [String] = []
+/// What one history says about the seed workflow: the states entered, the tokens issued and closed, the SQS
+/// messages sent and the SNS messages published. The checker and the CLI's reports both read it.
+public struct HistoryFacts: Sendable {
+    /// Names of the states entered, in order.
+    public private(set) var statesEntered: [String] = []
+    public private(set) var tokens: [String] = []
     /// Tokens whose task has closed (succeeded, failed or timed out).
-    var closedTokens: [String] = []
-    var sentMessageIds: [String] = []
-    var publishedMessageIds: [String] = []
+    public private(set) var closedTokens: [String] = []
+    public private(set) var sentMessageIds: [String] = []
+    /// The MessageId SNS gave each publish task.
+    public private(set) var publishedMessageIds: [String] = []
     var taskFailed = false
     var taskTimedOut = false
 
-    init(_ history: [JSONValue]) {
+    public init(_ history: [JSONValue]) {
         for event in history {
             let type = event["type"]?.stringValue ?? ""
             if type.hasSuffix("StateEntered"), let name = event["stateEnteredEventDetails"]?["name"]?.stringValue {

@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 import JSON
 import Wire
@@ -18,17 +19,9 @@ public struct ExecutionReport: Codable, Sendable {
     public init(executionArn: String, status: String, history: [JSONValue], log: [LogEvent]) {
         self.executionArn = executionArn
         self.status = status
-        path = history.compactMap { event in
-            guard event["type"]?.stringValue?.hasSuffix("StateEntered") == true else { return nil }
-            return event["stateEnteredEventDetails"]?["name"]?.stringValue
-        }
-        publishedMessageIds = history.compactMap { event in
-            guard event["type"]?.stringValue == "TaskSucceeded",
-                event["taskSucceededEventDetails"]?["resourceType"]?.stringValue == "sns",
-                let output = event["taskSucceededEventDetails"]?["output"]?.stringValue
-            else { return nil }
-            return (try? JSONValue.parse(output))?["MessageId"]?.stringValue
-        }
+        let facts = HistoryFacts(history)
+        path = facts.statesEntered
+        publishedMessageIds = facts.publishedMessageIds
         let ids = Set(publishedMessageIds)
         notifications = log.compactMap { event in
             guard let record = event.notification, ids.contains(record.messageId) else { return nil }

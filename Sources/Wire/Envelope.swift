@@ -97,23 +97,3 @@ public enum WireCoding {
         }
     }
 }
-
-/// Every endpoint a process may talk to. Each process gets the ones it needs on its command line.
-public struct Endpoints: Codable, Sendable, Equatable {
-    public var orchestrator: String?
-    public var queueBroker: String?
-    public var apiSimulator: String?
-    public var callbackSender: String?
-    public var notificationLogger: String?
-
-    public init(
-        orchestrator: String? = nil, queueBroker: String? = nil, apiSimulator: String? = nil,
-        callbackSender: String? = nil, notificationLogger: String? = nil
-    ) {
-        self.orchestrator = orchestrator
-        self.queueBroker = queueBroker
-        self.apiSimulator = apiSimulator
-        self.callbackSender = callbackSender
-        self.notificationLogger = notificationLogger
-    }
-}

@@ -185,12 +185,6 @@ public struct GetExecutionHistoryInput: Codable, Sendable {
     }
 }
 
-/// History events are free-form per type (`taskScheduledEventDetails`, …), so they travel as JSON objects.
-public struct GetExecutionHistoryOutput: Codable, Sendable {
-    public var events: [JSONValue]
-    public init(events: [JSONValue]) { self.events = events }
-}
-
 public struct StopExecutionInput: Codable, Sendable {
     public var executionArn: String
     public var error: String?
