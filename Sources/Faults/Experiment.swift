@@ -100,6 +100,14 @@ public struct FaultSpec: Codable, Sendable {
         case link
         /// Offset (`offsetSeconds`) or re-rate (`rate`) the target's clock for `duration` seconds.
         case clock
+        /// Network (each process in its own namespace, root only): drop every packet between the two processes
+        /// of `between` for `duration` seconds; with one process, take its link down (cut off from everyone).
+        case partition
+        /// Network: drop each packet between the two processes of `between` with `probability`.
+        case loss
+
+        /// Kinds that need each process in a network namespace of its own.
+        public var isNetwork: Bool { self == .partition || self == .loss }
     }
 
     public var kind: Kind
@@ -113,11 +121,15 @@ public struct FaultSpec: Codable, Sendable {
     public var rule: LinkFaultRule?
     public var offsetSeconds: Double?
     public var rate: Double?
+    /// The processes a network fault separates.
+    public var between: [String]?
+    public var probability: Double?
 
     public init(
         kind: Kind, target: String? = nil, at: Double? = nil, afterStartedFraction: Double? = nil,
         duration: Double? = nil,
-        restartAfter: Double? = nil, rule: LinkFaultRule? = nil, offsetSeconds: Double? = nil, rate: Double? = nil
+        restartAfter: Double? = nil, rule: LinkFaultRule? = nil, offsetSeconds: Double? = nil, rate: Double? = nil,
+        between: [String]? = nil, probability: Double? = nil
     ) {
         self.kind = kind
         self.target = target
@@ -128,6 +140,8 @@ public struct FaultSpec: Codable, Sendable {
         self.rule = rule
         self.offsetSeconds = offsetSeconds
         self.rate = rate
+        self.between = between
+        self.probability = probability
     }
 
     public var summary: String {
@@ -143,6 +157,14 @@ public struct FaultSpec: Codable, Sendable {
         case .clock:
             return
                 "clock of \(target ?? "?") \(offsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0) s" } ?? "")\(rate.map { " ×\($0)" } ?? "")"
+        case .partition:
+            let between = between ?? []
+            let what =
+                between.count == 1 ? "isolate \(between[0])" : "partition \(between.joined(separator: " ⟂ "))"
+            return "\(what)\(duration.map { " for \($0) s" } ?? "")"
+        case .loss:
+            return
+                "packet loss p=\(probability ?? 0) between \((between ?? []).joined(separator: " and "))\(duration.map { " for \($0) s" } ?? "")"
         }
     }
 }
@@ -167,6 +189,9 @@ public struct PlannedExecution: Sendable, Equatable {
 }
 
 extension Experiment {
+    /// The run needs each process in a network namespace of its own (and so root).
+    public var usesNetworkNamespaces: Bool { faults.contains { $0.kind.isNetwork } }
+
     /// The workload's inputs and start times for a seed.
     public func plan(seed: UInt64) -> [PlannedExecution] {
         var random = SplitMix64(seed: seed)

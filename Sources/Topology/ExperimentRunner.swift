@@ -15,12 +15,15 @@ public struct ExperimentReport: Codable, Sendable {
         /// Seconds after the workload started.
         public var startedAt: Double
         public var endedAt: Double?
+        /// Network faults between two processes: what the kernel's DROP rules counted.
+        public var droppedPackets: Int?
 
-        public init(kind: String, summary: String, startedAt: Double, endedAt: Double?) {
+        public init(kind: String, summary: String, startedAt: Double, endedAt: Double?, droppedPackets: Int? = nil) {
             self.kind = kind
             self.summary = summary
             self.startedAt = startedAt
             self.endedAt = endedAt
+            self.droppedPackets = droppedPackets
         }
     }
 
@@ -104,13 +107,26 @@ public struct ExperimentRunner: Sendable {
 
     public func run(_ experiment: Experiment, seed: UInt64) async throws -> ExperimentReport {
         let directory = "/tmp/cbx-\(UUID().uuidString.prefix(8))"
-        var layout = TopologyLayout.ipc(dataDirectory: directory)
+        let lab = experiment.usesNetworkNamespaces ? try NetworkLab.create() : nil
+        var layout = lab?.layout(dataDirectory: directory) ?? TopologyLayout.ipc(dataDirectory: directory)
         layout.setClockRate(experiment.clockRate ?? 1)
         let context = Context()
         log("experiment \(experiment.name), seed \(seed): starting a topology in \(directory)")
+        if let lab {
+            log("network lab: namespaces \(lab.namespace(.orchestrator)) … on 10.77.\(lab.subnet).0/24")
+        }
+        // Ctrl-C or a SIGTERM must not leave namespaces, veths or daemons behind.
+        let interruption = Interruption.onSignal {
+            Launcher.killAll(dataDirectory: directory)
+            lab?.destroy()
+        }
+        defer {
+            interruption.cancel()
+            lab?.destroy()
+        }
         do {
             _ = try await launcher.up(layout, context: context)
-            let report = try await drive(experiment, seed: seed, layout: layout, context: context)
+            let report = try await drive(experiment, seed: seed, layout: layout, lab: lab, context: context)
             _ = await Launcher.down(dataDirectory: directory)
             if report.passed { try? FileManager.default.removeItem(atPath: directory) }
             return report
@@ -120,7 +136,9 @@ public struct ExperimentRunner: Sendable {
         }
     }
 
-    func drive(_ experiment: Experiment, seed: UInt64, layout: TopologyLayout, context: Context) async throws
+    func drive(
+        _ experiment: Experiment, seed: UInt64, layout: TopologyLayout, lab: NetworkLab?, context: Context
+    ) async throws
         -> ExperimentReport
     {
         let client = TopologyClient(layout: layout, context: context)
@@ -165,7 +183,8 @@ public struct ExperimentRunner: Sendable {
             for (index, fault) in experiment.faults.enumerated() {
                 group.addTask {
                     await self.apply(
-                        fault, index: index, experiment: experiment, seed: seed, layout: layout, client: client,
+                        fault, index: index, experiment: experiment, seed: seed, layout: layout, lab: lab,
+                        client: client,
                         progress: progress, elapsed: elapsed)
                 }
             }
@@ -226,7 +245,7 @@ public struct ExperimentRunner: Sendable {
 
     func apply(
         _ fault: FaultSpec, index: Int, experiment: Experiment, seed: UInt64, layout: TopologyLayout,
-        client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
+        lab: NetworkLab?, client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
     ) async {
         if let fraction = fault.afterStartedFraction {
             let threshold = Int((Double(experiment.workload.executions) * fraction).rounded(.up))
@@ -237,10 +256,12 @@ public struct ExperimentRunner: Sendable {
             try? await Task.sleep(for: .seconds(at - elapsed()))
         }
         let startedAt = elapsed()
-        func record(_ endedAt: Double?) {
+        func record(_ endedAt: Double?, droppedPackets: Int? = nil) {
             progress.faults.withLock {
                 $0.append(
-                    .init(kind: fault.kind.rawValue, summary: fault.summary, startedAt: startedAt, endedAt: endedAt))
+                    .init(
+                        kind: fault.kind.rawValue, summary: fault.summary, startedAt: startedAt, endedAt: endedAt,
+                        droppedPackets: droppedPackets))
             }
         }
         let target = fault.target.flatMap(ServiceName.init(rawValue:))
@@ -251,7 +272,7 @@ public struct ExperimentRunner: Sendable {
                 guard let target, let pid else { return }
                 log(String(format: "%6.1f s  kill -9 %@", startedAt, target.rawValue))
                 kill(pid, SIGKILL)
-                Launcher.reapChildren()
+                Launcher.reap([pid])
                 try? await Task.sleep(for: .seconds(fault.restartAfter ?? 1))
                 _ = try await launcher.up(layout, context: client.context)
                 log(String(format: "%6.1f s  restarted %@", elapsed(), target.rawValue))
@@ -298,6 +319,36 @@ public struct ExperimentRunner: Sendable {
                     target, FaultOperation.setClock,
                     SetClockInput(offsetSeconds: 0, rate: fault.rate == nil ? nil : experiment.clockRate ?? 1))
                 record(elapsed())
+            case .partition, .loss:
+                guard let lab else { return }
+                let between = (fault.between ?? []).compactMap(ServiceName.init(rawValue:))
+                guard between.count == (fault.between ?? []).count, (1...2).contains(between.count),
+                    fault.kind == .partition || between.count == 2
+                else {
+                    throw Launcher.LaunchError(message: "`between` names one or two of the five processes")
+                }
+                log(String(format: "%6.1f s  %@", startedAt, fault.summary))
+                let probability = fault.probability ?? 0.1
+                switch (fault.kind, between.count) {
+                case (.partition, 1): try lab.isolate(between[0])
+                case (.partition, _): try lab.partition(between[0], between[1])
+                default: try lab.loss(between[0], between[1], probability: probability)
+                }
+                guard let duration = fault.duration else {
+                    record(nil)
+                    return
+                }
+                try? await Task.sleep(for: .seconds(duration))
+                let dropped = between.count == 2 ? lab.droppedPackets(between[0], between[1]) : nil
+                switch (fault.kind, between.count) {
+                case (.partition, 1): try lab.reconnect(between[0])
+                case (.partition, _): try lab.heal(between[0], between[1])
+                default: try lab.endLoss(between[0], between[1], probability: probability)
+                }
+                log(
+                    String(format: "%6.1f s  healed: %@", elapsed(), fault.summary)
+                        + (dropped.map { " (the kernel dropped \($0) packets)" } ?? ""))
+                record(elapsed(), droppedPackets: dropped)
             }
         } catch {
             progress.errors.withLock { $0.append("fault \(fault.summary): \(error)") }

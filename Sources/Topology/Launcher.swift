@@ -31,6 +31,8 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     public var endpoints: [String: String]
     /// Extra flags per process (clock rate, `--quote-token`, …), kept so a restart uses the same ones.
     public var extraArguments: [String: [String]]
+    /// The network namespace each process runs in (a `NetworkLab`); none: the runner's own.
+    public var networkNamespaces: [String: String]?
 
     public init(dataDirectory: String, endpoints: [ServiceName: String], extraArguments: [ServiceName: [String]] = [:])
     {
@@ -222,12 +224,18 @@ public struct Launcher: Sendable {
             throw LaunchError(message: "\(executable) is missing: run `swift build` first")
         }
         let log = layout.dataDirectory + "/logs/\(service.rawValue).log"
+        if let namespace = layout.networkNamespaces?[service.rawValue] {
+            // `ip netns exec` enters the namespace and execs the process: the pid stays the one we record.
+            return try Self.spawnDetached(
+                executable: NetworkLab.which("ip") ?? "/usr/sbin/ip",
+                arguments: ["netns", "exec", namespace, executable] + arguments(for: service, layout: layout), log: log)
+        }
         return try Self.spawnDetached(
             executable: executable, arguments: arguments(for: service, layout: layout), log: log)
     }
 
     /// Starts a process in its own session (so it outlives the CLI and a Ctrl-C in its terminal), output to `log`.
-    static func spawnDetached(executable: String, arguments: [String], log: String) throws -> Int32 {
+    public static func spawnDetached(executable: String, arguments: [String], log: String) throws -> Int32 {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -285,22 +293,29 @@ public struct Launcher: Sendable {
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline, state.pids.values.contains(where: isAlive) {
             try? await Task.sleep(for: .milliseconds(50))
-            reapChildren()
+            reap(state.pids.values)
         }
         for (name, pid) in state.pids where isAlive(pid) {
             kill(pid, SIGKILL)
             outcome[name] = "SIGKILL"
         }
-        reapChildren()
+        reap(state.pids.values)
         state.pids = [:]
         try? state.save()
         return outcome
     }
 
-    /// Reaps exited children of this process (tests start the topology in-process).
-    public static func reapChildren() {
+    /// SIGKILLs every process of the topology at once: for a signal handler, which cannot wait.
+    public static func killAll(dataDirectory: String) {
+        guard let state = TopologyState.load(dataDirectory: dataDirectory) else { return }
+        for pid in state.pids.values where isAlive(pid) { kill(pid, SIGKILL) }
+    }
+
+    /// Reaps those of `pids` that are exited children of this process (tests start the topology in-process).
+    /// Never `waitpid(-1)`: that would steal the exit status of a child Foundation's `Process` waits for.
+    public static func reap(_ pids: some Sequence<Int32>) {
         var status: Int32 = 0
-        while waitpid(-1, &status, WNOHANG) > 0 {}
+        for pid in pids where pid > 0 { _ = waitpid(pid, &status, WNOHANG) }
     }
 
     public struct ProcessStatus: Codable, Sendable {

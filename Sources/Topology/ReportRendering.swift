@@ -43,7 +43,8 @@ extension ExperimentReport {
         lines.append("timeline (s after the workload started)")
         for fault in faults.sorted(by: { $0.startedAt < $1.startedAt }) {
             let end = fault.endedAt.map { String(format: "%6.1f", $0) } ?? "   end"
-            lines.append(String(format: "  %6.1f – %@  %@", fault.startedAt, end, fault.summary))
+            let dropped = fault.droppedPackets.map { " (\($0) packets dropped)" } ?? ""
+            lines.append(String(format: "  %6.1f – %@  %@", fault.startedAt, end, fault.summary) + dropped)
         }
         let peak = completionsPerSecond.max() ?? 0
         if peak > 0 {

@@ -6,7 +6,7 @@ import Topology
 struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment", abstract: "Fault-injection experiments: workload, faults, checker, report.",
-        subcommands: [RunExperiment.self, ListExperiments.self])
+        subcommands: [RunExperiment.self, ListExperiments.self, CleanupExperiments.self])
 }
 
 struct ListExperiments: AsyncParsableCommand {
@@ -24,6 +24,19 @@ struct ListExperiments: AsyncParsableCommand {
             }
             print("\(path)\n    \(experiment.description ?? experiment.name)")
         }
+    }
+}
+
+struct CleanupExperiments: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanup",
+        abstract: "Remove the network namespaces (and the processes in them) of experiment runs that died.")
+
+    func run() async throws {
+        let before = Set(NetworkLab.namespaces())
+        NetworkLab.sweepLeftovers()
+        let removed = before.subtracting(NetworkLab.namespaces()).filter { $0.hasPrefix(NetworkLab.prefix + "-") }
+        print(removed.isEmpty ? "nothing left behind" : "removed \(removed.sorted().joined(separator: ", "))")
     }
 }
 

@@ -34,7 +34,7 @@ final class TopologyHarness: @unchecked Sendable {
 
     func kill9(_ service: ServiceName) {
         kill(pid(service), SIGKILL)
-        Launcher.reapChildren()
+        Launcher.reap([pid(service)])
     }
 
     func down(keepData: Bool = false) async {

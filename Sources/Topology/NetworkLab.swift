@@ -1,0 +1,233 @@
+import Foundation
+import Glibc
+
+/// Each of the five processes on a "host" of its own: a network namespace joined to the others by a veth pair
+/// and a bridge in a sixth ("switch") namespace. The experiment runner reaches every host through one more veth
+/// from its own namespace. Partitions and packet loss are made in the kernel (link down, iptables DROP), so the
+/// processes see what a real network failure looks like: silence, not an error.
+///
+/// Needs root (CAP_NET_ADMIN), iproute2 and iptables. This kernel has no netem (see README), so delay stays a
+/// transport-layer (link) fault.
+public struct NetworkLab: Sendable {
+    /// Names carry the owning process's pid, so a later run can tell leftovers of a dead run from a live one.
+    public let owner: Int32
+    /// The /24 the lab uses: 10.77.`subnet`.0.
+    public let subnet: Int
+    public static let prefix = "cbs"
+    static let port = 7000
+
+    public struct LabError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    var switchNamespace: String { "\(Self.prefix)-\(owner)-switch" }
+    public func namespace(_ service: ServiceName) -> String { "\(Self.prefix)-\(owner)-\(service.rawValue)" }
+    /// Interface names have at most 15 characters: "cb" + pid (≤ 7 digits) + "-" + index.
+    func switchPort(_ index: Int) -> String { "cb\(owner)-\(index)" }
+    var hostInterface: String { "cb\(owner)-h" }
+    public func address(_ service: ServiceName) -> String { "10.77.\(subnet).\(10 + service.portOffset)" }
+    var hostAddress: String { "10.77.\(subnet).254" }
+
+    /// Checks the tools and the privilege before anything is made, with a message that says what is missing.
+    public static func checkPrerequisites() throws {
+        guard getuid() == 0 else {
+            throw LabError(message: "network faults (partition, loss) need root: they create network namespaces")
+        }
+        for tool in ["ip", "iptables"] where Self.which(tool) == nil {
+            throw LabError(
+                message: "network faults need `\(tool)`: apt-get install -y iproute2 iptables (make deps does it)")
+        }
+    }
+
+    /// Makes the namespaces, the bridge and the veth pairs; on any failure removes what it made.
+    public static func create(owner: Int32 = getpid()) throws -> NetworkLab {
+        try checkPrerequisites()
+        sweepLeftovers()
+        let lab = NetworkLab(owner: owner, subnet: try freeSubnet())
+        do {
+            try lab.build()
+        } catch {
+            lab.destroy()
+            throw error
+        }
+        return lab
+    }
+
+    func build() throws {
+        try Self.run("ip", "netns", "add", switchNamespace)
+        try Self.run("ip", "-n", switchNamespace, "link", "add", "br0", "type", "bridge")
+        try Self.run("ip", "-n", switchNamespace, "link", "set", "br0", "up")
+        for (index, service) in ServiceName.allCases.enumerated() {
+            let namespace = namespace(service)
+            try Self.run("ip", "netns", "add", namespace)
+            try Self.run(
+                "ip", "link", "add", switchPort(index), "type", "veth", "peer", "name", "eth0", "netns", namespace)
+            try Self.run("ip", "link", "set", switchPort(index), "netns", switchNamespace)
+            try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index), "master", "br0")
+            try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index), "up")
+            try Self.run("ip", "-n", namespace, "link", "set", "lo", "up")
+            try Self.run("ip", "-n", namespace, "addr", "add", address(service) + "/24", "dev", "eth0")
+            try Self.run("ip", "-n", namespace, "link", "set", "eth0", "up")
+        }
+        // The runner's own leg: its end stays in this namespace, the peer joins the bridge.
+        try Self.run(
+            "ip", "link", "add", hostInterface, "type", "veth", "peer", "name", "uplink", "netns", switchNamespace)
+        try Self.run("ip", "-n", switchNamespace, "link", "set", "uplink", "master", "br0")
+        try Self.run("ip", "-n", switchNamespace, "link", "set", "uplink", "up")
+        try Self.run("ip", "addr", "add", hostAddress + "/24", "dev", hostInterface)
+        try Self.run("ip", "link", "set", hostInterface, "up")
+    }
+
+    /// A TCP layout on the lab's addresses, each process started inside its namespace.
+    public func layout(dataDirectory: String) -> TopologyLayout {
+        var layout = TopologyLayout(
+            dataDirectory: dataDirectory,
+            endpoints: Dictionary(
+                uniqueKeysWithValues: ServiceName.allCases.map { ($0, "tcp://\(address($0)):\(Self.port)") }))
+        layout.networkNamespaces = Dictionary(
+            uniqueKeysWithValues: ServiceName.allCases.map { ($0.rawValue, namespace($0)) })
+        return layout
+    }
+
+    // MARK: Faults
+
+    /// Drops every packet between `a` and `b`, both ways; everyone else still reaches both.
+    public func partition(_ a: ServiceName, _ b: ServiceName) throws {
+        try filter(a, b, add: true, extra: [])
+    }
+
+    public func heal(_ a: ServiceName, _ b: ServiceName) throws {
+        try filter(a, b, add: false, extra: [])
+    }
+
+    /// Drops each packet between `a` and `b` with `probability`, each way on its own.
+    public func loss(_ a: ServiceName, _ b: ServiceName, probability: Double) throws {
+        try filter(a, b, add: true, extra: Self.randomMatch(probability))
+    }
+
+    public func endLoss(_ a: ServiceName, _ b: ServiceName, probability: Double) throws {
+        try filter(a, b, add: false, extra: Self.randomMatch(probability))
+    }
+
+    /// Packets the kernel has dropped so far between `a` and `b` (the DROP rules' counters in `a`'s namespace).
+    public func droppedPackets(_ a: ServiceName, _ b: ServiceName) -> Int {
+        var total = 0
+        for chain in ["INPUT", "OUTPUT"] {
+            let listing =
+                (try? Self.output("ip", "netns", "exec", namespace(a), "iptables", "-L", chain, "-v", "-x", "-n")) ?? ""
+            for line in listing.split(whereSeparator: \.isNewline) {
+                let columns = line.split(separator: " ")
+                guard columns.count > 8, columns[2] == "DROP", columns[7...8].contains(Substring(address(b))),
+                    let packets = Int(columns[0])
+                else { continue }
+                total += packets
+            }
+        }
+        return total
+    }
+
+    /// Takes `service`'s link down: it can reach nobody and nobody reaches it (the runner included).
+    public func isolate(_ service: ServiceName) throws {
+        try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), "down")
+    }
+
+    public func reconnect(_ service: ServiceName) throws {
+        try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), "up")
+    }
+
+    func index(_ service: ServiceName) -> Int { ServiceName.allCases.firstIndex(of: service) ?? 0 }
+
+    static func randomMatch(_ probability: Double) -> [String] {
+        ["-m", "statistic", "--mode", "random", "--probability", String(format: "%.4f", probability)]
+    }
+
+    /// Rules in `a`'s namespace only: its OUTPUT to `b` and its INPUT from `b` cover both directions.
+    func filter(_ a: ServiceName, _ b: ServiceName, add: Bool, extra: [String]) throws {
+        let verb = add ? "-A" : "-D"
+        let namespace = namespace(a)
+        try Self.run(
+            ["ip", "netns", "exec", namespace, "iptables", verb, "OUTPUT", "-d", address(b)] + extra + ["-j", "DROP"])
+        try Self.run(
+            ["ip", "netns", "exec", namespace, "iptables", verb, "INPUT", "-s", address(b)] + extra + ["-j", "DROP"])
+    }
+
+    // MARK: Cleanup
+
+    /// Kills whatever still runs inside the lab's namespaces and deletes them; deleting the switch namespace takes
+    /// the bridge and every veth pair with it. Never throws: it is called on the way out, also after a failure.
+    public func destroy() {
+        Self.remove(namespaces: Self.namespaces().filter { $0.hasPrefix("\(Self.prefix)-\(owner)-") })
+    }
+
+    /// Removes the namespaces of earlier runs whose owner is dead (a runner killed with SIGKILL cleans up nothing).
+    public static func sweepLeftovers() {
+        let stale = namespaces().filter { name in
+            let parts = name.split(separator: "-")
+            guard parts.count >= 3, parts[0] == Substring(prefix), let pid = Int32(parts[1]) else { return false }
+            return !Launcher.isAlive(pid)
+        }
+        remove(namespaces: stale)
+    }
+
+    static func remove(namespaces names: [String]) {
+        var killed: [Int32] = []
+        for name in names {
+            let pids = (try? output("ip", "netns", "pids", name))?.split(whereSeparator: \.isNewline) ?? []
+            killed += pids.compactMap { Int32($0) }
+        }
+        for pid in killed { kill(pid, SIGKILL) }
+        for _ in 0..<100 where killed.contains(where: Launcher.isAlive) { usleep(10_000) }
+        Launcher.reap(killed)
+        for name in names { try? run("ip", "netns", "del", name) }
+    }
+
+    public static func namespaces() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).sorted()
+    }
+
+    /// The first 10.77.N.0/24 that no interface of this namespace already uses.
+    static func freeSubnet() throws -> Int {
+        let used = (try? output("ip", "-4", "-o", "addr", "show")) ?? ""
+        guard let free = (1...250).first(where: { !used.contains("10.77.\($0).") }) else {
+            throw LabError(message: "no free 10.77.N.0/24 subnet for the network lab")
+        }
+        return free
+    }
+
+    // MARK: Commands
+
+    static func which(_ tool: String) -> String? {
+        for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
+            let path = directory + "/" + tool
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    static func run(_ arguments: String...) throws { _ = try output(arguments) }
+    static func run(_ arguments: [String]) throws { _ = try output(arguments) }
+    static func output(_ arguments: String...) throws -> String { try output(arguments) }
+
+    static func output(_ arguments: [String]) throws -> String {
+        guard let tool = arguments.first, let path = which(tool) else {
+            throw LabError(message: "\(arguments.first ?? "?") not found")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = Array(arguments.dropFirst())
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw LabError(message: "`\(arguments.joined(separator: " "))` failed: \(message)")
+        }
+        return String(decoding: stdout, as: UTF8.self)
+    }
+}
