@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Shared pieces
@@ -32,7 +33,10 @@ let package = Package(
             name: "Wire",
             dependencies: ["ZeroMQ", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "StatesLanguage", dependencies: ["JSON"]),
+        .target(name: "StatesLanguage", dependencies: ["JSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "StepFunctionsLocal",
+            dependencies: ["StatesLanguage", "JSON"]),
         .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "ServiceSupport",
@@ -127,7 +131,7 @@ let package = Package(
             name: "callbacksim",
             dependencies: [
                 "Faults",
-                "Topology", "Wire", "JSON", "StatesLanguage",
+                "Topology", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -137,9 +141,12 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
         .testTarget(
+            name: "StepFunctionsLocalTests", dependencies: ["StepFunctionsLocal", "StatesLanguage", "JSON"],
+            exclude: ["Conformance"]),
+        .testTarget(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ"]),
-        .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire"]),
+        .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire", "StatesLanguage"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Topology", "StatesLanguage", "JSON", "Wire"]),
         .testTarget(

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Logging
 import ServiceSupport
+import StatesLanguage
 import Storage
 import Synchronization
 import Wire
@@ -328,7 +329,7 @@ public final class Broker: Sendable {
                 "InvalidParameterValue",
                 "One or more parameters are invalid. Reason: Message must be shorter than \(limit) bytes.")
         }
-        let md5 = MD5.hex(body)
+        let md5 = HexDigest.md5(body)
         var deduplication: String?
         if queue.isFifo {
             guard let groupId, !groupId.isEmpty else {

@@ -38,6 +38,7 @@ public struct Interpreter: Sendable {
 }
 
 private struct Run {
+    static let maximumPayloadBytes = 262_144
     let interpreter: Interpreter
     let identity: ExecutionIdentity
     var state: ExecutionState
@@ -145,7 +146,8 @@ private struct Run {
 
     // MARK: Context object
 
-    func context(stateName: String, enteredTime: Double, retryCount: Int, token: String?) -> JSONValue {
+    /// `retryCount` only for Task states: AWS's context object has no RetryCount for the others.
+    func context(stateName: String, enteredTime: Double, retryCount: Int?, token: String?) -> JSONValue {
         var execution = JSONObject()
         execution["Id"] = .string(identity.executionArn)
         execution["Input"] = (try? JSONValue.parse(identity.input)) ?? .null
@@ -155,10 +157,12 @@ private struct Run {
         execution["RedriveCount"] = .int(0)
         var context = JSONObject()
         context["Execution"] = .object(execution)
-        context["State"] = [
-            "EnteredTime": .string(Timestamp.format(Date(timeIntervalSince1970: enteredTime))),
-            "Name": .string(stateName), "RetryCount": .int(retryCount),
-        ]
+        var stateObject = JSONObject([
+            ("EnteredTime", .string(Timestamp.format(Date(timeIntervalSince1970: enteredTime)))),
+            ("Name", .string(stateName)),
+        ])
+        if let retryCount { stateObject["RetryCount"] = .int(retryCount) }
+        context["State"] = .object(stateObject)
         context["StateMachine"] = ["Id": .string(identity.stateMachineArn), "Name": .string(identity.stateMachineName)]
         if let token { context["Task"] = ["Token": .string(token)] }
         return .object(context)
@@ -234,7 +238,8 @@ private struct Run {
             ]),
             previous: first ? 0 : nil)
         let enteredId = state.lastEventId
-        let context = self.context(stateName: name, enteredTime: now, retryCount: 0, token: nil)
+        let context = self.context(
+            stateName: name, enteredTime: now, retryCount: definitionState.type == .task ? 0 : nil, token: nil)
         if definition.queryLanguage == .jsonata {
             failExecution(.runtime("callbacksim does not run JSONata state machines yet (QueryLanguage: JSONata)"))
             return nil
@@ -268,10 +273,10 @@ private struct Run {
                 var error = definitionState.error
                 var cause = definitionState.cause
                 if let path = definitionState.errorPath {
-                    error = try referencedString(path, input: input, context: context)
+                    error = try referencedString(path, field: "ErrorPath", input: input, context: context)
                 }
                 if let path = definitionState.causePath {
-                    cause = try referencedString(path, input: input, context: context)
+                    cause = try referencedString(path, field: "CausePath", input: input, context: context)
                 }
                 failExecution(StatesError(error ?? "", cause))
                 return nil
@@ -331,11 +336,15 @@ private struct Run {
         }
     }
 
-    func referencedString(_ path: JSONPath, input: JSONValue, context: JSONValue) throws(StatesError) -> String? {
+    func referencedString(_ path: JSONPath, field: String, input: JSONValue, context: JSONValue) throws(StatesError)
+        -> String?
+    {
         do {
             return try path.evaluate(path.isContextPath ? context : input).stringValue
         } catch {
-            throw StatesError.runtime("Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
+            throw StatesError.runtime(
+                "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(input.serialized())'"
+            )
         }
     }
 
@@ -349,6 +358,15 @@ private struct Run {
     }
 
     mutating func exit(_ definitionState: StateDefinition, output: JSONValue) -> (String, JSONValue)? {
+        // AWS's payload quota: 256 KiB of UTF-8 per state output.
+        if output.serialized().utf8.count > Self.maximumPayloadBytes {
+            failExecution(
+                StatesError(
+                    ErrorName.dataLimitExceeded,
+                    "The state/task '\(definitionState.name)' returned a result with a size exceeding the maximum number of bytes service limit."
+                ))
+            return nil
+        }
         record(
             "\(definitionState.type.rawValue)StateExited", "stateExitedEventDetails",
             JSONObject([
@@ -372,23 +390,34 @@ private struct Run {
             } catch {
                 throw StatesError.runtime("Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
             }
-            guard let seconds = value.integerValue, seconds >= 0, seconds <= 99_999_999 else {
+            guard let seconds = value.integerValue else {
                 throw StatesError.runtime(
-                    "The SecondsPath parameter does not reference a valid integer value: \(value.serialized())")
+                    "The SecondsPath parameter cannot be parsed as a long value: \(path.text) == \(value.serialized())")
+            }
+            guard seconds >= 0 else {
+                throw StatesError.runtime(
+                    "The SecondsPath parameter references a negative value: \(path.text) == \(value.serialized())")
             }
             return now + Double(seconds)
         }
-        var text = waitState.timestamp
+        let text = waitState.timestamp
         if let path = waitState.timestampPath {
+            let value: JSONValue
             do {
-                text = try path.evaluate(path.isContextPath ? context : input).stringValue
+                value = try path.evaluate(path.isContextPath ? context : input)
             } catch {
                 throw StatesError.runtime("Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
             }
+            guard let string = value.stringValue, let date = Timestamp.parse(string) else {
+                throw StatesError.runtime(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(path.text) == \(value.stringValue ?? value.serialized())"
+                )
+            }
+            return date.timeIntervalSince1970
         }
         guard let text, let date = Timestamp.parse(text) else {
             throw StatesError.runtime(
-                "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(text ?? "null")"
+                "The Timestamp parameter does not reference a valid ISO-8601 extended offset date-time format string: \(text ?? "null")"
             )
         }
         return date.timeIntervalSince1970
@@ -513,7 +542,8 @@ private struct Run {
                 return false
             }
             var details = resourceDetails(resource)
-            details["error"] = .string(error)
+            // SendTaskFailure without an error: AWS records none, and a catcher sees Error and Cause null.
+            if !error.isEmpty { details["error"] = .string(error) }
             if let cause { details["cause"] = .string(cause) }
             record("TaskFailed", "taskFailedEventDetails", details)
             leavePosition()
@@ -660,9 +690,13 @@ private struct Run {
             catcher.errorEquals.contains { ErrorName.matches($0, error.error) }
         }) {
             var errorOutput = JSONObject()
-            errorOutput["Error"] = .string(error.error)
-            errorOutput["Cause"] = .string(error.cause ?? "")
-            if error.cause == nil { errorOutput["Cause"] = nil }
+            if error.error.isEmpty {
+                errorOutput["Error"] = .null
+                errorOutput["Cause"] = error.cause.map(JSONValue.string) ?? .null
+            } else {
+                errorOutput["Error"] = .string(error.error)
+                if let cause = error.cause { errorOutput["Cause"] = .string(cause) }
+            }
             let output: JSONValue
             do {
                 output = try applyResultPath(catcher.resultPath, result: .object(errorOutput), input: stateInput)

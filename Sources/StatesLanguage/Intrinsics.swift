@@ -28,6 +28,14 @@ enum Intrinsics {
             guard let value = args[index].integerValue else { throw fail("argument \(index + 1) must be an integer") }
             return value
         }
+        /// MathAdd and MathRandom take any number and round it as Java's Math.round does: half up (-1.5 → -1).
+        func rounded(_ index: Int) throws(StatesError) -> Int {
+            if let value = args[index].integerValue { return value }
+            guard let value = args[index].numberValue, abs(value) < 9.0e15 else {
+                throw fail("argument \(index + 1) must be a number")
+            }
+            return Int((value + 0.5).rounded(.down))
+        }
 
         switch name {
         case "States.Format":
@@ -42,11 +50,7 @@ enum Intrinsics {
                 } else if character == "{", characters.first == "}" {
                     characters.removeFirst()
                     guard argumentIndex < args.count else { throw fail("more placeholders than arguments") }
-                    switch args[argumentIndex] {
-                    case .string(let s): output += s
-                    case .object, .array: throw fail("arguments must be strings, numbers, booleans or null")
-                    default: output += args[argumentIndex].serialized()
-                    }
+                    output += Self.formatted(args[argumentIndex])
                     argumentIndex += 1
                 } else {
                     output.append(character)
@@ -56,6 +60,7 @@ enum Intrinsics {
             return .string(output)
         case "States.StringToJson":
             try count(1...1)
+            if try string(0).allSatisfy(\.isWhitespace) { return .null }
             do {
                 return try JSONValue.parse(try string(0))
             } catch {
@@ -123,8 +128,8 @@ enum Intrinsics {
             return .object(merged)
         case "States.MathRandom":
             try count(2...3)
-            let start = try integer(0)
-            let end = try integer(1)
+            let start = try rounded(0)
+            let end = try rounded(1)
             guard start < end else { throw fail("start must be less than end") }
             if args.count == 3 {
                 var seeded = SplitMix64(seed: UInt64(bitPattern: Int64(try integer(2))))
@@ -133,11 +138,27 @@ enum Intrinsics {
             return .int(Int.random(in: start..<end, using: &random))
         case "States.MathAdd":
             try count(2...2)
-            return .int(try integer(0) + integer(1))
+            return .int(try rounded(0) + rounded(1))
         case "States.StringSplit":
             try count(2...2)
             let separators = Set(try string(1))
             return .array(try string(0).split(whereSeparator: { separators.contains($0) }).map { .string(String($0)) })
+        case "States.Hash":
+            try count(2...2)
+            let algorithm = try string(1)
+            let data: String
+            switch args[0] {
+            case .string(let text): data = text
+            case .null: throw fail("the data to hash must not be null")
+            default: data = args[0].serialized()
+            }
+            guard data.utf8.count <= 10_000 else { throw fail("the data to hash exceeds 10,000 characters") }
+            guard let digest = HexDigest.hex(Array(data.utf8), algorithm: algorithm) else {
+                throw fail(
+                    "the hash algorithm must be one of \(HexDigest.algorithms.joined(separator: ", ")), got \(algorithm)"
+                )
+            }
+            return .string(digest)
         case "States.UUID":
             try count(0...0)
             var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -152,6 +173,20 @@ enum Intrinsics {
         default:
             throw StatesError(
                 ErrorName.intrinsicFailure, "The intrinsic function \(name) is not supported by callbacksim yet")
+        }
+    }
+}
+
+extension Intrinsics {
+    /// How States.Format prints an argument: AWS's runtime is Java, so objects and arrays print as Java's maps and
+    /// lists do (`{Arg1=1, Arg2=[]}`), strings without quotes.
+    static func formatted(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): return text
+        case .array(let elements): return "[" + elements.map(formatted).joined(separator: ", ") + "]"
+        case .object(let object):
+            return "{" + object.map { "\($0.key)=\(formatted($0.value))" }.joined(separator: ", ") + "}"
+        default: return value.serialized()
         }
     }
 }

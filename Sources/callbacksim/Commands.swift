@@ -13,7 +13,7 @@ struct CallbackSim: AsyncParsableCommand {
         subcommands: [
             Up.self, Down.self, Status.self, Demo.self, StartExecution.self, DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
-            SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self,
+            SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self, ASLCommand.self,
         ])
 }
 

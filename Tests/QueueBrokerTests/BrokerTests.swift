@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Logging
 import ServiceSupport
+import StatesLanguage
 import Testing
 import Wire
 
@@ -53,9 +54,9 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
 
 @Suite struct SQSTests {
     @Test func md5MatchesTheKnownDigest() {
-        #expect(MD5.hex("hello") == "5d41402abc4b2a76b9719d911017c592")
-        #expect(MD5.hex("") == "d41d8cd98f00b204e9800998ecf8427e")
-        #expect(MD5.hex(String(repeating: "a", count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
+        #expect(HexDigest.md5("hello") == "5d41402abc4b2a76b9719d911017c592")
+        #expect(HexDigest.md5("") == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(HexDigest.md5(String(repeating: "a", count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
     }
 
     @Test func aReceivedMessageIsInvisibleUntilItsTimeoutThenComesBackWithAHigherCount() async throws {

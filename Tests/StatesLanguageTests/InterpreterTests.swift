@@ -35,6 +35,38 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         #expect(try JSONValue.parse(step.state.output!) == ["greeting": "Hello World", "n": 42, "len": 3, "ctx": "A"])
     }
 
+    @Test func statesHashDigestsWithEachAlgorithmAndRefusesAnUnknownOne() throws {
+        let (step, _, _) = try run(
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"md5.$":"States.Hash($.v, 'MD5')","sha.$":"States.Hash($.v, 'SHA-256')"},"End":true}}}"#,
+            input: #"{"v":"abc"}"#)
+        #expect(
+            try JSONValue.parse(step.state.output!) == [
+                "md5": "900150983cd24fb0d6963f7d28e17f72",
+                "sha": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ])
+        let (refused, _, _) = try run(
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"h.$":"States.Hash($.v, 'CRC32')"},"End":true}}}"#,
+            input: #"{"v":"abc"}"#)
+        #expect(refused.state.error == "States.IntrinsicFailure")
+    }
+
+    @Test func anOutputOver256KiBFailsWithDataLimitExceeded() throws {
+        let big = String(repeating: "a", count: 262_145)
+        let (step, _, _) = try run(
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}"#,
+            input: #"{"v":"\#(big)"}"#)
+        #expect(step.state.error == "States.DataLimitExceeded")
+        #expect(step.events.map(\.type) == ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"])
+    }
+
+    @Test func aTimestampOutOfRangeIsRefusedWithThePathAndValue() throws {
+        let (step, _, _) = try run(
+            #"{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}"#,
+            input: #"{"t":"2016-12-05T25:29:29Z"}"#)
+        #expect(step.state.error == "States.Runtime")
+        #expect(step.state.cause?.hasSuffix("format string: $.t == 2016-12-05T25:29:29Z") == true)
+    }
+
     @Test func missingParameterPathIsARuntimeFailure() throws {
         let (step, _, _) = try run(
             #"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"$.nope"},"End":true}}}"#)
