@@ -171,15 +171,17 @@ public struct NetworkLab: Sendable {
     }
 
     static func remove(namespaces names: [String]) {
-        var killed: [Int32] = []
-        for name in names {
-            let pids = (try? output("ip", "netns", "pids", name))?.split(whereSeparator: \.isNewline) ?? []
-            killed += pids.compactMap { Int32($0) }
-        }
+        let killed = names.flatMap(pids(in:))
         for pid in killed { kill(pid, SIGKILL) }
         for _ in 0..<100 where killed.contains(where: Launcher.isAlive) { usleep(10_000) }
         Launcher.reap(killed)
         for name in names { try? run("ip", "netns", "del", name) }
+    }
+
+    /// The processes running inside a namespace.
+    public static func pids(in namespace: String) -> [Int32] {
+        let listing = (try? output("ip", "netns", "pids", namespace)) ?? ""
+        return listing.split(whereSeparator: \.isNewline).compactMap { Int32($0) }
     }
 
     public static func namespaces() -> [String] {

@@ -20,7 +20,7 @@ extension IntegrationTests {
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 let namespaces = NetworkLab.namespaces().filter { $0.hasPrefix(prefix) }
-                let daemons = namespaces.flatMap(Self.pids)
+                let daemons = namespaces.flatMap(NetworkLab.pids(in:))
                 if namespaces.count == 6, daemons.count == 5 { return (runner, namespaces, daemons) }
                 try await Task.sleep(for: .milliseconds(200))
             }
@@ -36,18 +36,6 @@ extension IntegrationTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             throw Launcher.LaunchError(message: "the runner did not exit")
-        }
-
-        static func pids(in namespace: String) -> [Int32] {
-            let ip = Process()
-            ip.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            ip.arguments = ["netns", "pids", namespace]
-            let out = Pipe()
-            ip.standardOutput = out
-            try? ip.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            ip.waitUntilExit()
-            return text.split(whereSeparator: \.isNewline).compactMap { Int32($0) }
         }
 
         @Test func ctrlCRemovesEverythingTheRunMade() async throws {
