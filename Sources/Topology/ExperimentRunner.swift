@@ -327,24 +327,19 @@ public struct ExperimentRunner: Sendable {
                 else {
                     throw Launcher.LaunchError(message: "`between` names one or two of the five processes")
                 }
+                let networkFault: NetworkLab.Fault =
+                    fault.kind == .loss
+                    ? .loss(between[0], between[1], probability: fault.probability ?? 0.1)
+                    : between.count == 1 ? .isolation(between[0]) : .partition(between[0], between[1])
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
-                let probability = fault.probability ?? 0.1
-                switch (fault.kind, between.count) {
-                case (.partition, 1): try lab.isolate(between[0])
-                case (.partition, _): try lab.partition(between[0], between[1])
-                default: try lab.loss(between[0], between[1], probability: probability)
-                }
+                try lab.impose(networkFault)
                 guard let duration = fault.duration else {
                     record(nil)
                     return
                 }
                 try? await Task.sleep(for: .seconds(duration))
-                let dropped = between.count == 2 ? lab.droppedPackets(between[0], between[1]) : nil
-                switch (fault.kind, between.count) {
-                case (.partition, 1): try lab.reconnect(between[0])
-                case (.partition, _): try lab.heal(between[0], between[1])
-                default: try lab.endLoss(between[0], between[1], probability: probability)
-                }
+                let dropped = lab.droppedPackets(networkFault)
+                try lab.lift(networkFault)
                 log(
                     String(format: "%6.1f s  healed: %@", elapsed(), fault.summary)
                         + (dropped.map { " (the kernel dropped \($0) packets)" } ?? ""))

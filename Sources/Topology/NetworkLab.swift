@@ -92,26 +92,37 @@ public struct NetworkLab: Sendable {
 
     // MARK: Faults
 
-    /// Drops every packet between `a` and `b`, both ways; everyone else still reaches both.
-    public func partition(_ a: ServiceName, _ b: ServiceName) throws {
-        try filter(a, b, add: true, extra: [])
+    public enum Fault: Sendable {
+        /// Every packet between the two dropped, both ways; everyone else still reaches both.
+        case partition(ServiceName, ServiceName)
+        /// The process's link down: it reaches nobody and nobody reaches it (the runner included).
+        case isolation(ServiceName)
+        /// Each packet between the two dropped with `probability`, each way on its own.
+        case loss(ServiceName, ServiceName, probability: Double)
     }
 
-    public func heal(_ a: ServiceName, _ b: ServiceName) throws {
-        try filter(a, b, add: false, extra: [])
+    public func impose(_ fault: Fault) throws { try switchFault(fault, on: true) }
+
+    public func lift(_ fault: Fault) throws { try switchFault(fault, on: false) }
+
+    func switchFault(_ fault: Fault, on: Bool) throws {
+        switch fault {
+        case .partition(let a, let b): try filter(a, b, add: on, extra: [])
+        case .loss(let a, let b, let probability): try filter(a, b, add: on, extra: Self.randomMatch(probability))
+        case .isolation(let service):
+            try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), on ? "down" : "up")
+        }
     }
 
-    /// Drops each packet between `a` and `b` with `probability`, each way on its own.
-    public func loss(_ a: ServiceName, _ b: ServiceName, probability: Double) throws {
-        try filter(a, b, add: true, extra: Self.randomMatch(probability))
-    }
-
-    public func endLoss(_ a: ServiceName, _ b: ServiceName, probability: Double) throws {
-        try filter(a, b, add: false, extra: Self.randomMatch(probability))
-    }
-
-    /// Packets the kernel has dropped so far between `a` and `b` (the DROP rules' counters in `a`'s namespace).
-    public func droppedPackets(_ a: ServiceName, _ b: ServiceName) -> Int {
+    /// Packets the kernel has dropped so far for a fault between two processes (its DROP rules' counters);
+    /// nil for an isolation, which no rule counts.
+    public func droppedPackets(_ fault: Fault) -> Int? {
+        let a: ServiceName
+        let b: ServiceName
+        switch fault {
+        case .partition(let first, let second), .loss(let first, let second, _): (a, b) = (first, second)
+        case .isolation: return nil
+        }
         var total = 0
         for chain in ["INPUT", "OUTPUT"] {
             let listing =
@@ -125,15 +136,6 @@ public struct NetworkLab: Sendable {
             }
         }
         return total
-    }
-
-    /// Takes `service`'s link down: it can reach nobody and nobody reaches it (the runner included).
-    public func isolate(_ service: ServiceName) throws {
-        try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), "down")
-    }
-
-    public func reconnect(_ service: ServiceName) throws {
-        try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), "up")
     }
 
     func index(_ service: ServiceName) -> Int { ServiceName.allCases.firstIndex(of: service) ?? 0 }
