@@ -53,12 +53,9 @@ public struct LocalRunner: Sendable {
             object["cause"] = cause.map(JSONValue.string) ?? .null
             object["events"] = .array(
                 events.map { event in
-                    var json = JSONObject()
-                    json["type"] = .string(event.type)
-                    json["id"] = .int(event.id)
-                    json["previousEventId"] = .int(event.previousEventId)
+                    // GetExecutionHistory's shape, the timestamp as the ISO 8601 text the AWS CLI prints.
+                    guard case .object(var json) = event.json else { return event.json }
                     json["timestamp"] = .string(Timestamp.format(Date(timeIntervalSince1970: event.timestamp)))
-                    if let key = event.detailsKey, let details = event.details { json[key] = .object(details) }
                     return .object(json)
                 })
             return .object(object)
