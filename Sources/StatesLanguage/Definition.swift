@@ -3,8 +3,9 @@ import JSON
 /// A parsed, validated Amazon States Language definition.
 public struct StateMachineDefinition: Sendable {
     public let comment: String?
-    public let startAt: String
-    public let states: [String: StateDefinition]
+    public let graph: StateGraph
+    public var startAt: String { graph.startAt }
+    public var states: [String: StateDefinition] { graph.states }
     public let timeoutSeconds: Int?
     public let queryLanguage: QueryLanguage
     /// The definition as given; `DescribeStateMachine` returns it unchanged.
@@ -41,6 +42,12 @@ public enum QueryLanguage: String, Sendable, Codable {
 public enum StateType: String, Sendable, Codable {
     case task = "Task", pass = "Pass", choice = "Choice", wait = "Wait", succeed = "Succeed", fail = "Fail"
     case parallel = "Parallel", map = "Map"
+}
+
+/// A `StartAt` and its `States`: the machine's own, a Parallel branch, or a Map's ItemProcessor.
+public struct StateGraph: Sendable {
+    public let startAt: String
+    public let states: [String: StateDefinition]
 }
 
 /// InputPath and OutputPath may be absent (meaning `$`), `null` (meaning `{}`), or a path.
@@ -82,6 +89,36 @@ public struct StateDefinition: Sendable {
     public let errorPath: JSONPath?
     public let cause: String?
     public let causePath: JSONPath?
+    // Parallel
+    public let branches: [StateGraph]
+    // Map
+    public let map: MapSettings?
+}
+
+/// What a Map state iterates over and how.
+public struct MapSettings: Sendable {
+    public enum Mode: String, Sendable {
+        case inline = "INLINE"
+        case distributed = "DISTRIBUTED"
+    }
+    /// `ItemProcessor`, or the legacy `Iterator`.
+    public let processor: StateGraph
+    public let mode: Mode
+    public let itemsPath: PathSetting
+    /// `ItemSelector`, or the legacy `Parameters`: each iteration's input.
+    public let itemSelector: JSONValue?
+    public let maxConcurrency: Int?
+    public let maxConcurrencyPath: JSONPath?
+    public let toleratedFailureCount: Int?
+    public let toleratedFailureCountPath: JSONPath?
+    public let toleratedFailurePercentage: Double?
+    public let toleratedFailurePercentagePath: JSONPath?
+    public let label: String?
+    /// ItemBatcher's `MaxItemsPerBatch` and `BatchInput`.
+    public let maxItemsPerBatch: Int?
+    public let batchInput: JSONValue?
+    /// A field callbacksim reads but does not run (ItemReader, ResultWriter): the state fails with a clear cause.
+    public let unsupportedField: String?
 }
 
 public struct Retrier: Sendable {

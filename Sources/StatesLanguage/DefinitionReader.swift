@@ -69,20 +69,45 @@ struct DefinitionReader {
         if let value = root["TimeoutSeconds"] {
             timeout = positiveInteger(value, at: "TimeoutSeconds")
         }
-        let states = readStates(statesObject, startAt: startAt, at: "States", queryLanguage: queryLanguage)
+        let states = readStates(statesObject, startAt: startAt, at: "States", startAtLocation: "StartAt")
         return StateMachineDefinition(
             comment: root["Comment"]?.stringValue,
-            startAt: startAt,
-            states: states,
+            graph: StateGraph(startAt: startAt, states: states),
             timeoutSeconds: timeout,
             queryLanguage: queryLanguage,
             source: json
         )
     }
 
+    /// Reads a Parallel branch or a Map's ItemProcessor: a `StartAt` and `States` of its own.
+    private mutating func readGraph(_ json: JSONValue, at location: String, isProcessor: Bool) -> StateGraph? {
+        guard let object = json.objectValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "Must be an object with StartAt and States", at: location)
+            return nil
+        }
+        let allowed: Set<String> =
+            isProcessor ? ["StartAt", "States", "Comment", "ProcessorConfig"] : ["StartAt", "States", "Comment"]
+        for key in object.keys where !allowed.contains(key) {
+            fail("SCHEMA_VALIDATION_FAILED", "These fields are not supported by Step Functions: [\(key)]", at: location)
+        }
+        guard let startAt = object["StartAt"]?.stringValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"StartAt\" is required", at: "\(location)/StartAt")
+            return nil
+        }
+        guard let statesObject = object["States"]?.objectValue, !statesObject.isEmpty else {
+            fail(
+                "SCHEMA_VALIDATION_FAILED", "The field \"States\" is required and must be a non-empty object",
+                at: "\(location)/States")
+            return nil
+        }
+        let states = readStates(
+            statesObject, startAt: startAt, at: "\(location)/States", startAtLocation: "\(location)/StartAt")
+        return StateGraph(startAt: startAt, states: states)
+    }
+
     /// Reads one set of states (the machine's, or a Parallel branch's) and checks its graph.
     mutating func readStates(
-        _ object: JSONObject, startAt: String, at location: String, queryLanguage: QueryLanguage
+        _ object: JSONObject, startAt: String, at location: String, startAtLocation: String
     ) -> [String: StateDefinition] {
         var states: [String: StateDefinition] = [:]
         for (name, value) in object {
@@ -97,9 +122,7 @@ struct DefinitionReader {
         }
         guard diagnostics.isEmpty else { return states }
         if states[startAt] == nil {
-            fail(
-                "MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(startAt)",
-                at: location == "States" ? "StartAt" : location)
+            fail("MISSING_TRANSITION_TARGET", "Missing 'Next' target: \(startAt)", at: startAtLocation)
         }
         for (name, state) in states {
             for (target, field) in state.transitions where states[target] == nil {
@@ -204,12 +227,21 @@ struct DefinitionReader {
                 )
             }
         }
-        if type == .parallel, object["Branches"]?.arrayValue == nil {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"Branches\" is required", at: "\(location)/Branches")
+        var branches: [StateGraph] = []
+        if type == .parallel {
+            if let array = object["Branches"]?.arrayValue, !array.isEmpty {
+                for (index, branch) in array.enumerated() {
+                    if let graph = readGraph(branch, at: "\(location)/Branches/\(index)", isProcessor: false) {
+                        branches.append(graph)
+                    }
+                }
+            } else {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "The field \"Branches\" must be a non-empty array",
+                    at: "\(location)/Branches")
+            }
         }
-        if type == .map, object["Iterator"] == nil, object["ItemProcessor"] == nil {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"ItemProcessor\" is required", at: "\(location)/ItemProcessor")
-        }
+        let map = type == .map ? readMapSettings(object, at: location) : nil
 
         return StateDefinition(
             name: name,
@@ -238,7 +270,78 @@ struct DefinitionReader {
             error: string(object, "Error", at: location),
             errorPath: referencePath(object, "ErrorPath", at: location),
             cause: string(object, "Cause", at: location),
-            causePath: referencePath(object, "CausePath", at: location)
+            causePath: referencePath(object, "CausePath", at: location),
+            branches: branches,
+            map: map
+        )
+    }
+
+    private mutating func readMapSettings(_ object: JSONObject, at location: String) -> MapSettings? {
+        let processorField = object["ItemProcessor"] != nil ? "ItemProcessor" : "Iterator"
+        exclusive(object, "ItemProcessor", "Iterator", at: location)
+        exclusive(object, "ItemSelector", "Parameters", at: location)
+        exclusive(object, "MaxConcurrency", "MaxConcurrencyPath", at: location)
+        exclusive(object, "ToleratedFailureCount", "ToleratedFailureCountPath", at: location)
+        exclusive(object, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", at: location)
+        guard let processorJSON = object[processorField] else {
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"ItemProcessor\" is required", at: "\(location)/ItemProcessor")
+            return nil
+        }
+        var mode = MapSettings.Mode.inline
+        if let config = processorJSON["ProcessorConfig"] {
+            if let name = config["Mode"] {
+                guard let parsed = name.stringValue.flatMap(MapSettings.Mode.init(rawValue:)) else {
+                    fail(
+                        "SCHEMA_VALIDATION_FAILED", "Mode must be INLINE or DISTRIBUTED",
+                        at: "\(location)/\(processorField)/ProcessorConfig/Mode")
+                    return nil
+                }
+                mode = parsed
+            }
+        }
+        guard let processor = readGraph(processorJSON, at: "\(location)/\(processorField)", isProcessor: true) else {
+            return nil
+        }
+        var percentage: Double?
+        if let value = object["ToleratedFailurePercentage"] {
+            if let number = value.numberValue, number >= 0, number <= 100 {
+                percentage = number
+            } else {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "ToleratedFailurePercentage must be a number between 0 and 100",
+                    at: "\(location)/ToleratedFailurePercentage")
+            }
+        }
+        let batcher = object["ItemBatcher"]
+        var maxItemsPerBatch: Int?
+        if let batcher {
+            if let value = batcher["MaxItemsPerBatch"] {
+                maxItemsPerBatch = positiveInteger(value, at: "\(location)/ItemBatcher/MaxItemsPerBatch")
+            } else {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "callbacksim's ItemBatcher needs MaxItemsPerBatch",
+                    at: "\(location)/ItemBatcher")
+            }
+        }
+        return MapSettings(
+            processor: processor,
+            mode: mode,
+            itemsPath: pathSetting(object, "ItemsPath", at: location),
+            itemSelector: object["ItemSelector"] ?? object["Parameters"],
+            maxConcurrency: object["MaxConcurrency"].flatMap {
+                nonNegativeInteger($0, at: "\(location)/MaxConcurrency")
+            },
+            maxConcurrencyPath: referencePath(object, "MaxConcurrencyPath", at: location),
+            toleratedFailureCount: object["ToleratedFailureCount"].flatMap {
+                nonNegativeInteger($0, at: "\(location)/ToleratedFailureCount")
+            },
+            toleratedFailureCountPath: referencePath(object, "ToleratedFailureCountPath", at: location),
+            toleratedFailurePercentage: percentage,
+            toleratedFailurePercentagePath: referencePath(object, "ToleratedFailurePercentagePath", at: location),
+            label: string(object, "Label", at: location),
+            maxItemsPerBatch: maxItemsPerBatch,
+            batchInput: batcher?["BatchInput"],
+            unsupportedField: ["ItemReader", "ResultWriter"].first { object[$0] != nil }
         )
     }
 

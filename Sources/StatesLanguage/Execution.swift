@@ -43,32 +43,79 @@ public struct ExecutionState: Codable, Sendable, Equatable {
     public internal(set) var error: String?
     public internal(set) var cause: String?
     public internal(set) var stopDate: Double?
-    var position: Position?
+    /// Names task keys and timers uniquely; apart from event ids because a Distributed Map's iterations record
+    /// their events in child executions, not here.
+    var serial = 0
+    /// Where the execution's main flow waits; Parallel and Map positions hold their branches' and iterations'.
+    var root: StatePosition?
 
-    /// The token of the task the execution waits on, if it waits on one.
-    public var openTaskToken: String? {
-        if case .task(let task) = position, case .running(let running) = task.phase { return running.token }
-        return nil
+    /// The tokens of the tasks the execution waits on (several under Parallel and Map).
+    public var openTaskTokens: [String] {
+        var tokens: [String] = []
+        root?.visit { position in
+            if case .task(let task) = position.activity, let token = task.token { tokens.append(token) }
+        }
+        return tokens
     }
 }
 
-enum Position: Codable, Sendable, Equatable {
-    case task(TaskPosition)
-    case wait(WaitPosition)
-}
-
-struct TaskPosition: Codable, Sendable, Equatable {
+/// A state that has been entered and has not finished: it waits for a task, a timer, or its branches.
+struct StatePosition: Codable, Sendable, Equatable {
     var stateName: String
     /// The raw state input as JSON text: ResultPath writes the result into it.
     var stateInput: String
     var enteredTime: Double
+    var enteredEventId: Int
     var retryCounts: [Int]
-    var phase: Phase
+    var activity: Activity
 
-    enum Phase: Codable, Sendable, Equatable {
-        case running(RunningTask)
+    enum Activity: Codable, Sendable, Equatable {
+        case task(RunningTask)
+        /// A Task, Parallel or Map state waiting out a Retry interval.
         case backingOff(timerId: String)
+        /// A Wait state; `output` is the state's output, after InputPath and OutputPath.
+        case wait(timerId: String, output: String)
+        case parallel(branches: [Flow])
+        case map(MapRun)
     }
+
+    /// Calls `body` on this position and every position below it.
+    func visit(_ body: (StatePosition) -> Void) {
+        body(self)
+        switch activity {
+        case .parallel(let flows): for flow in flows { flow.position?.visit(body) }
+        case .map(let run): for flow in run.iterations { flow.position?.visit(body) }
+        case .task, .backingOff, .wait: break
+        }
+    }
+}
+
+/// One Parallel branch or Map iteration.
+enum Flow: Codable, Sendable, Equatable {
+    case running(StatePosition)
+    case succeeded(output: String)
+    case failed(error: String, cause: String?)
+
+    var position: StatePosition? {
+        if case .running(let position) = self { return position }
+        return nil
+    }
+}
+
+struct MapRun: Codable, Sendable, Equatable {
+    /// Each iteration's input as JSON text, after ItemSelector and ItemBatcher.
+    var inputs: [String]
+    /// The iterations started so far, in item order.
+    var iterations: [Flow]
+    /// 0: no limit.
+    var maxConcurrency: Int
+    var toleratedFailureCount: Int?
+    var toleratedFailurePercentage: Double?
+    var failures = 0
+    /// Set for a Distributed Map: its iterations are child executions, their events not in this history.
+    var mapRunArn: String?
+
+    var runningCount: Int { iterations.count { $0.position != nil } }
 }
 
 struct RunningTask: Codable, Sendable, Equatable {
@@ -78,13 +125,6 @@ struct RunningTask: Codable, Sendable, Equatable {
     var timeoutAt: Double?
     var heartbeatSeconds: Int?
     var heartbeatAt: Double?
-}
-
-struct WaitPosition: Codable, Sendable, Equatable {
-    var stateName: String
-    /// The state's output (after InputPath and OutputPath) as JSON text.
-    var output: String
-    var timerId: String
 }
 
 /// Something that happened to a running execution, from outside the interpreter.

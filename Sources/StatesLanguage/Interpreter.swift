@@ -17,7 +17,8 @@ public struct Interpreter: Sendable {
 
     /// Starts an execution: ExecutionStarted, then every state up to the first that must wait.
     public func start(_ identity: ExecutionIdentity, now: Double, random: inout any RandomNumberGenerator) -> Step {
-        var run = Run(interpreter: self, identity: identity, state: ExecutionState(), now: now, random: random)
+        var run = InterpreterRun(
+            interpreter: self, identity: identity, state: ExecutionState(), now: now, random: random)
         run.start()
         random = run.random.base
         return run.finish()
@@ -30,15 +31,38 @@ public struct Interpreter: Sendable {
         random: inout any RandomNumberGenerator
     ) -> Step? {
         guard state.status == .running else { return nil }
-        var run = Run(interpreter: self, identity: identity, state: state, now: now, random: random)
+        var run = InterpreterRun(interpreter: self, identity: identity, state: state, now: now, random: random)
         guard run.apply(event) else { return nil }
         random = run.random.base
         return run.finish()
     }
 }
 
-private struct Run {
+/// What a flow does after a state: go on to the next, wait, or end (the branch's, iteration's or execution's end).
+enum StateStep {
+    case next(String, JSONValue)
+    case waiting(StatePosition)
+    case ended(FlowEnd)
+}
+
+enum FlowEnd {
+    case succeeded(JSONValue)
+    case failed(StatesError)
+}
+
+/// Where a flow stands after running as far as it can.
+enum FlowProgress {
+    case waiting(StatePosition)
+    case ended(FlowEnd)
+}
+
+/// One step of one execution: the interpreter's working state while it applies an event.
+struct InterpreterRun {
     static let maximumPayloadBytes = 262_144
+    static let maximumHistoryEvents = 25_000
+    static let historyLimitError = StatesError(
+        ErrorName.runtime, "The execution reached the maximum number of history events (25000).")
+
     let interpreter: Interpreter
     let identity: ExecutionIdentity
     var state: ExecutionState
@@ -46,6 +70,10 @@ private struct Run {
     var random: ErasedRandom
     var events: [HistoryEvent] = []
     var effects: [Effect] = []
+    /// Above zero while a Distributed Map's iterations run: their events belong to child executions.
+    var muted = 0
+    /// Set when a state tried to record event 25,000: only the execution's own end may take that id.
+    var historyFull = false
 
     var definition: StateMachineDefinition { interpreter.definition }
 
@@ -69,12 +97,23 @@ private struct Run {
     mutating func record(
         _ type: String, _ detailsKey: String? = nil, _ details: JSONObject? = nil, previous: Int? = nil
     ) {
+        guard muted == 0 else { return }
+        if state.lastEventId >= Self.maximumHistoryEvents - 1, !type.hasPrefix("Execution") {
+            historyFull = true
+            return
+        }
         let id = state.lastEventId + 1
         events.append(
             HistoryEvent(
                 id: id, previousEventId: previous ?? state.lastEventId, timestamp: now, type: type,
                 detailsKey: detailsKey, details: details))
         state.lastEventId = id
+    }
+
+    /// A fresh number for a task key or timer id, unique within the execution.
+    mutating func nextSerial() -> Int {
+        state.serial += 1
+        return state.serial
     }
 
     // MARK: Start and finish
@@ -90,7 +129,57 @@ private struct Run {
             effects.append(.startTimer(id: "execution-timeout", dueAt: identity.startTime + Double(timeout)))
         }
         let input = (try? JSONValue.parse(identity.input)) ?? .object(JSONObject())
-        enter(definition.startAt, input: input, first: true)
+        settle(proceed(enter(definition.graph, definition.startAt, input: input, first: true), in: definition.graph))
+    }
+
+    /// Applies an event to the execution; false when nothing waits for it.
+    mutating func apply(_ event: ExecutionEvent) -> Bool {
+        switch event {
+        case .stop(let error, let cause):
+            var details = JSONObject()
+            if let error { details["error"] = .string(error) }
+            if let cause { details["cause"] = .string(cause) }
+            record("ExecutionAborted", "executionAbortedEventDetails", details)
+            state.status = .aborted
+            state.error = error
+            state.cause = cause
+            close()
+            return true
+        case .timerFired(let id) where id == "execution-timeout":
+            let error = StatesError(ErrorName.timeout, "The execution exceeded the state machine's TimeoutSeconds")
+            record("ExecutionTimedOut", "executionTimedOutEventDetails", errorDetails(error))
+            state.status = .timedOut
+            state.error = error.error
+            state.cause = error.cause
+            close()
+            return true
+        default:
+            guard let root = state.root, let progress = deliver(event, to: root, in: definition.graph) else {
+                return false
+            }
+            settle(progress)
+            return true
+        }
+    }
+
+    /// Where the main flow got to decides the execution: still running, succeeded or failed.
+    mutating func settle(_ progress: FlowProgress) {
+        if historyFull {
+            if case .waiting(let position) = progress { release(position) }
+            state.root = nil
+            failExecution(Self.historyLimitError)
+            return
+        }
+        switch progress {
+        case .waiting(let position):
+            state.root = position
+        case .ended(.succeeded(let output)):
+            state.root = nil
+            succeedExecution(output: output)
+        case .ended(.failed(let error)):
+            state.root = nil
+            failExecution(error)
+        }
     }
 
     mutating func succeedExecution(output: JSONValue) {
@@ -113,28 +202,47 @@ private struct Run {
 
     mutating func close() {
         state.stopDate = now
-        leavePosition()
-        state.position = nil
+        if let root = state.root { release(root) }
+        state.root = nil
         if definition.timeoutSeconds != nil { effects.append(.cancelTimer(id: "execution-timeout")) }
     }
 
-    /// Retires the token and timers of whatever the execution was waiting on.
-    mutating func leavePosition() {
-        switch state.position {
-        case .task(let task):
-            switch task.phase {
-            case .running(let running):
-                if let token = running.token { effects.append(.retireToken(token)) }
-                if running.timeoutAt != nil { effects.append(.cancelTimer(id: "timeout:\(running.taskKey)")) }
-                if running.heartbeatSeconds != nil { effects.append(.cancelTimer(id: "heartbeat:\(running.taskKey)")) }
-            case .backingOff(let timerId):
-                effects.append(.cancelTimer(id: timerId))
+    /// Retires the tokens and cancels the timers of a position and of everything below it.
+    mutating func release(_ position: StatePosition) {
+        var released: [Effect] = []
+        position.visit { position in
+            switch position.activity {
+            case .task(let running):
+                if let token = running.token { released.append(.retireToken(token)) }
+                if running.timeoutAt != nil { released.append(.cancelTimer(id: "timeout:\(running.taskKey)")) }
+                if running.heartbeatSeconds != nil {
+                    released.append(.cancelTimer(id: "heartbeat:\(running.taskKey)"))
+                }
+            case .backingOff(let timerId), .wait(let timerId, _):
+                released.append(.cancelTimer(id: timerId))
+            case .parallel, .map:
+                break
             }
-        case .wait(let wait):
-            effects.append(.cancelTimer(id: wait.timerId))
-        case nil:
-            break
         }
+        effects += released
+    }
+
+    /// Stops a flow that a sibling's failure ended: its tokens and timers go, and its states record that they
+    /// were aborted, innermost first.
+    mutating func abort(_ position: StatePosition, in graph: StateGraph) {
+        guard let definitionState = graph.states[position.stateName] else { return }
+        switch position.activity {
+        case .parallel(let flows):
+            for (index, flow) in flows.enumerated() {
+                if let child = flow.position { abort(child, in: definitionState.branches[index]) }
+            }
+        case .map(let run):
+            if let settings = definitionState.map { abortIterations(run, of: definitionState, settings) }
+            if run.mapRunArn != nil { record("MapRunAborted") }
+        case .task, .backingOff, .wait:
+            release(position)
+        }
+        record("\(definitionState.type.rawValue)StateAborted")
     }
 
     func errorDetails(_ error: StatesError) -> JSONObject {
@@ -147,7 +255,11 @@ private struct Run {
     // MARK: Context object
 
     /// `retryCount` only for Task states: AWS's context object has no RetryCount for the others.
-    func context(stateName: String, enteredTime: Double, retryCount: Int?, token: String?) -> JSONValue {
+    /// `mapItem` is `$$.Map.Item`, which a Map state's ItemSelector sees.
+    func context(
+        stateName: String, enteredTime: Double, retryCount: Int?, token: String?,
+        mapItem: (index: Int, value: JSONValue)? = nil
+    ) -> JSONValue {
         var execution = JSONObject()
         execution["Id"] = .string(identity.executionArn)
         execution["Input"] = (try? JSONValue.parse(identity.input)) ?? .null
@@ -165,6 +277,7 @@ private struct Run {
         context["State"] = .object(stateObject)
         context["StateMachine"] = ["Id": .string(identity.stateMachineArn), "Name": .string(identity.stateMachineName)]
         if let token { context["Task"] = ["Token": .string(token)] }
+        if let mapItem { context["Map"] = ["Item": ["Index": .int(mapItem.index), "Value": mapItem.value]] }
         return .object(context)
     }
 
@@ -181,7 +294,7 @@ private struct Run {
         try select(setting, output, context: context, field: "OutputPath")
     }
 
-    private func select(_ setting: PathSetting, _ value: JSONValue, context: JSONValue, field: String)
+    func select(_ setting: PathSetting, _ value: JSONValue, context: JSONValue, field: String)
         throws(StatesError)
         -> JSONValue
     {
@@ -213,23 +326,60 @@ private struct Run {
         }
     }
 
-    // MARK: Entering states
+    // MARK: Flows
 
-    /// Runs states from `name` until one must wait or the execution ends.
-    mutating func enter(_ name: String, input: JSONValue, first: Bool = false) {
-        var next: (String, JSONValue)? = (name, input)
-        var isFirst = first
-        while let (stateName, stateInput) = next {
-            next = enterOne(stateName, input: stateInput, first: isFirst)
-            isFirst = false
+    /// Runs a flow's states from `step` on, until one must wait or the flow ends.
+    mutating func proceed(_ step: StateStep, in graph: StateGraph) -> FlowProgress {
+        var step = step
+        while true {
+            switch step {
+            case .next(let name, let input): step = enter(graph, name, input: input, first: false)
+            case .waiting(let position): return .waiting(position)
+            case .ended(let end): return .ended(end)
+            }
         }
     }
 
-    /// Enters one state. Returns where to go next, or nil when the execution waits or ended.
-    mutating func enterOne(_ name: String, input: JSONValue, first: Bool) -> (String, JSONValue)? {
-        guard let definitionState = definition.states[name] else {
-            failExecution(.runtime("State \(name) does not exist"))
-            return nil
+    mutating func runFlow(_ graph: StateGraph, input: JSONValue) -> FlowProgress {
+        proceed(enter(graph, graph.startAt, input: input, first: false), in: graph)
+    }
+
+    /// Hands an event to the position that waits for it, anywhere in the tree, and runs on from there.
+    /// Returns nil when no position waits for it (a stale timer, a task already closed).
+    mutating func deliver(_ event: ExecutionEvent, to position: StatePosition, in graph: StateGraph) -> FlowProgress? {
+        guard let definitionState = graph.states[position.stateName] else { return nil }
+        let step: StateStep
+        switch position.activity {
+        case .task(let running):
+            guard let taskStep = deliver(event, toTask: running, of: definitionState, at: position) else { return nil }
+            step = taskStep
+        case .backingOff(let timerId):
+            guard case .timerFired(let id) = event, id == timerId else { return nil }
+            step = attempt(definitionState, position)
+        case .wait(let timerId, let output):
+            guard case .timerFired(let id) = event, id == timerId else { return nil }
+            step = exit(definitionState, output: (try? JSONValue.parse(output)) ?? .null)
+        case .parallel(let flows):
+            guard let parallelStep = deliver(event, toBranches: flows, of: definitionState, at: position) else {
+                return nil
+            }
+            step = parallelStep
+        case .map(let run):
+            guard let mapStep = deliver(event, toIterations: run, of: definitionState, at: position) else {
+                return nil
+            }
+            step = mapStep
+        }
+        return proceed(step, in: graph)
+    }
+
+    // MARK: Entering states
+
+    /// Enters one state and runs it as far as it goes without waiting.
+    mutating func enter(_ graph: StateGraph, _ name: String, input: JSONValue, first: Bool) -> StateStep {
+        if historyFull { return .ended(.failed(Self.historyLimitError)) }
+        guard let definitionState = graph.states[name] else {
+            return .ended(.failed(.runtime("State \(name) does not exist")))
         }
         record(
             "\(definitionState.type.rawValue)StateEntered", "stateEnteredEventDetails",
@@ -241,8 +391,8 @@ private struct Run {
         let context = self.context(
             stateName: name, enteredTime: now, retryCount: definitionState.type == .task ? 0 : nil, token: nil)
         if definition.queryLanguage == .jsonata {
-            failExecution(.runtime("callbacksim does not run JSONata state machines yet (QueryLanguage: JSONata)"))
-            return nil
+            return .ended(
+                .failed(.runtime("callbacksim does not run JSONata state machines yet (QueryLanguage: JSONata)")))
         }
         do throws(StatesError) {
             switch definitionState.type {
@@ -250,9 +400,7 @@ private struct Run {
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 var result = effective
                 if let parameters = definitionState.parameters {
-                    var evaluator = PayloadEvaluator(context: context, random: random)
-                    result = try evaluator.evaluate(parameters, input: effective)
-                    random = evaluator.random
+                    result = try evaluate(parameters, input: effective, context: context)
                 }
                 if let literal = definitionState.result { result = literal }
                 let merged = try applyResultPath(definitionState.resultPath, result: result, input: input)
@@ -261,14 +409,8 @@ private struct Run {
             case .succeed:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 let output = try applyOutputPath(definitionState.outputPath, effective, context: context)
-                record(
-                    "SucceedStateExited", "stateExitedEventDetails",
-                    JSONObject([
-                        ("name", .string(name)), ("output", .string(output.serialized())),
-                        ("outputDetails", ["truncated": false]),
-                    ]))
-                succeedExecution(output: output)
-                return nil
+                recordExited(definitionState, output: output)
+                return .ended(.succeeded(output))
             case .fail:
                 var error = definitionState.error
                 var cause = definitionState.cause
@@ -278,8 +420,7 @@ private struct Run {
                 if let path = definitionState.causePath {
                     cause = try referencedString(path, field: "CausePath", input: input, context: context)
                 }
-                failExecution(StatesError(error ?? "", cause))
-                return nil
+                return .ended(.failed(StatesError(error ?? "", cause)))
             case .choice:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 var target = definitionState.defaultNext
@@ -289,21 +430,16 @@ private struct Run {
                     break
                 }
                 guard let target else {
-                    failExecution(
-                        StatesError(
-                            ErrorName.noChoiceMatched,
-                            "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). No Choice matched and no Default is specified."
-                        ))
-                    return nil
+                    return .ended(
+                        .failed(
+                            StatesError(
+                                ErrorName.noChoiceMatched,
+                                "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). No Choice matched and no Default is specified."
+                            )))
                 }
                 let output = try applyOutputPath(definitionState.outputPath, effective, context: context)
-                record(
-                    "ChoiceStateExited", "stateExitedEventDetails",
-                    JSONObject([
-                        ("name", .string(name)), ("output", .string(output.serialized())),
-                        ("outputDetails", ["truncated": false]),
-                    ]))
-                return (target, output)
+                recordExited(definitionState, output: output)
+                return .next(target, output)
             case .wait:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 let dueAt = try waitDeadline(definitionState, input: effective, context: context, enteredId: enteredId)
@@ -311,29 +447,40 @@ private struct Run {
                 if dueAt <= now {
                     return exit(definitionState, output: output)
                 }
-                let timerId = "wait:\(enteredId)"
-                state.position = .wait(WaitPosition(stateName: name, output: output.serialized(), timerId: timerId))
+                let timerId = "wait:\(nextSerial())"
                 effects.append(.startTimer(id: timerId, dueAt: dueAt))
-                return nil
-            case .task:
-                let position = TaskPosition(
-                    stateName: name, stateInput: input.serialized(), enteredTime: now,
+                return .waiting(
+                    StatePosition(
+                        stateName: name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
+                        retryCounts: [], activity: .wait(timerId: timerId, output: output.serialized())))
+            case .task, .parallel, .map:
+                let position = StatePosition(
+                    stateName: name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
                     retryCounts: Array(repeating: 0, count: definitionState.retry.count),
-                    phase: .backingOff(timerId: ""))
-                return schedule(definitionState, position)
-            case .parallel, .map:
-                failExecution(
-                    .runtime(
-                        "callbacksim does not run \(definitionState.type.rawValue) states yet (state '\(name)')"))
-                return nil
+                    activity: .backingOff(timerId: ""))
+                return attempt(definitionState, position)
             }
         } catch {
-            if ErrorName.isTerminal(error.error) || ![.task, .parallel, .map].contains(definitionState.type) {
-                failExecution(withStateLocation(error, name: name, enteredId: enteredId))
-                return nil
-            }
-            return handleStateError(definitionState, stateInput: input, error: error)
+            // Pass, Choice, Wait, Succeed and Fail have no Retry or Catch: their errors end the flow.
+            return .ended(.failed(withStateLocation(error, name: name, enteredId: enteredId)))
         }
+    }
+
+    /// Runs (or, after a Retry interval, runs again) the work of a Task, Parallel or Map state.
+    mutating func attempt(_ definitionState: StateDefinition, _ position: StatePosition) -> StateStep {
+        switch definitionState.type {
+        case .parallel: return startParallel(definitionState, position)
+        case .map: return startMap(definitionState, position)
+        default: return schedule(definitionState, position)
+        }
+    }
+
+    mutating func evaluate(_ template: JSONValue, input: JSONValue, context: JSONValue, field: String = "Parameters")
+        throws(StatesError) -> JSONValue
+    {
+        var evaluator = PayloadEvaluator(context: context, random: random)
+        defer { random = evaluator.random }
+        return try evaluator.evaluate(template, input: input, field: field)
     }
 
     func referencedString(_ path: JSONPath, field: String, input: JSONValue, context: JSONValue) throws(StatesError)
@@ -357,25 +504,28 @@ private struct Run {
             "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). \(cause)")
     }
 
-    mutating func exit(_ definitionState: StateDefinition, output: JSONValue) -> (String, JSONValue)? {
-        // AWS's payload quota: 256 KiB of UTF-8 per state output.
-        if output.serialized().utf8.count > Self.maximumPayloadBytes {
-            failExecution(
-                StatesError(
-                    ErrorName.dataLimitExceeded,
-                    "The state/task '\(definitionState.name)' returned a result with a size exceeding the maximum number of bytes service limit."
-                ))
-            return nil
-        }
+    mutating func recordExited(_ definitionState: StateDefinition, output: JSONValue) {
         record(
             "\(definitionState.type.rawValue)StateExited", "stateExitedEventDetails",
             JSONObject([
                 ("name", .string(definitionState.name)), ("output", .string(output.serialized())),
                 ("outputDetails", ["truncated": false]),
             ]))
-        if let next = definitionState.next { return (next, output) }
-        succeedExecution(output: output)
-        return nil
+    }
+
+    mutating func exit(_ definitionState: StateDefinition, output: JSONValue) -> StateStep {
+        // AWS's payload quota: 256 KiB of UTF-8 per state output.
+        if output.serialized().utf8.count > Self.maximumPayloadBytes {
+            return .ended(
+                .failed(
+                    StatesError(
+                        ErrorName.dataLimitExceeded,
+                        "The state/task '\(definitionState.name)' returned a result with a size exceeding the maximum number of bytes service limit."
+                    )))
+        }
+        recordExited(definitionState, output: output)
+        if let next = definitionState.next { return .next(next, output) }
+        return .ended(.succeeded(output))
     }
 
     func waitDeadline(_ waitState: StateDefinition, input: JSONValue, context: JSONValue, enteredId: Int)
@@ -423,296 +573,98 @@ private struct Run {
         return date.timeIntervalSince1970
     }
 
-    // MARK: Tasks
+    // MARK: Results and errors of Task, Parallel and Map states
 
-    /// Schedules (or reschedules, after a retry back-off) the task of a Task state.
-    mutating func schedule(_ taskState: StateDefinition, _ position: TaskPosition) -> (String, JSONValue)? {
-        guard let resource = taskState.resource else { return nil }
-        var position = position
-        let stateInput = (try? JSONValue.parse(position.stateInput)) ?? .null
-        let token = resource.pattern == .waitForTaskToken ? TaskToken.mint(using: &random) : nil
-        let retryCount = position.retryCounts.reduce(0, +)
-        let context = self.context(
-            stateName: taskState.name, enteredTime: position.enteredTime, retryCount: retryCount, token: token)
-        let parameters: JSONValue
-        let timeout: Int?
-        let heartbeat: Int?
-        do throws(StatesError) {
-            let effective = try applyInputPath(taskState.inputPath, stateInput, context: context)
-            if let template = taskState.parameters {
-                var evaluator = PayloadEvaluator(context: context, random: random)
-                parameters = try evaluator.evaluate(template, input: effective)
-                random = evaluator.random
-            } else {
-                parameters = effective
-            }
-            let timeoutFromPath = try secondsFromPath(taskState.timeoutSecondsPath, effective, "TimeoutSecondsPath")
-            let heartbeatFromPath = try secondsFromPath(
-                taskState.heartbeatSecondsPath, effective, "HeartbeatSecondsPath")
-            timeout = taskState.timeoutSeconds ?? timeoutFromPath
-            heartbeat = taskState.heartbeatSeconds ?? heartbeatFromPath
-        } catch {
-            if ErrorName.isTerminal(error.error) {
-                failExecution(withStateLocation(error, name: taskState.name, enteredId: state.lastEventId))
-                return nil
-            }
-            return handleStateError(taskState, stateInput: stateInput, error: error)
-        }
-        let taskKey = String(state.lastEventId + 1)
-        var scheduled = JSONObject()
-        scheduled["resourceType"] = .string(resource.resourceType)
-        scheduled["resource"] = .string(resource.resource)
-        scheduled["region"] = .string(interpreter.region)
-        scheduled["parameters"] = .string(parameters.serialized())
-        if let timeout { scheduled["timeoutInSeconds"] = .int(timeout) }
-        if let heartbeat { scheduled["heartbeatInSeconds"] = .int(heartbeat) }
-        record("TaskScheduled", "taskScheduledEventDetails", scheduled)
-        record("TaskStarted", "taskStartedEventDetails", resourceDetails(resource))
-        let timeoutAt = timeout.map { now + Double($0) }
-        let heartbeatAt = heartbeat.map { now + Double($0) }
-        position.phase = .running(
-            RunningTask(
-                taskKey: taskKey, token: token, submitted: false, timeoutAt: timeoutAt, heartbeatSeconds: heartbeat,
-                heartbeatAt: heartbeatAt))
-        state.position = .task(position)
-        if let token { effects.append(.issueToken(token, taskKey: taskKey)) }
-        effects.append(
-            .invoke(
-                TaskInvocation(
-                    taskKey: taskKey, stateName: taskState.name, resource: resource,
-                    parameters: parameters.serialized(), token: token)))
-        if let timeoutAt { effects.append(.startTimer(id: "timeout:\(taskKey)", dueAt: timeoutAt)) }
-        if let heartbeatAt { effects.append(.startTimer(id: "heartbeat:\(taskKey)", dueAt: heartbeatAt)) }
-        return nil
-    }
-
-    func secondsFromPath(_ path: JSONPath?, _ input: JSONValue, _ field: String) throws(StatesError) -> Int? {
-        guard let path else { return nil }
-        guard let value = try? path.evaluate(input), let seconds = value.integerValue, seconds > 0 else {
-            throw StatesError.runtime(
-                "The \(field) parameter does not reference a valid positive integer: \(path.text)")
-        }
-        return seconds
-    }
-
-    func resourceDetails(_ resource: TaskResource) -> JSONObject {
-        JSONObject([("resourceType", .string(resource.resourceType)), ("resource", .string(resource.resource))])
-    }
-
-    /// The running task, when the event names it; nil means the event is stale.
-    func runningTask(_ key: String) -> (StateDefinition, TaskPosition, RunningTask)? {
-        guard case .task(let position) = state.position, case .running(let running) = position.phase,
-            running.taskKey == key, let taskState = definition.states[position.stateName]
-        else { return nil }
-        return (taskState, position, running)
-    }
-
-    mutating func apply(_ event: ExecutionEvent) -> Bool {
-        switch event {
-        case .taskSubmitted(let key, let output):
-            guard let (taskState, position, running) = runningTask(key), !running.submitted,
-                let resource = taskState.resource
-            else { return false }
-            var details = resourceDetails(resource)
-            details["output"] = .string(output.serialized())
-            details["outputDetails"] = ["truncated": false]
-            record("TaskSubmitted", "taskSubmittedEventDetails", details)
-            var updated = running
-            updated.submitted = true
-            var newPosition = position
-            newPosition.phase = .running(updated)
-            state.position = .task(newPosition)
-            return true
-
-        case .taskSucceeded(let key, let output):
-            guard let (taskState, position, _) = runningTask(key), let resource = taskState.resource else {
-                return false
-            }
-            var details = resourceDetails(resource)
-            details["output"] = .string(output.serialized())
-            details["outputDetails"] = ["truncated": false]
-            record("TaskSucceeded", "taskSucceededEventDetails", details)
-            leavePosition()
-            state.position = nil
-            completeTask(taskState, position, result: output)
-            return true
-
-        case .taskFailed(let key, let error, let cause):
-            guard let (taskState, position, _) = runningTask(key), let resource = taskState.resource else {
-                return false
-            }
-            var details = resourceDetails(resource)
-            // SendTaskFailure without an error: AWS records none, and a catcher sees Error and Cause null.
-            if !error.isEmpty { details["error"] = .string(error) }
-            if let cause { details["cause"] = .string(cause) }
-            record("TaskFailed", "taskFailedEventDetails", details)
-            leavePosition()
-            state.position = nil
-            failTask(taskState, position, StatesError(error, cause))
-            return true
-
-        case .heartbeat(let key):
-            guard let (_, position, running) = runningTask(key) else { return false }
-            guard let seconds = running.heartbeatSeconds else { return true }
-            var updated = running
-            updated.heartbeatAt = now + Double(seconds)
-            var newPosition = position
-            newPosition.phase = .running(updated)
-            state.position = .task(newPosition)
-            effects.append(.startTimer(id: "heartbeat:\(key)", dueAt: now + Double(seconds)))
-            return true
-
-        case .timerFired(let id):
-            return fire(id)
-
-        case .stop(let error, let cause):
-            var details = JSONObject()
-            if let error { details["error"] = .string(error) }
-            if let cause { details["cause"] = .string(cause) }
-            record("ExecutionAborted", "executionAbortedEventDetails", details)
-            state.status = .aborted
-            state.error = error
-            state.cause = cause
-            close()
-            return true
-        }
-    }
-
-    mutating func fire(_ id: String) -> Bool {
-        if id == "execution-timeout" {
-            let error = StatesError(ErrorName.timeout, "The execution exceeded the state machine's TimeoutSeconds")
-            record("ExecutionTimedOut", "executionTimedOutEventDetails", errorDetails(error))
-            state.status = .timedOut
-            state.error = error.error
-            state.cause = error.cause
-            close()
-            return true
-        }
-        switch state.position {
-        case .wait(let wait) where wait.timerId == id:
-            guard let waitState = definition.states[wait.stateName] else { return false }
-            state.position = nil
-            let output = (try? JSONValue.parse(wait.output)) ?? .null
-            if let (next, input) = exit(waitState, output: output) { enter(next, input: input) }
-            return true
-        case .task(let position):
-            switch position.phase {
-            case .backingOff(let timerId) where timerId == id:
-                guard let taskState = definition.states[position.stateName] else { return false }
-                if let (next, input) = schedule(taskState, position) { enter(next, input: input) }
-                return true
-            case .running(let running):
-                let isTimeout = id == "timeout:\(running.taskKey)" && (running.timeoutAt ?? .infinity) <= now
-                let isHeartbeat = id == "heartbeat:\(running.taskKey)" && (running.heartbeatAt ?? .infinity) <= now
-                guard isTimeout || isHeartbeat, let taskState = definition.states[position.stateName],
-                    let resource = taskState.resource
-                else { return false }
-                // Real AWS records States.Timeout for a missed heartbeat too (research/semantics.md §1.4).
-                var details = resourceDetails(resource)
-                details["error"] = .string(ErrorName.timeout)
-                record("TaskTimedOut", "taskTimedOutEventDetails", details)
-                leavePosition()
-                state.position = nil
-                failTask(taskState, position, StatesError(ErrorName.timeout, nil))
-                return true
-            default:
-                return false
-            }
-        default:
-            return false
-        }
-    }
-
-    mutating func completeTask(_ taskState: StateDefinition, _ position: TaskPosition, result: JSONValue) {
+    /// ResultSelector, ResultPath and OutputPath over a state's result, then on to the next state.
+    mutating func completeState(_ definitionState: StateDefinition, _ position: StatePosition, result: JSONValue)
+        -> StateStep
+    {
         let stateInput = (try? JSONValue.parse(position.stateInput)) ?? .null
         let context = self.context(
-            stateName: taskState.name, enteredTime: position.enteredTime, retryCount: position.retryCounts.reduce(0, +),
-            token: nil)
+            stateName: definitionState.name, enteredTime: position.enteredTime,
+            retryCount: definitionState.type == .task ? position.retryCounts.reduce(0, +) : nil, token: nil)
         do throws(StatesError) {
             var selected = result
-            if let selector = taskState.resultSelector {
-                var evaluator = PayloadEvaluator(context: context, random: random)
-                selected = try evaluator.evaluate(selector, input: result, field: "ResultSelector")
-                random = evaluator.random
+            if let selector = definitionState.resultSelector {
+                selected = try evaluate(selector, input: result, context: context, field: "ResultSelector")
             }
-            let merged = try applyResultPath(taskState.resultPath, result: selected, input: stateInput)
-            let output = try applyOutputPath(taskState.outputPath, merged, context: context)
-            if let (next, input) = exit(taskState, output: output) { enter(next, input: input) }
+            let merged = try applyResultPath(definitionState.resultPath, result: selected, input: stateInput)
+            let output = try applyOutputPath(definitionState.outputPath, merged, context: context)
+            return exit(definitionState, output: output)
         } catch {
-            if ErrorName.isTerminal(error.error) {
-                failExecution(error)
-            } else if let (next, input) = handleStateError(
-                taskState, stateInput: stateInput, error: error, position: position)
-            {
-                enter(next, input: input)
-            }
+            if ErrorName.isTerminal(error.error) { return .ended(.failed(error)) }
+            return handleStateError(definitionState, position, error: error)
         }
     }
 
-    mutating func failTask(_ taskState: StateDefinition, _ position: TaskPosition, _ error: StatesError) {
-        let stateInput = (try? JSONValue.parse(position.stateInput)) ?? .null
-        if let (next, input) = handleStateError(taskState, stateInput: stateInput, error: error, position: position) {
-            enter(next, input: input)
-        }
-    }
-
-    /// Retry, then Catch, then fail the execution: ASL's order.
-    mutating func handleStateError(
-        _ failedState: StateDefinition, stateInput: JSONValue, error: StatesError, position: TaskPosition? = nil
-    ) -> (String, JSONValue)? {
+    /// An error while preparing a state's work (its input, parameters, settings).
+    mutating func stateFailed(_ definitionState: StateDefinition, _ position: StatePosition, _ error: StatesError)
+        -> StateStep
+    {
         if ErrorName.isTerminal(error.error) {
-            failExecution(error)
-            return nil
+            return .ended(
+                .failed(withStateLocation(error, name: definitionState.name, enteredId: position.enteredEventId)))
         }
-        var position =
-            position
-            ?? TaskPosition(
-                stateName: failedState.name, stateInput: stateInput.serialized(), enteredTime: now,
-                retryCounts: Array(repeating: 0, count: failedState.retry.count), phase: .backingOff(timerId: ""))
-        if let index = failedState.retry.firstIndex(where: { retrier in
-            retrier.errorEquals.contains { ErrorName.matches($0, error.error) }
-        }) {
+        return handleStateError(definitionState, position, error: error)
+    }
+
+    /// Retry, then Catch, then end the flow with the error: ASL's order.
+    mutating func handleStateError(_ failedState: StateDefinition, _ position: StatePosition, error: StatesError)
+        -> StateStep
+    {
+        if historyFull { return .ended(.failed(Self.historyLimitError)) }
+        if ErrorName.isTerminal(error.error) { return .ended(.failed(error)) }
+        var position = position
+        if let index = retrierIndex(failedState, position, error: error) {
             let retrier = failedState.retry[index]
             let attempt = position.retryCounts[index]
-            if attempt < retrier.maxAttempts {
-                var delay = retrier.intervalSeconds * pow(retrier.backoffRate, Double(attempt))
-                if let cap = retrier.maxDelaySeconds { delay = min(delay, cap) }
-                if retrier.jitterFull { delay = Double.random(in: 0...delay, using: &random) }
-                position.retryCounts[index] += 1
-                let timerId = "retry:\(state.lastEventId)"
-                position.phase = .backingOff(timerId: timerId)
-                state.position = .task(position)
-                effects.append(.startTimer(id: timerId, dueAt: now + delay))
-                return nil
-            }
+            var delay = retrier.intervalSeconds * pow(retrier.backoffRate, Double(attempt))
+            if let cap = retrier.maxDelaySeconds { delay = min(delay, cap) }
+            if retrier.jitterFull { delay = Double.random(in: 0...delay, using: &random) }
+            position.retryCounts[index] += 1
+            let timerId = "retry:\(nextSerial())"
+            position.activity = .backingOff(timerId: timerId)
+            effects.append(.startTimer(id: timerId, dueAt: now + delay))
+            return .waiting(position)
         }
         if let catcher = failedState.catchers.first(where: { catcher in
             catcher.errorEquals.contains { ErrorName.matches($0, error.error) }
         }) {
-            var errorOutput = JSONObject()
-            if error.error.isEmpty {
-                errorOutput["Error"] = .null
-                errorOutput["Cause"] = error.cause.map(JSONValue.string) ?? .null
-            } else {
-                errorOutput["Error"] = .string(error.error)
-                if let cause = error.cause { errorOutput["Cause"] = .string(cause) }
-            }
+            let stateInput = (try? JSONValue.parse(position.stateInput)) ?? .null
             let output: JSONValue
             do {
-                output = try applyResultPath(catcher.resultPath, result: .object(errorOutput), input: stateInput)
+                output = try applyResultPath(catcher.resultPath, result: errorOutput(error), input: stateInput)
             } catch {
-                failExecution(error)
-                return nil
+                return .ended(.failed(error))
             }
-            record(
-                "\(failedState.type.rawValue)StateExited", "stateExitedEventDetails",
-                JSONObject([
-                    ("name", .string(failedState.name)), ("output", .string(output.serialized())),
-                    ("outputDetails", ["truncated": false]),
-                ]))
-            return (catcher.next, output)
+            recordExited(failedState, output: output)
+            return .next(catcher.next, output)
         }
-        failExecution(error)
-        return nil
+        return .ended(.failed(error))
+    }
+
+    /// The retrier that will retry `error`: the first that names it, if it has attempts left.
+    func retrierIndex(_ failedState: StateDefinition, _ position: StatePosition, error: StatesError) -> Int? {
+        guard !ErrorName.isTerminal(error.error),
+            let index = failedState.retry.firstIndex(where: { retrier in
+                retrier.errorEquals.contains { ErrorName.matches($0, error.error) }
+            }),
+            position.retryCounts[index] < failedState.retry[index].maxAttempts
+        else { return nil }
+        return index
+    }
+
+    /// What a catcher passes on: `{"Error": …, "Cause": …}`.
+    func errorOutput(_ error: StatesError) -> JSONValue {
+        var object = JSONObject()
+        if error.error.isEmpty {
+            // SendTaskFailure without an error: a catcher sees Error and Cause null.
+            object["Error"] = .null
+            object["Cause"] = error.cause.map(JSONValue.string) ?? .null
+        } else {
+            object["Error"] = .string(error.error)
+            if let cause = error.cause { object["Cause"] = .string(cause) }
+        }
+        return .object(object)
     }
 }

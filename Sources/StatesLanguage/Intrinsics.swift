@@ -161,15 +161,7 @@ enum Intrinsics {
             return .string(digest)
         case "States.UUID":
             try count(0...0)
-            var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
-            bytes[6] = (bytes[6] & 0x0F) | 0x40
-            bytes[8] = (bytes[8] & 0x3F) | 0x80
-            let hex = bytes.map { String(format: "%02x", $0) }.joined()
-            let parts = [
-                hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
-                hex.dropFirst(20),
-            ]
-            return .string(parts.joined(separator: "-"))
+            return .string(randomUUID(using: &random))
         default:
             throw StatesError(
                 ErrorName.intrinsicFailure, "The intrinsic function \(name) is not supported by callbacksim yet")
@@ -209,6 +201,19 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Codable {
 }
 
 /// Lets the interpreter hold any generator while the standard library's `random(in:using:)` wants a concrete one.
+/// A version 4 UUID drawn from `random`, so a seeded run repeats it.
+func randomUUID(using random: inout some RandomNumberGenerator) -> String {
+    var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
+    bytes[6] = (bytes[6] & 0x0F) | 0x40
+    bytes[8] = (bytes[8] & 0x3F) | 0x80
+    let hex = bytes.map { String(format: "%02x", $0) }.joined()
+    let parts = [
+        hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+        hex.dropFirst(20),
+    ]
+    return parts.joined(separator: "-")
+}
+
 struct ErasedRandom: RandomNumberGenerator {
     var base: any RandomNumberGenerator
 

@@ -283,6 +283,46 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         #expect(up.dispatcher.invocations.count == 1)
     }
 
+    /// Both branches of a Parallel wait on tokens of their own; the waiting tree survives a restart and each
+    /// SendTaskSuccess resumes its own branch.
+    @Test func parallelBranchesWaitOnTheirOwnTokensAcrossARestart() async throws {
+        let path = NSTemporaryDirectory() + "engine-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func branch(_ name: String) -> String {
+            #"{"StartAt":"Ask","States":{"Ask":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"branch":"\#(name)","token.$":"$$.Task.Token"}},"End":true}}}"#
+        }
+        let executionArn: String
+        var tokens: [String: String] = [:]
+        do {
+            let before = try EngineFixture(database: try WorkflowEngine.openDatabase(path: path))
+            let machine = try await before.create(
+                #"{"StartAt":"Both","States":{"Both":{"Type":"Parallel","End":true,"Branches":[\#(branch("A")),\#(branch("B"))]}}}"#
+            )
+            executionArn = try await before.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+                .executionArn
+            for _ in 0..<500 where before.dispatcher.invocations.count < 2 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            for invocation in before.dispatcher.invocations {
+                let body = try JSONValue.parse(invocation.parameters)["MessageBody"]
+                tokens[body?["branch"]?.stringValue ?? ""] = body?["token"]?.stringValue
+            }
+            before.stop()
+        }
+        let first = try #require(tokens["A"])
+        let second = try #require(tokens["B"])
+        let after = try EngineFixture(database: try WorkflowEngine.openDatabase(path: path))
+        defer { after.stop() }
+        try await after.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: second, output: #""second""#))
+        #expect(try await after.engine.describeExecution(executionArn).status == "RUNNING")
+        try await after.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: first, output: #""first""#))
+        let done = try await after.waitFor(executionArn, status: "SUCCEEDED")
+        #expect(done.output == #"["first","second"]"#)
+        await expectAWSError("TaskTimedOut") {
+            try await after.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: first, output: "{}"))
+        }
+    }
+
     @Test func waitStatesResumeWhenTheClockReachesThem() async throws {
         let fixture = try EngineFixture()
         defer { fixture.stop() }

@@ -78,11 +78,11 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         let (step, interpreter, identity) = try run(
             #"{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.t","End":true}}}"#, input: #"{"t":5}"#)
         #expect(step.state.status == .running)
-        #expect(step.effects == [.startTimer(id: "wait:2", dueAt: 5)])
+        #expect(step.effects == [.startTimer(id: "wait:1", dueAt: 5)])
         var random: any RandomNumberGenerator = SplitMix64(seed: 1)
         let resumed = try #require(
             interpreter.handle(
-                .timerFired(id: "wait:2"), state: step.state, identity: identity, now: 5, random: &random))
+                .timerFired(id: "wait:1"), state: step.state, identity: identity, now: 5, random: &random))
         #expect(resumed.events.map(\.type) == ["WaitStateExited", "ExecutionSucceeded"])
     }
 
@@ -141,19 +141,19 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"TimeoutSeconds":100,"HeartbeatSeconds":10,"End":true}}}"#
         )
         var random: any RandomNumberGenerator = SplitMix64(seed: 1)
-        let key = "3"
+        let key = "1"
         let beat = try #require(
             interpreter.handle(.heartbeat(taskKey: key), state: step.state, identity: identity, now: 8, random: &random)
         )
         #expect(beat.events.isEmpty)
-        #expect(beat.effects == [.startTimer(id: "heartbeat:3", dueAt: 18)])
+        #expect(beat.effects == [.startTimer(id: "heartbeat:1", dueAt: 18)])
         // The timer first set for t=10 is stale now.
         #expect(
             interpreter.handle(
-                .timerFired(id: "heartbeat:3"), state: beat.state, identity: identity, now: 10, random: &random) == nil)
+                .timerFired(id: "heartbeat:1"), state: beat.state, identity: identity, now: 10, random: &random) == nil)
         let missed = try #require(
             interpreter.handle(
-                .timerFired(id: "heartbeat:3"), state: beat.state, identity: identity, now: 18, random: &random))
+                .timerFired(id: "heartbeat:1"), state: beat.state, identity: identity, now: 18, random: &random))
         #expect(missed.events.map(\.type) == ["TaskTimedOut", "ExecutionFailed"])
         #expect(missed.state.error == "States.Timeout")
     }
@@ -188,7 +188,7 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         let (step, interpreter, identity) = try run(
             #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":"x"},"End":true}}}"#
         )
-        let token = try #require(step.state.openTaskToken)
+        let token = try #require(step.state.openTaskTokens.first)
         var random: any RandomNumberGenerator = SplitMix64(seed: 1)
         let stopped = try #require(
             interpreter.handle(
@@ -221,6 +221,37 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
             Issue.record("accepted an invalid definition")
         } catch {
             #expect(error.diagnostics.contains { $0.code == code }, "\(error)")
+        }
+    }
+
+    @Test(arguments: [
+        (
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Outside"}}}]},"Outside":{"Type":"Pass","End":true}}}"#,
+            "MISSING_TRANSITION_TARGET", "States/P/Branches/0/States/A/Next"
+        ),
+        (
+            #"{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}}}}"#,
+            "UNREACHABLE_STATE", "States/M/ItemProcessor/States/B"
+        ),
+        (
+            #"{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"Iterator":{"StartAt":"Nope","States":{"A":{"Type":"Pass","End":true}}}}}}"#,
+            "MISSING_TRANSITION_TARGET", "States/M/Iterator/StartAt"
+        ),
+        (
+            #"{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"SIDEWAYS"},"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}}}}"#,
+            "SCHEMA_VALIDATION_FAILED", "States/M/ItemProcessor/ProcessorConfig/Mode"
+        ),
+        (
+            #"{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[]}}}"#,
+            "SCHEMA_VALIDATION_FAILED", "States/P/Branches"
+        ),
+    ])
+    func nestedStatesAreValidatedWhereTheyStand(definition: String, code: String, location: String) {
+        do {
+            _ = try StateMachineDefinition.parse(definition)
+            Issue.record("accepted an invalid definition")
+        } catch {
+            #expect(error.diagnostics.contains { $0.code == code && $0.location == location }, "\(error)")
         }
     }
 }
