@@ -135,19 +135,29 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // Tests
+        // Tests (each lists every module it imports, so a change to one rebuilds it)
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
         .testTarget(
             name: "StepFunctionsLocalTests", dependencies: ["StepFunctionsLocal", "StatesLanguage", "JSON"],
             exclude: ["Conformance"]),
         .testTarget(
             name: "OrchestratorTests",
-            dependencies: ["Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ"]),
-        .testTarget(name: "QueueBrokerTests", dependencies: ["QueueBroker", "Wire", "StatesLanguage"]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
+            dependencies: [
+                "Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "QueueBrokerTests",
+            dependencies: [
+                "QueueBroker", "Wire", "StatesLanguage", "JSON", "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "StatesLanguage", "JSON"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Topology", "StatesLanguage", "JSON", "Wire"]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ", "Faults"]),
