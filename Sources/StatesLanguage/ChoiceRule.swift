@@ -22,6 +22,8 @@ public struct Comparison: Sendable {
 public struct ChoiceRule: Sendable {
     public let condition: ChoiceCondition
     public let next: String?
+    /// Variables the rule assigns when it matches (top-level rules only).
+    public let assign: JSONValue?
 
     public struct ParseError: Error, Sendable {
         public let message: String
@@ -42,7 +44,10 @@ public struct ChoiceRule: Sendable {
             throw ParseError(message: "The field \"Next\" is required in a top-level choice rule")
         }
         if !topLevel && object["Next"] != nil { throw ParseError(message: "Nested choice rules cannot have \"Next\"") }
-        return ChoiceRule(condition: try parseCondition(object), next: next)
+        if !topLevel && object["Assign"] != nil {
+            throw ParseError(message: "Nested choice rules cannot have \"Assign\"")
+        }
+        return ChoiceRule(condition: try parseCondition(object), next: next, assign: object["Assign"])
     }
 
     private static func parseCondition(_ object: JSONObject) throws(ParseError) -> ChoiceCondition {
@@ -98,7 +103,7 @@ public struct ChoiceRule: Sendable {
 
 extension ChoiceCondition {
     /// Evaluates the rule against the state's input; `context` answers `$$` paths.
-    func evaluate(input: JSONValue, context: JSONValue) throws(StatesError) -> Bool {
+    func evaluate(input: JSONValue, context: PathContext) throws(StatesError) -> Bool {
         switch self {
         case .and(let conditions):
             for condition in conditions where try !condition.evaluate(input: input, context: context) { return false }
@@ -109,8 +114,7 @@ extension ChoiceCondition {
         case .not(let condition):
             return try !condition.evaluate(input: input, context: context)
         case .compare(let variable, let comparison):
-            let root = variable.isContextPath ? context : input
-            let value = try? variable.evaluate(root)
+            let value = try? variable.evaluate(input: input, context: context)
             switch comparison.name {
             case "IsPresent":
                 return (value != nil) == (comparison.operandBool ?? true)
@@ -126,7 +130,7 @@ extension ChoiceCondition {
             case .value(let literal): operand = literal
             case .path(let path):
                 do {
-                    operand = try path.evaluate(path.isContextPath ? context : input)
+                    operand = try path.evaluate(input: input, context: context)
                 } catch {
                     throw StatesError.runtime(
                         "Invalid path '\(path.text)': The choice state's condition path references an invalid value.")

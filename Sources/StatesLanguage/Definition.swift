@@ -68,6 +68,8 @@ public struct StateDefinition: Sendable {
     public let parameters: JSONValue?
     public let resultSelector: JSONValue?
     public let result: JSONValue?
+    /// Workflow variables the state sets when it exits.
+    public let assign: JSONValue?
     // Task
     public let resource: TaskResource?
     public let timeoutSeconds: Int?
@@ -134,6 +136,7 @@ public struct Catcher: Sendable {
     public let errorEquals: [String]
     public let next: String
     public let resultPath: PathSetting
+    public let assign: JSONValue?
 }
 
 /// A Task's `Resource`, split the way history events name it.

@@ -254,6 +254,7 @@ struct DefinitionReader {
             parameters: object["Parameters"],
             resultSelector: object["ResultSelector"],
             result: object["Result"],
+            assign: readAssign(object["Assign"], at: "\(location)/Assign"),
             resource: resource,
             timeoutSeconds: timeoutSeconds,
             timeoutSecondsPath: referencePath(object, "TimeoutSecondsPath", at: location),
@@ -403,9 +404,35 @@ struct DefinitionReader {
                 continue
             }
             catchers.append(
-                Catcher(errorEquals: errors, next: next, resultPath: pathSetting(object, "ResultPath", at: here)))
+                Catcher(
+                    errorEquals: errors, next: next, resultPath: pathSetting(object, "ResultPath", at: here),
+                    assign: readAssign(object["Assign"], at: "\(here)/Assign")))
         }
         return catchers
+    }
+
+    /// `Assign`: an object whose keys name variables (`name`, or `name.$` for a path or intrinsic function).
+    private mutating func readAssign(_ json: JSONValue?, at location: String) -> JSONValue? {
+        guard let json else { return nil }
+        guard let object = json.objectValue else {
+            fail("SCHEMA_VALIDATION_FAILED", "Assign must be an object", at: location)
+            return nil
+        }
+        for key in object.keys {
+            let name = key.hasSuffix(".$") ? String(key.dropLast(2)) : key
+            let scalars = Array(name.unicodeScalars)
+            let valid =
+                !scalars.isEmpty && scalars.count <= 80
+                && (scalars[0] == "_" || scalars[0].properties.isAlphabetic)
+                && scalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+            if !valid || name == "states" {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED",
+                    "\"\(name)\" is not a valid variable name: a letter or '_', then letters, digits or '_' (at most 80; 'states' is reserved)",
+                    at: "\(location)/\(key)")
+            }
+        }
+        return json
     }
 
     private mutating func errorEquals(_ object: JSONObject, at location: String, isLast: Bool) -> [String] {
@@ -444,7 +471,7 @@ struct DefinitionReader {
         }
         do {
             let path = try JSONPath(text)
-            if field == "ResultPath", !path.isDefinite || path.isContextPath {
+            if field == "ResultPath", !path.isDefinite || path.root != .input {
                 fail(
                     "INVALID_JSON_PATH", "The value for the field '\(field)' must be a valid reference path: \(text)",
                     at: "\(location)/\(field)")

@@ -68,15 +68,24 @@ struct StatePosition: Codable, Sendable, Equatable {
     var enteredEventId: Int
     var retryCounts: [Int]
     var activity: Activity
+    /// The variables its flow assigned, kept while the flow waits here (JSON object text).
+    var variables: String? = nil
 
     enum Activity: Codable, Sendable, Equatable {
         case task(RunningTask)
         /// A Task, Parallel or Map state waiting out a Retry interval.
         case backingOff(timerId: String)
-        /// A Wait state; `output` is the state's output, after InputPath and OutputPath.
-        case wait(timerId: String, output: String)
+        /// A Wait state; `output` is the state's output, after InputPath and OutputPath, and `assigned` the
+        /// variables its Assign sets when it exits.
+        case wait(timerId: String, output: String, assigned: String?)
         case parallel(branches: [Flow])
         case map(MapRun)
+    }
+
+    /// The variables of the flow waiting here.
+    var scope: JSONObject {
+        get { variables.flatMap { try? JSONValue.parse($0).objectValue } ?? JSONObject() }
+        set { variables = newValue.isEmpty ? nil : JSONValue.object(newValue).serialized() }
     }
 
     /// Calls `body` on this position and every position below it.

@@ -113,7 +113,7 @@ extension InterpreterRun {
         for index in run.iterations.indices {
             guard let child = run.iterations[index].position else { continue }
             if run.mapRunArn != nil { muted += 1 }
-            let progress = deliver(event, to: child, in: settings.processor)
+            let progress = deliver(event, toFlow: child, in: settings.processor)
             if run.mapRunArn != nil { muted -= 1 }
             guard let progress else { continue }
             var run = run
@@ -197,9 +197,9 @@ extension InterpreterRun {
 
     // MARK: Map settings read from the input
 
-    func pathValue(_ path: JSONPath, _ input: JSONValue, _ context: JSONValue) throws(StatesError) -> JSONValue {
+    func pathValue(_ path: JSONPath, _ input: JSONValue, _ context: PathContext) throws(StatesError) -> JSONValue {
         do {
-            return try path.evaluate(path.isContextPath ? context : input)
+            return try path.evaluate(input: input, context: context)
         } catch {
             throw StatesError.runtime("Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
         }
@@ -210,10 +210,10 @@ extension InterpreterRun {
         value.stringValue ?? value.serialized()
     }
 
-    func concurrencyLimit(at path: JSONPath?, _ input: JSONValue, _ context: JSONValue) throws(StatesError) -> Int {
+    func concurrencyLimit(at path: JSONPath?, _ input: JSONValue, _ context: PathContext) throws(StatesError) -> Int {
         guard let path else { return 0 }
         let value = try pathValue(path, input, context)
-        guard let number = value.integerValue, number >= 0 else {
+        guard let number = value.integerValue ?? value.stringValue.flatMap({ Int($0) }), number >= 0 else {
             throw StatesError.runtime(
                 "The MaxConcurrencyPath field refers to value \"\(quoted(value))\" which is not a valid integer: \(path.text)"
             )
@@ -221,13 +221,13 @@ extension InterpreterRun {
         return number
     }
 
-    func toleratedFailureCount(_ settings: MapSettings, _ input: JSONValue, _ context: JSONValue) throws(StatesError)
+    func toleratedFailureCount(_ settings: MapSettings, _ input: JSONValue, _ context: PathContext) throws(StatesError)
         -> Int?
     {
         if let count = settings.toleratedFailureCount { return count }
         guard let path = settings.toleratedFailureCountPath else { return nil }
         let value = try pathValue(path, input, context)
-        guard let count = value.integerValue else {
+        guard let count = value.integerValue ?? value.stringValue.flatMap({ Int($0) }) else {
             throw StatesError.runtime(
                 "The ToleratedFailureCountPath field refers to value \"\(quoted(value))\" which is not a valid integer: \(path.text)"
             )
@@ -236,13 +236,13 @@ extension InterpreterRun {
         return count
     }
 
-    func toleratedFailurePercentage(_ settings: MapSettings, _ input: JSONValue, _ context: JSONValue)
+    func toleratedFailurePercentage(_ settings: MapSettings, _ input: JSONValue, _ context: PathContext)
         throws(StatesError) -> Double?
     {
         if let percentage = settings.toleratedFailurePercentage { return percentage }
         guard let path = settings.toleratedFailurePercentagePath else { return nil }
         let value = try pathValue(path, input, context)
-        guard let percentage = value.numberValue else {
+        guard let percentage = value.numberValue ?? value.stringValue.flatMap({ Double($0) }) else {
             throw StatesError.runtime(
                 "The ToleratedFailurePercentagePath field refers to value \"\(quoted(value))\" which is not a valid float: \(path.text)"
             )

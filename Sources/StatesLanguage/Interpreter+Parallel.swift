@@ -41,7 +41,7 @@ extension InterpreterRun {
     ) -> StateStep? {
         for index in flows.indices {
             guard let child = flows[index].position,
-                let progress = deliver(event, to: child, in: parallelState.branches[index])
+                let progress = deliver(event, toFlow: child, in: parallelState.branches[index])
             else { continue }
             var flows = flows
             flows[index] = Flow(progress)

@@ -72,6 +72,8 @@ struct InterpreterRun {
     var effects: [Effect] = []
     /// Above zero while a Distributed Map's iterations run: their events belong to child executions.
     var muted = 0
+    /// The workflow variables in scope, the main flow's first, the flow running now last.
+    var scopes: [JSONObject] = []
     /// Set when a state tried to record event 25,000: only the execution's own end may take that id.
     var historyFull = false
 
@@ -86,6 +88,7 @@ struct InterpreterRun {
         self.identity = identity
         self.state = state
         self.now = now
+        scopes = [state.root?.scope ?? JSONObject()]
     }
 
     func finish() -> Step {
@@ -171,7 +174,8 @@ struct InterpreterRun {
             return
         }
         switch progress {
-        case .waiting(let position):
+        case .waiting(var position):
+            position.scope = scopes[0]
             state.root = position
         case .ended(.succeeded(let output)):
             state.root = nil
@@ -218,7 +222,7 @@ struct InterpreterRun {
                 if running.heartbeatSeconds != nil {
                     released.append(.cancelTimer(id: "heartbeat:\(running.taskKey)"))
                 }
-            case .backingOff(let timerId), .wait(let timerId, _):
+            case .backingOff(let timerId), .wait(let timerId, _, _):
                 released.append(.cancelTimer(id: timerId))
             case .parallel, .map:
                 break
@@ -259,7 +263,7 @@ struct InterpreterRun {
     func context(
         stateName: String, enteredTime: Double, retryCount: Int?, token: String?,
         mapItem: (index: Int, value: JSONValue)? = nil
-    ) -> JSONValue {
+    ) -> PathContext {
         var execution = JSONObject()
         execution["Id"] = .string(identity.executionArn)
         execution["Input"] = (try? JSONValue.parse(identity.input)) ?? .null
@@ -278,23 +282,24 @@ struct InterpreterRun {
         context["StateMachine"] = ["Id": .string(identity.stateMachineArn), "Name": .string(identity.stateMachineName)]
         if let token { context["Task"] = ["Token": .string(token)] }
         if let mapItem { context["Map"] = ["Item": ["Index": .int(mapItem.index), "Value": mapItem.value]] }
-        return .object(context)
+        return PathContext(object: .object(context), variables: scopes)
     }
 
     // MARK: Paths
 
-    func applyInputPath(_ setting: PathSetting, _ input: JSONValue, context: JSONValue) throws(StatesError) -> JSONValue
+    func applyInputPath(_ setting: PathSetting, _ input: JSONValue, context: PathContext) throws(StatesError)
+        -> JSONValue
     {
         try select(setting, input, context: context, field: "InputPath")
     }
 
-    func applyOutputPath(_ setting: PathSetting, _ output: JSONValue, context: JSONValue) throws(StatesError)
+    func applyOutputPath(_ setting: PathSetting, _ output: JSONValue, context: PathContext) throws(StatesError)
         -> JSONValue
     {
         try select(setting, output, context: context, field: "OutputPath")
     }
 
-    func select(_ setting: PathSetting, _ value: JSONValue, context: JSONValue, field: String)
+    func select(_ setting: PathSetting, _ value: JSONValue, context: PathContext, field: String)
         throws(StatesError)
         -> JSONValue
     {
@@ -303,7 +308,7 @@ struct InterpreterRun {
         case .null: return .object(JSONObject())
         case .path(let path):
             do {
-                return try path.evaluate(path.isContextPath ? context : value)
+                return try path.evaluate(input: value, context: context)
             } catch {
                 throw StatesError.runtime(
                     "Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
@@ -340,8 +345,40 @@ struct InterpreterRun {
         }
     }
 
+    /// Runs a Parallel branch or a Map iteration from its StartAt, in a variable scope of its own.
     mutating func runFlow(_ graph: StateGraph, input: JSONValue) -> FlowProgress {
-        proceed(enter(graph, graph.startAt, input: input, first: false), in: graph)
+        scopes.append(JSONObject())
+        return closeScope(proceed(enter(graph, graph.startAt, input: input, first: false), in: graph))
+    }
+
+    /// Hands an event to a branch or iteration, in its own variable scope.
+    mutating func deliver(_ event: ExecutionEvent, toFlow child: StatePosition, in graph: StateGraph) -> FlowProgress? {
+        scopes.append(child.scope)
+        guard let progress = deliver(event, to: child, in: graph) else {
+            scopes.removeLast()
+            return nil
+        }
+        return closeScope(progress)
+    }
+
+    /// Leaves a branch's or iteration's scope; one that waits keeps its variables in its position.
+    mutating func closeScope(_ progress: FlowProgress) -> FlowProgress {
+        let scope = scopes.removeLast()
+        guard case .waiting(var position) = progress else { return progress }
+        position.scope = scope
+        return .waiting(position)
+    }
+
+    /// Evaluates an `Assign` with `value` as its `$` and the variables as they were when the state began, then
+    /// sets them in the running flow's scope. Returns what it set, for the state's Exited event.
+    mutating func assign(_ template: JSONValue?, _ value: JSONValue, context: PathContext) throws(StatesError)
+        -> JSONObject?
+    {
+        guard let template else { return nil }
+        guard let assigned = try evaluate(template, input: value, context: context, field: "Assign").objectValue
+        else { return nil }
+        for (name, value) in assigned { scopes[scopes.count - 1][name] = value }
+        return assigned
     }
 
     /// Hands an event to the position that waits for it, anywhere in the tree, and runs on from there.
@@ -356,9 +393,11 @@ struct InterpreterRun {
         case .backingOff(let timerId):
             guard case .timerFired(let id) = event, id == timerId else { return nil }
             step = attempt(definitionState, position)
-        case .wait(let timerId, let output):
+        case .wait(let timerId, let output, let assignedText):
             guard case .timerFired(let id) = event, id == timerId else { return nil }
-            step = exit(definitionState, output: (try? JSONValue.parse(output)) ?? .null)
+            let assigned = assignedText.flatMap { try? JSONValue.parse($0).objectValue }
+            for (name, value) in assigned ?? JSONObject() { scopes[scopes.count - 1][name] = value }
+            step = exit(definitionState, output: (try? JSONValue.parse(output)) ?? .null, assigned: assigned)
         case .parallel(let flows):
             guard let parallelStep = deliver(event, toBranches: flows, of: definitionState, at: position) else {
                 return nil
@@ -403,9 +442,10 @@ struct InterpreterRun {
                     result = try evaluate(parameters, input: effective, context: context)
                 }
                 if let literal = definitionState.result { result = literal }
+                let assigned = try assign(definitionState.assign, result, context: context)
                 let merged = try applyResultPath(definitionState.resultPath, result: result, input: input)
                 let output = try applyOutputPath(definitionState.outputPath, merged, context: context)
-                return exit(definitionState, output: output)
+                return exit(definitionState, output: output, assigned: assigned)
             case .succeed:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 let output = try applyOutputPath(definitionState.outputPath, effective, context: context)
@@ -424,9 +464,12 @@ struct InterpreterRun {
             case .choice:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 var target = definitionState.defaultNext
+                // A matching rule's Assign, or the state's when the Default is taken.
+                var assignment = definitionState.assign
                 for rule in definitionState.choices
                 where try rule.condition.evaluate(input: effective, context: context) {
                     target = rule.next
+                    assignment = rule.assign
                     break
                 }
                 guard let target else {
@@ -437,22 +480,31 @@ struct InterpreterRun {
                                 "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). No Choice matched and no Default is specified."
                             )))
                 }
+                let assigned = try assign(assignment, effective, context: context)
                 let output = try applyOutputPath(definitionState.outputPath, effective, context: context)
-                recordExited(definitionState, output: output)
+                recordExited(definitionState, output: output, assigned: assigned)
                 return .next(target, output)
             case .wait:
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 let dueAt = try waitDeadline(definitionState, input: effective, context: context, enteredId: enteredId)
                 let output = try applyOutputPath(definitionState.outputPath, effective, context: context)
                 if dueAt <= now {
-                    return exit(definitionState, output: output)
+                    let assigned = try assign(definitionState.assign, effective, context: context)
+                    return exit(definitionState, output: output, assigned: assigned)
+                }
+                // Assign is worked out now, with the variables as they are on entry, and takes effect on exit.
+                var assignedText: String?
+                if let template = definitionState.assign {
+                    assignedText = try evaluate(template, input: effective, context: context, field: "Assign")
+                        .serialized()
                 }
                 let timerId = "wait:\(nextSerial())"
                 effects.append(.startTimer(id: timerId, dueAt: dueAt))
                 return .waiting(
                     StatePosition(
                         stateName: name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
-                        retryCounts: [], activity: .wait(timerId: timerId, output: output.serialized())))
+                        retryCounts: [],
+                        activity: .wait(timerId: timerId, output: output.serialized(), assigned: assignedText)))
             case .task, .parallel, .map:
                 let position = StatePosition(
                     stateName: name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
@@ -475,7 +527,7 @@ struct InterpreterRun {
         }
     }
 
-    mutating func evaluate(_ template: JSONValue, input: JSONValue, context: JSONValue, field: String = "Parameters")
+    mutating func evaluate(_ template: JSONValue, input: JSONValue, context: PathContext, field: String = "Parameters")
         throws(StatesError) -> JSONValue
     {
         var evaluator = PayloadEvaluator(context: context, random: random)
@@ -483,11 +535,11 @@ struct InterpreterRun {
         return try evaluator.evaluate(template, input: input, field: field)
     }
 
-    func referencedString(_ path: JSONPath, field: String, input: JSONValue, context: JSONValue) throws(StatesError)
+    func referencedString(_ path: JSONPath, field: String, input: JSONValue, context: PathContext) throws(StatesError)
         -> String?
     {
         do {
-            return try path.evaluate(path.isContextPath ? context : input).stringValue
+            return try path.evaluate(input: input, context: context).stringValue
         } catch {
             throw StatesError.runtime(
                 "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(input.serialized())'"
@@ -504,16 +556,21 @@ struct InterpreterRun {
             "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). \(cause)")
     }
 
-    mutating func recordExited(_ definitionState: StateDefinition, output: JSONValue) {
-        record(
-            "\(definitionState.type.rawValue)StateExited", "stateExitedEventDetails",
-            JSONObject([
-                ("name", .string(definitionState.name)), ("output", .string(output.serialized())),
-                ("outputDetails", ["truncated": false]),
-            ]))
+    mutating func recordExited(_ definitionState: StateDefinition, output: JSONValue, assigned: JSONObject? = nil) {
+        var details = JSONObject()
+        if let assigned {
+            details["assignedVariables"] = .object(
+                JSONObject(assigned.map { ($0.key, .string($0.value.serialized())) }))
+            details["assignedVariablesDetails"] = ["truncated": false]
+        }
+        details["name"] = .string(definitionState.name)
+        details["output"] = .string(output.serialized())
+        details["outputDetails"] = ["truncated": false]
+        record("\(definitionState.type.rawValue)StateExited", "stateExitedEventDetails", details)
     }
 
-    mutating func exit(_ definitionState: StateDefinition, output: JSONValue) -> StateStep {
+    mutating func exit(_ definitionState: StateDefinition, output: JSONValue, assigned: JSONObject? = nil) -> StateStep
+    {
         // AWS's payload quota: 256 KiB of UTF-8 per state output.
         if output.serialized().utf8.count > Self.maximumPayloadBytes {
             return .ended(
@@ -523,12 +580,12 @@ struct InterpreterRun {
                         "The state/task '\(definitionState.name)' returned a result with a size exceeding the maximum number of bytes service limit."
                     )))
         }
-        recordExited(definitionState, output: output)
+        recordExited(definitionState, output: output, assigned: assigned)
         if let next = definitionState.next { return .next(next, output) }
         return .ended(.succeeded(output))
     }
 
-    func waitDeadline(_ waitState: StateDefinition, input: JSONValue, context: JSONValue, enteredId: Int)
+    func waitDeadline(_ waitState: StateDefinition, input: JSONValue, context: PathContext, enteredId: Int)
         throws(StatesError)
         -> Double
     {
@@ -536,7 +593,7 @@ struct InterpreterRun {
         if let path = waitState.secondsPath {
             let value: JSONValue
             do {
-                value = try path.evaluate(path.isContextPath ? context : input)
+                value = try path.evaluate(input: input, context: context)
             } catch {
                 throw StatesError.runtime("Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
             }
@@ -554,7 +611,7 @@ struct InterpreterRun {
         if let path = waitState.timestampPath {
             let value: JSONValue
             do {
-                value = try path.evaluate(path.isContextPath ? context : input)
+                value = try path.evaluate(input: input, context: context)
             } catch {
                 throw StatesError.runtime("Invalid path '\(path.text)' : No results for path: \(path.bracketNotation)")
             }
@@ -588,9 +645,10 @@ struct InterpreterRun {
             if let selector = definitionState.resultSelector {
                 selected = try evaluate(selector, input: result, context: context, field: "ResultSelector")
             }
+            let assigned = try assign(definitionState.assign, selected, context: context)
             let merged = try applyResultPath(definitionState.resultPath, result: selected, input: stateInput)
             let output = try applyOutputPath(definitionState.outputPath, merged, context: context)
-            return exit(definitionState, output: output)
+            return exit(definitionState, output: output, assigned: assigned)
         } catch {
             if ErrorName.isTerminal(error.error) { return .ended(.failed(error)) }
             return handleStateError(definitionState, position, error: error)
@@ -631,13 +689,17 @@ struct InterpreterRun {
             catcher.errorEquals.contains { ErrorName.matches($0, error.error) }
         }) {
             let stateInput = (try? JSONValue.parse(position.stateInput)) ?? .null
+            let context = self.context(
+                stateName: failedState.name, enteredTime: position.enteredTime, retryCount: nil, token: nil)
             let output: JSONValue
-            do {
+            let assigned: JSONObject?
+            do throws(StatesError) {
+                assigned = try assign(catcher.assign, errorOutput(error), context: context)
                 output = try applyResultPath(catcher.resultPath, result: errorOutput(error), input: stateInput)
             } catch {
                 return .ended(.failed(error))
             }
-            recordExited(failedState, output: output)
+            recordExited(failedState, output: output, assigned: assigned)
             return .next(catcher.next, output)
         }
         return .ended(.failed(error))

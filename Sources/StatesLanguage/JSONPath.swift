@@ -1,8 +1,19 @@
 import JSON
 
-/// A JSONPath as ASL uses it: `$.a.b[0]`, `$['x y']`, `$.items[*].id`, `$..name`, `$[1:3]`, and `$$.…` for the
-/// context object. A *reference path* (ResultPath, Choice `Variable`, `SecondsPath`) is a definite one.
+/// A JSONPath as ASL uses it: `$.a.b[0]`, `$['x y']`, `$.items[*].id`, `$..name`, `$[1:3]`, `$$.…` for the
+/// context object and `$name.…` for a workflow variable. A *reference path* (ResultPath, Choice `Variable`,
+/// `SecondsPath`) is a definite one.
 public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
+    /// What the path starts from.
+    public enum Root: Sendable, Equatable {
+        /// `$`: the state's input (or whatever the field applies to).
+        case input
+        /// `$$`: the context object.
+        case context
+        /// `$name`: a workflow variable set by `Assign`.
+        case variable(String)
+    }
+
     public enum Component: Sendable, Equatable {
         case key(String)
         case index(Int)
@@ -13,8 +24,10 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     }
 
     public let text: String
-    public let isContextPath: Bool
+    public let root: Root
     public let components: [Component]
+
+    public var isContextPath: Bool { root == .context }
 
     public var description: String { text }
 
@@ -36,7 +49,7 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) throws(SyntaxError) {
         self.text = text
         var scanner = PathScanner(text: Array(text.unicodeScalars), path: text)
-        (isContextPath, components) = try scanner.parse()
+        (root, components) = try scanner.parse()
     }
 
     /// Reads the value the path names. Throws `PathError` when nothing is there.
@@ -170,6 +183,36 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// What a path reads besides the value a field applies to: the context object (`$$`) and the workflow
+/// variables in scope (`$name`), innermost scope last.
+struct PathContext {
+    var object: JSONValue
+    var variables: [JSONObject] = []
+
+    func variable(_ name: String) -> JSONValue? {
+        for scope in variables.reversed() {
+            if let value = scope[name] { return value }
+        }
+        return nil
+    }
+
+    /// The value a path starts from; nil for a variable that was never assigned.
+    func root(of path: JSONPath, input: JSONValue) -> JSONValue? {
+        switch path.root {
+        case .input: return input
+        case .context: return object
+        case .variable(let name): return variable(name)
+        }
+    }
+}
+
+extension JSONPath {
+    func evaluate(input: JSONValue, context: PathContext) throws(PathError) -> JSONValue {
+        guard let root = context.root(of: self, input: input) else { throw PathError(path: text) }
+        return try evaluate(root)
+    }
+}
+
 /// A path that named nothing.
 public struct PathError: Error, Sendable {
     public let path: String
@@ -190,13 +233,20 @@ private struct PathScanner {
         JSONPath.SyntaxError(path: path, reason: reason)
     }
 
-    mutating func parse() throws(JSONPath.SyntaxError) -> (Bool, [JSONPath.Component]) {
+    mutating func parse() throws(JSONPath.SyntaxError) -> (JSONPath.Root, [JSONPath.Component]) {
         guard position < text.count, text[position] == "$" else { throw error("A path must start with '$'") }
         position += 1
-        var isContext = false
+        var root = JSONPath.Root.input
         if position < text.count, text[position] == "$" {
-            isContext = true
+            root = .context
             position += 1
+        } else if position < text.count, Self.isNameStart(text[position]) {
+            var name = ""
+            while position < text.count, Self.isNameStart(text[position]) || ("0"..."9").contains(text[position]) {
+                name.unicodeScalars.append(text[position])
+                position += 1
+            }
+            root = .variable(name)
         }
         var components: [JSONPath.Component] = []
         while position < text.count {
@@ -226,7 +276,11 @@ private struct PathScanner {
                 throw error("Unexpected character '\(scalar)'")
             }
         }
-        return (isContext, components)
+        return (root, components)
+    }
+
+    static func isNameStart(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "_" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
     }
 
     mutating func readName() throws(JSONPath.SyntaxError) -> String {

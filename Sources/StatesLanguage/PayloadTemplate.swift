@@ -3,7 +3,7 @@ import JSON
 
 /// Evaluates Parameters, ResultSelector and ItemSelector: keys ending in `.$` take a path or an intrinsic function.
 struct PayloadEvaluator {
-    let context: JSONValue
+    let context: PathContext
     var random: ErasedRandom
 
     mutating func evaluate(_ template: JSONValue, input: JSONValue, field: String = "Parameters") throws(StatesError)
@@ -56,9 +56,9 @@ struct PayloadEvaluator {
                 "The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call")
         }
         do {
-            return try path.evaluate(path.isContextPath ? context : input)
+            return try path.evaluate(input: input, context: context)
         } catch {
-            let source = path.isContextPath ? context : input
+            let source = context.root(of: path, input: input) ?? .null
             throw StatesError.runtime(
                 "The JSONPath '\(expression)' specified for the field '\(field)' could not be found in the input '\(source.serialized())'"
             )
@@ -76,7 +76,7 @@ struct PayloadEvaluator {
                 throw StatesError(ErrorName.intrinsicFailure, "Invalid path \(text)")
             }
             do {
-                return try path.evaluate(path.isContextPath ? context : input)
+                return try path.evaluate(input: input, context: context)
             } catch {
                 throw StatesError.runtime(
                     "The JSONPath '\(text)' could not be found in the input '\(input.serialized())'")

@@ -10,48 +10,8 @@ import Testing
          "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token", "input.$": "$"}}, "End": true}
         """
 
-    /// An execution in progress: feeds it events and keeps the whole history.
-    final class Driver {
-        let interpreter: Interpreter
-        let identity: ExecutionIdentity
-        var state: ExecutionState
-        var events: [HistoryEvent]
-        var effects: [Effect]
-        var random: any RandomNumberGenerator = SplitMix64(seed: 3)
-
-        init(_ definition: String, input: String = "{}") throws {
-            let (step, interpreter, identity) = try run(definition, input: input)
-            self.interpreter = interpreter
-            self.identity = identity
-            state = step.state
-            events = step.events
-            effects = step.effects
-        }
-
-        var invocations: [TaskInvocation] {
-            effects.compactMap { effect in
-                if case .invoke(let invocation) = effect { return invocation }
-                return nil
-            }
-        }
-
-        /// Applies an event; false when the interpreter refused it as stale.
-        @discardableResult
-        func send(_ event: ExecutionEvent, at now: Double = 1) -> Bool {
-            guard let step = interpreter.handle(event, state: state, identity: identity, now: now, random: &random)
-            else { return false }
-            state = step.state
-            events += step.events
-            effects += step.effects
-            return true
-        }
-
-        var output: JSONValue? { state.output.flatMap { try? JSONValue.parse($0) } }
-        var types: [String] { events.map(\.type) }
-    }
-
     @Test func parallelBranchesEachWaitOnTheirOwnTokenAndTheOutputKeepsBranchOrder() throws {
-        let driver = try Driver(
+        let driver = try ExecutionDriver(
             """
             {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": true, "Branches": [
               {"StartAt": "Left", "States": {"Left": \(Self.callbackTask)}},
@@ -77,7 +37,7 @@ import Testing
     }
 
     @Test func aFailedBranchAbortsItsWaitingSiblingAndTheParallelCatchTakesOver() throws {
-        let driver = try Driver(
+        let driver = try ExecutionDriver(
             """
             {"StartAt": "Both", "States": {
               "Both": {"Type": "Parallel", "Next": "Done", "Branches": [
@@ -105,7 +65,7 @@ import Testing
     }
 
     @Test func mapRunsAtMostMaxConcurrencyIterationsAndKeepsItemOrder() throws {
-        let driver = try Driver(
+        let driver = try ExecutionDriver(
             """
             {"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.orders", "MaxConcurrency": 2,
               "ItemSelector": {"index.$": "$$.Map.Item.Index", "order.$": "$$.Map.Item.Value", "batch.$": "$.batch"},
@@ -141,18 +101,18 @@ import Testing
         """
 
     @Test func toleratedFailuresLetTheMapSucceedUntilTheyExceedTheThreshold() throws {
-        let tolerated = try Driver(Self.failingMap, input: #"["ok", "bad", "ok"]"#)
+        let tolerated = try ExecutionDriver(Self.failingMap, input: #"["ok", "bad", "ok"]"#)
         #expect(tolerated.state.status == .succeeded)
         #expect(tolerated.output == ["ok", ["Error": "Item.Bad", "Cause": "bad item"], "ok"])
 
-        let exceeded = try Driver(Self.failingMap, input: #"["bad", "ok", "bad"]"#)
+        let exceeded = try ExecutionDriver(Self.failingMap, input: #"["bad", "ok", "bad"]"#)
         #expect(exceeded.state.status == .failed)
         #expect(exceeded.state.error == "States.ExceedToleratedFailureThreshold")
         #expect(exceeded.types.suffix(3) == ["MapIterationFailed", "MapStateFailed", "ExecutionFailed"])
     }
 
     @Test func aDistributedMapKeepsItsIterationsOutOfTheParentHistory() throws {
-        let driver = try Driver(
+        let driver = try ExecutionDriver(
             """
             {"StartAt": "Each", "States": {"Each": {"Type": "Map", "Label": "orders",
               "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
@@ -175,7 +135,7 @@ import Testing
     }
 
     @Test func aWaitingTreeSurvivesStorageAsTheOrchestratorKeepsIt() throws {
-        let driver = try Driver(
+        let driver = try ExecutionDriver(
             """
             {"StartAt": "Outer", "States": {"Outer": {"Type": "Parallel", "End": true, "Branches": [
               {"StartAt": "Inner", "States": {"Inner": {"Type": "Map", "End": true,
