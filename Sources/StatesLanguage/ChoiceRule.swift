@@ -7,6 +7,8 @@ public indirect enum ChoiceCondition: Sendable {
     case or([ChoiceCondition])
     case not(ChoiceCondition)
     case compare(variable: JSONPath, comparison: Comparison)
+    /// JSONata: `Condition`, a boolean or a `{% … %}` expression.
+    case jsonata(JSONValue)
 }
 
 public enum ComparisonOperand: Sendable {
@@ -24,6 +26,8 @@ public struct ChoiceRule: Sendable {
     public let next: String?
     /// Variables the rule assigns when it matches (top-level rules only).
     public let assign: JSONValue?
+    /// JSONata: the state's output when the rule matches.
+    public let output: JSONValue?
 
     public struct ParseError: Error, Sendable {
         public let message: String
@@ -37,8 +41,21 @@ public struct ChoiceRule: Sendable {
         "IsBoolean", "IsTimestamp",
     ]
 
-    static func parse(_ json: JSONValue, topLevel: Bool) throws(ParseError) -> ChoiceRule {
+    static func parse(_ json: JSONValue, topLevel: Bool, jsonata: Bool = false) throws(ParseError) -> ChoiceRule {
         guard let object = json.objectValue else { throw ParseError(message: "A choice rule must be an object") }
+        if jsonata {
+            guard let condition = object["Condition"] else {
+                throw ParseError(message: "A choice rule in a JSONata state needs a \"Condition\"")
+            }
+            for key in object.keys where !["Condition", "Next", "Assign", "Output", "Comment"].contains(key) {
+                throw ParseError(message: "The field \"\(key)\" is not supported in a JSONata choice rule")
+            }
+            guard let next = object["Next"]?.stringValue else {
+                throw ParseError(message: "The field \"Next\" is required in a top-level choice rule")
+            }
+            return ChoiceRule(
+                condition: .jsonata(condition), next: next, assign: object["Assign"], output: object["Output"])
+        }
         let next = object["Next"]?.stringValue
         if topLevel && next == nil {
             throw ParseError(message: "The field \"Next\" is required in a top-level choice rule")
@@ -47,7 +64,7 @@ public struct ChoiceRule: Sendable {
         if !topLevel && object["Assign"] != nil {
             throw ParseError(message: "Nested choice rules cannot have \"Assign\"")
         }
-        return ChoiceRule(condition: try parseCondition(object), next: next, assign: object["Assign"])
+        return ChoiceRule(condition: try parseCondition(object), next: next, assign: object["Assign"], output: nil)
     }
 
     private static func parseCondition(_ object: JSONObject) throws(ParseError) -> ChoiceCondition {
@@ -113,6 +130,8 @@ extension ChoiceCondition {
             return false
         case .not(let condition):
             return try !condition.evaluate(input: input, context: context)
+        case .jsonata:
+            throw StatesError.runtime("A JSONata Condition is evaluated by the interpreter, not as a JSONPath rule")
         case .compare(let variable, let comparison):
             let value = try? variable.evaluate(input: input, context: context)
             switch comparison.name {

@@ -95,6 +95,25 @@ public struct StateDefinition: Sendable {
     public let branches: [StateGraph]
     // Map
     public let map: MapSettings?
+    /// Set when the state uses JSONata (its own QueryLanguage, or the machine's).
+    public let jsonata: JSONataFields?
+}
+
+/// A JSONata state's templates and expression-valued fields, as written; `{% … %}` strings are evaluated when the
+/// state runs.
+public struct JSONataFields: Sendable {
+    public let arguments: JSONValue?
+    public let output: JSONValue?
+    public let items: JSONValue?
+    public let timeoutSeconds: JSONValue?
+    public let heartbeatSeconds: JSONValue?
+    public let seconds: JSONValue?
+    public let timestamp: JSONValue?
+    public let maxConcurrency: JSONValue?
+    public let toleratedFailureCount: JSONValue?
+    public let toleratedFailurePercentage: JSONValue?
+    public let error: JSONValue?
+    public let cause: JSONValue?
 }
 
 /// What a Map state iterates over and how.
@@ -137,6 +156,8 @@ public struct Catcher: Sendable {
     public let next: String
     public let resultPath: PathSetting
     public let assign: JSONValue?
+    /// JSONata: the catcher's output (default: the error output).
+    public let output: JSONValue?
 }
 
 /// A Task's `Resource`, split the way history events name it.

@@ -3,6 +3,8 @@ import JSON
 /// Reads a definition into the model and collects every problem, with its location, as AWS's validator does.
 struct DefinitionReader {
     var diagnostics: [Diagnostic] = []
+    /// The machine's QueryLanguage: every state's unless it names its own.
+    var machineLanguage = QueryLanguage.jsonPath
 
     private mutating func fail(_ code: String, _ message: String, at location: String) {
         diagnostics.append(Diagnostic(code: code, message: message, location: location))
@@ -55,6 +57,7 @@ struct DefinitionReader {
         } else {
             queryLanguage = .jsonPath
         }
+        machineLanguage = queryLanguage
         guard let startAt = root["StartAt"]?.stringValue else {
             fail("SCHEMA_VALIDATION_FAILED", "The field \"StartAt\" is required", at: "StartAt")
             return nil
@@ -148,7 +151,7 @@ struct DefinitionReader {
     }
 
     private mutating func readState(name: String, _ json: JSONValue, at location: String) -> StateDefinition? {
-        guard let object = json.objectValue else {
+        guard var object = json.objectValue else {
             fail("SCHEMA_VALIDATION_FAILED", "State must be an object", at: location)
             return nil
         }
@@ -165,6 +168,40 @@ struct DefinitionReader {
             fail(
                 "SCHEMA_VALIDATION_FAILED", "The field \"\(key)\" is not supported for state type \"\(typeName)\"",
                 at: "\(location)/\(key)")
+        }
+        var language = machineLanguage
+        if let value = object["QueryLanguage"] {
+            guard let parsed = value.stringValue.flatMap(QueryLanguage.init(rawValue:)) else {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "QueryLanguage must be JSONPath or JSONata",
+                    at: "\(location)/QueryLanguage")
+                return nil
+            }
+            if machineLanguage == .jsonata && parsed == .jsonPath {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED",
+                    "A state cannot use JSONPath when the state machine's QueryLanguage is JSONata",
+                    at: "\(location)/QueryLanguage")
+            }
+            language = parsed
+        }
+        let jsonata = language == .jsonata ? readJSONataFields(object, type: type, at: location) : nil
+        if language == .jsonPath {
+            for key in ["Arguments", "Output", "Items"] where object[key] != nil {
+                fail(
+                    "SCHEMA_VALIDATION_FAILED", "The field \"\(key)\" is only supported in JSONata states",
+                    at: "\(location)/\(key)")
+            }
+        }
+        // In a JSONata state these may be expressions: they are read (and checked) when the state runs.
+        let written = object
+        if jsonata != nil {
+            for key in [
+                "TimeoutSeconds", "HeartbeatSeconds", "Seconds", "Timestamp", "MaxConcurrency", "ToleratedFailureCount",
+                "ToleratedFailurePercentage",
+            ] where object[key]?.stringValue.flatMap(JSONataExpression.embedded(in:)) != nil {
+                object[key] = nil
+            }
         }
         let next = string(object, "Next", at: location)
         let end = object["End"]?.boolValue ?? false
@@ -207,7 +244,7 @@ struct DefinitionReader {
             if let array = object["Choices"]?.arrayValue, !array.isEmpty {
                 for (index, rule) in array.enumerated() {
                     do {
-                        choices.append(try ChoiceRule.parse(rule, topLevel: true))
+                        choices.append(try ChoiceRule.parse(rule, topLevel: true, jsonata: jsonata != nil))
                     } catch {
                         fail("SCHEMA_VALIDATION_FAILED", error.message, at: "\(location)/Choices/\(index)")
                     }
@@ -219,7 +256,7 @@ struct DefinitionReader {
             }
         }
         if type == .wait {
-            let count = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"].filter { object[$0] != nil }.count
+            let count = ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"].filter { written[$0] != nil }.count
             if count != 1 {
                 fail(
                     "SCHEMA_VALIDATION_FAILED",
@@ -273,7 +310,8 @@ struct DefinitionReader {
             cause: string(object, "Cause", at: location),
             causePath: referencePath(object, "CausePath", at: location),
             branches: branches,
-            map: map
+            map: map,
+            jsonata: jsonata
         )
     }
 
@@ -403,12 +441,68 @@ struct DefinitionReader {
                 fail("SCHEMA_VALIDATION_FAILED", "The field \"Next\" is required", at: "\(here)/Next")
                 continue
             }
+            checkExpressions(object["Output"], at: "\(here)/Output")
             catchers.append(
                 Catcher(
                     errorEquals: errors, next: next, resultPath: pathSetting(object, "ResultPath", at: here),
-                    assign: readAssign(object["Assign"], at: "\(here)/Assign")))
+                    assign: readAssign(object["Assign"], at: "\(here)/Assign"), output: object["Output"]))
         }
         return catchers
+    }
+
+    static let jsonPathOnlyFields: Set<String> = [
+        "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Result", "ItemsPath",
+        "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
+        "MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath", "Iterator",
+    ]
+
+    /// A JSONata state's fields that hold templates or expressions; each `{% … %}` in them must parse.
+    private mutating func readJSONataFields(_ object: JSONObject, type: StateType, at location: String)
+        -> JSONataFields
+    {
+        for key in object.keys where Self.jsonPathOnlyFields.contains(key) {
+            fail(
+                "SCHEMA_VALIDATION_FAILED",
+                "The field \"\(key)\" is not supported in JSONata states; use Arguments, Output and Assign",
+                at: "\(location)/\(key)")
+        }
+        for key in [
+            "Arguments", "Output", "Assign", "Items", "ItemSelector", "TimeoutSeconds", "HeartbeatSeconds", "Seconds",
+            "Timestamp", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Error", "Cause",
+        ] {
+            checkExpressions(object[key], at: "\(location)/\(key)")
+        }
+        for (index, rule) in (object["Choices"]?.arrayValue ?? []).enumerated() {
+            for key in ["Condition", "Output", "Assign"] {
+                checkExpressions(rule[key], at: "\(location)/Choices/\(index)/\(key)")
+            }
+        }
+        return JSONataFields(
+            arguments: object["Arguments"], output: object["Output"], items: object["Items"],
+            timeoutSeconds: object["TimeoutSeconds"], heartbeatSeconds: object["HeartbeatSeconds"],
+            seconds: object["Seconds"], timestamp: object["Timestamp"], maxConcurrency: object["MaxConcurrency"],
+            toleratedFailureCount: object["ToleratedFailureCount"],
+            toleratedFailurePercentage: object["ToleratedFailurePercentage"], error: object["Error"],
+            cause: object["Cause"])
+    }
+
+    /// Every `{% … %}` string inside `value` must be a JSONata expression that parses.
+    private mutating func checkExpressions(_ value: JSONValue?, at location: String) {
+        switch value {
+        case .string(let text)?:
+            guard let expression = JSONataExpression.embedded(in: text) else { return }
+            do {
+                _ = try JSONataExpression(expression)
+            } catch {
+                fail("INVALID_JSONATA", "Invalid JSONata expression '\(expression)': \(error)", at: location)
+            }
+        case .array(let items)?:
+            for (index, item) in items.enumerated() { checkExpressions(item, at: "\(location)/\(index)") }
+        case .object(let object)?:
+            for (key, item) in object { checkExpressions(item, at: "\(location)/\(key)") }
+        default:
+            break
+        }
     }
 
     /// `Assign`: an object whose keys name variables (`name`, or `name.$` for a path or intrinsic function).

@@ -43,10 +43,13 @@ public enum ErrorName {
 public struct StatesError: Error, Sendable, Equatable {
     public let error: String
     public let cause: String?
+    /// For a JSONata evaluation failure, the field it happened in (`Output/result`): EvaluationFailed's location.
+    public var location: String?
 
-    public init(_ error: String, _ cause: String?) {
+    public init(_ error: String, _ cause: String?, location: String? = nil) {
         self.error = error
         self.cause = cause
+        self.location = location
     }
 
     static func runtime(_ cause: String) -> StatesError { StatesError(ErrorName.runtime, cause) }

@@ -20,25 +20,68 @@ extension InterpreterRun {
                     "callbacksim does not run a Map state's \(field): it reads or writes Amazon S3, which is not simulated"
                 )
             }
-            effective = try applyInputPath(mapState.inputPath, stateInput, context: context)
-            if let literal = settings.maxConcurrency {
-                maxConcurrency = literal
+            if let fields = mapState.jsonata {
+                effective = stateInput
+                let states = statesVariable(input: stateInput, context: context)
+                maxConcurrency = Int(
+                    try jsonataNumber(
+                        fields.maxConcurrency, field: "MaxConcurrency", integer: true, states: states, context: context)
+                        ?? 0)
+                if let template = fields.items {
+                    items =
+                        try evaluateJSONata(
+                            template, field: "Items", expecting: "array", states: states, context: context
+                        )
+                        .arrayValue ?? []
+                } else {
+                    guard case .array(let array) = stateInput else {
+                        throw Self.queryError(
+                            "Map state input must be an array but was: \(stateInput.serialized())", location: nil)
+                    }
+                    items = array
+                }
             } else {
-                maxConcurrency = try concurrencyLimit(at: settings.maxConcurrencyPath, effective, context)
+                effective = try applyInputPath(mapState.inputPath, stateInput, context: context)
+                if let literal = settings.maxConcurrency {
+                    maxConcurrency = literal
+                } else {
+                    maxConcurrency = try concurrencyLimit(at: settings.maxConcurrencyPath, effective, context)
+                }
+                let selected = try select(settings.itemsPath, effective, context: context, field: "ItemsPath")
+                guard case .array(let array) = selected else {
+                    throw StatesError.runtime("Map state input must be an array but was: \(selected.serialized())")
+                }
+                items = array
             }
-            let selected = try select(settings.itemsPath, effective, context: context, field: "ItemsPath")
-            guard case .array(let array) = selected else {
-                throw StatesError.runtime("Map state input must be an array but was: \(selected.serialized())")
-            }
-            items = array
         } catch {
             return stateFailed(mapState, position, error)
         }
         record("MapStateStarted", "mapStateStartedEventDetails", JSONObject([("length", .int(items.count))]))
         let run: MapRun
         do throws(StatesError) {
-            let count = try toleratedFailureCount(settings, effective, context)
-            let percentage = try toleratedFailurePercentage(settings, effective, context)
+            let count: Int?
+            let percentage: Double?
+            if let fields = mapState.jsonata {
+                let states = statesVariable(input: stateInput, context: context)
+                count = try jsonataNumber(
+                    fields.toleratedFailureCount, field: "ToleratedFailureCount", integer: true, states: states,
+                    context: context
+                ).map { Int($0) }
+                percentage = try jsonataNumber(
+                    fields.toleratedFailurePercentage, field: "ToleratedFailurePercentage", integer: false,
+                    states: states, context: context)
+                if let count, count < 0 {
+                    throw Self.queryError(
+                        "ToleratedFailureCount cannot be negative.", location: "ToleratedFailureCount")
+                }
+                if let percentage, !(0...100).contains(percentage) {
+                    throw Self.queryError(
+                        "ToleratedFailurePercentage must be between 0 and 100.", location: "ToleratedFailurePercentage")
+                }
+            } else {
+                count = try toleratedFailureCount(settings, effective, context)
+                percentage = try toleratedFailurePercentage(settings, effective, context)
+            }
             var inputs = items
             if let selector = settings.itemSelector {
                 inputs = []
@@ -46,7 +89,14 @@ extension InterpreterRun {
                     let itemContext = self.context(
                         stateName: mapState.name, enteredTime: position.enteredTime, retryCount: nil, token: nil,
                         mapItem: (index, item))
-                    inputs.append(try evaluate(selector, input: effective, context: itemContext, field: "ItemSelector"))
+                    if mapState.jsonata != nil {
+                        let states = statesVariable(input: stateInput, context: itemContext)
+                        inputs.append(
+                            try evaluateJSONata(selector, field: "ItemSelector", states: states, context: itemContext))
+                    } else {
+                        inputs.append(
+                            try evaluate(selector, input: effective, context: itemContext, field: "ItemSelector"))
+                    }
                 }
             }
             if let size = settings.maxItemsPerBatch {

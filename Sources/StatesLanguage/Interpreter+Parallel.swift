@@ -10,6 +10,15 @@ extension InterpreterRun {
             stateName: parallelState.name, enteredTime: position.enteredTime, retryCount: nil, token: nil)
         let branchInput: JSONValue
         do throws(StatesError) {
+            if let fields = parallelState.jsonata {
+                let states = statesVariable(input: stateInput, context: context)
+                branchInput =
+                    try fields.arguments.map { template throws(StatesError) in
+                        try evaluateJSONata(template, field: "Arguments", states: states, context: context)
+                    } ?? stateInput
+                record("ParallelStateStarted")
+                return runBranches(parallelState, position, input: branchInput)
+            }
             let effective = try applyInputPath(parallelState.inputPath, stateInput, context: context)
             if let parameters = parallelState.parameters {
                 branchInput = try evaluate(parameters, input: effective, context: context)
@@ -20,6 +29,12 @@ extension InterpreterRun {
             return stateFailed(parallelState, position, error)
         }
         record("ParallelStateStarted")
+        return runBranches(parallelState, position, input: branchInput)
+    }
+
+    mutating func runBranches(_ parallelState: StateDefinition, _ position: StatePosition, input branchInput: JSONValue)
+        -> StateStep
+    {
         var position = position
         var flows: [Flow] = []
         for branch in parallelState.branches {

@@ -19,17 +19,38 @@ extension InterpreterRun {
         let timeout: Int?
         let heartbeat: Int?
         do throws(StatesError) {
-            let effective = try applyInputPath(taskState.inputPath, stateInput, context: context)
-            if let template = taskState.parameters {
-                parameters = try evaluate(template, input: effective, context: context)
+            if let fields = taskState.jsonata {
+                let states = statesVariable(input: stateInput, context: context)
+                if let template = fields.arguments {
+                    parameters = try evaluateJSONata(template, field: "Arguments", states: states, context: context)
+                } else {
+                    parameters = stateInput
+                }
+                timeout = try jsonataNumber(
+                    fields.timeoutSeconds, field: "TimeoutSeconds", integer: true, states: states, context: context
+                ).map { Int($0) }
+                heartbeat = try jsonataNumber(
+                    fields.heartbeatSeconds, field: "HeartbeatSeconds", integer: true, states: states, context: context
+                ).map { Int($0) }
+                for (field, value) in [("TimeoutSeconds", timeout), ("HeartbeatSeconds", heartbeat)] {
+                    if let value, value <= 0 {
+                        throw Self.queryError(
+                            "The \(field) field must be a positive integer, but was \(value)", location: field)
+                    }
+                }
             } else {
-                parameters = effective
+                let effective = try applyInputPath(taskState.inputPath, stateInput, context: context)
+                if let template = taskState.parameters {
+                    parameters = try evaluate(template, input: effective, context: context)
+                } else {
+                    parameters = effective
+                }
+                let timeoutFromPath = try secondsFromPath(taskState.timeoutSecondsPath, effective, "TimeoutSecondsPath")
+                let heartbeatFromPath = try secondsFromPath(
+                    taskState.heartbeatSecondsPath, effective, "HeartbeatSecondsPath")
+                timeout = taskState.timeoutSeconds ?? timeoutFromPath
+                heartbeat = taskState.heartbeatSeconds ?? heartbeatFromPath
             }
-            let timeoutFromPath = try secondsFromPath(taskState.timeoutSecondsPath, effective, "TimeoutSecondsPath")
-            let heartbeatFromPath = try secondsFromPath(
-                taskState.heartbeatSecondsPath, effective, "HeartbeatSecondsPath")
-            timeout = taskState.timeoutSeconds ?? timeoutFromPath
-            heartbeat = taskState.heartbeatSeconds ?? heartbeatFromPath
         } catch {
             return stateFailed(taskState, position, error)
         }

@@ -429,9 +429,12 @@ struct InterpreterRun {
         let enteredId = state.lastEventId
         let context = self.context(
             stateName: name, enteredTime: now, retryCount: definitionState.type == .task ? 0 : nil, token: nil)
-        if definition.queryLanguage == .jsonata {
-            return .ended(
-                .failed(.runtime("callbacksim does not run JSONata state machines yet (QueryLanguage: JSONata)")))
+        if let fields = definitionState.jsonata, ![.task, .parallel, .map].contains(definitionState.type) {
+            do throws(StatesError) {
+                return try enterJSONata(definitionState, fields, input: input, context: context, enteredId: enteredId)
+            } catch {
+                return failedOnEntry(error, name: name, enteredId: enteredId)
+            }
         }
         do throws(StatesError) {
             switch definitionState.type {
@@ -488,23 +491,13 @@ struct InterpreterRun {
                 let effective = try applyInputPath(definitionState.inputPath, input, context: context)
                 let dueAt = try waitDeadline(definitionState, input: effective, context: context, enteredId: enteredId)
                 let output = try applyOutputPath(definitionState.outputPath, effective, context: context)
-                if dueAt <= now {
-                    let assigned = try assign(definitionState.assign, effective, context: context)
-                    return exit(definitionState, output: output, assigned: assigned)
-                }
-                // Assign is worked out now, with the variables as they are on entry, and takes effect on exit.
-                var assignedText: String?
+                var assigned: JSONObject?
                 if let template = definitionState.assign {
-                    assignedText = try evaluate(template, input: effective, context: context, field: "Assign")
-                        .serialized()
+                    assigned = try evaluate(template, input: effective, context: context, field: "Assign").objectValue
                 }
-                let timerId = "wait:\(nextSerial())"
-                effects.append(.startTimer(id: timerId, dueAt: dueAt))
-                return .waiting(
-                    StatePosition(
-                        stateName: name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
-                        retryCounts: [],
-                        activity: .wait(timerId: timerId, output: output.serialized(), assigned: assignedText)))
+                return wait(
+                    definitionState, until: dueAt, input: input, output: output, assigned: assigned,
+                    enteredId: enteredId)
             case .task, .parallel, .map:
                 let position = StatePosition(
                     stateName: name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
@@ -513,9 +506,46 @@ struct InterpreterRun {
                 return attempt(definitionState, position)
             }
         } catch {
-            // Pass, Choice, Wait, Succeed and Fail have no Retry or Catch: their errors end the flow.
-            return .ended(.failed(withStateLocation(error, name: name, enteredId: enteredId)))
+            return failedOnEntry(error, name: name, enteredId: enteredId)
         }
+    }
+
+    /// Pass, Choice, Wait, Succeed and Fail have no Retry or Catch: their errors end the flow.
+    mutating func failedOnEntry(_ error: StatesError, name: String, enteredId: Int) -> StateStep {
+        let located = withStateLocation(error, name: name, enteredId: enteredId)
+        recordEvaluationFailure(located, stateName: name)
+        return .ended(.failed(located))
+    }
+
+    /// A JSONata failure leaves an EvaluationFailed event before the state's error handling.
+    mutating func recordEvaluationFailure(_ error: StatesError, stateName: String) {
+        guard error.error == ErrorName.queryEvaluationError else { return }
+        var details = JSONObject()
+        if let cause = error.cause { details["cause"] = .string(cause) }
+        details["error"] = .string(error.error)
+        if let location = error.location { details["location"] = .string(location) }
+        details["state"] = .string(stateName)
+        record("EvaluationFailed", "evaluationFailedEventDetails", details)
+    }
+
+    /// A Wait state: exits now when its time has come, or sets a timer and waits; `assigned` takes effect on exit.
+    mutating func wait(
+        _ waitState: StateDefinition, until dueAt: Double, input: JSONValue, output: JSONValue, assigned: JSONObject?,
+        enteredId: Int
+    ) -> StateStep {
+        if dueAt <= now {
+            for (name, value) in assigned ?? JSONObject() { scopes[scopes.count - 1][name] = value }
+            return exit(waitState, output: output, assigned: assigned)
+        }
+        let timerId = "wait:\(nextSerial())"
+        effects.append(.startTimer(id: timerId, dueAt: dueAt))
+        return .waiting(
+            StatePosition(
+                stateName: waitState.name, stateInput: input.serialized(), enteredTime: now, enteredEventId: enteredId,
+                retryCounts: [],
+                activity: .wait(
+                    timerId: timerId, output: output.serialized(),
+                    assigned: assigned.map { JSONValue.object($0).serialized() })))
     }
 
     /// Runs (or, after a Retry interval, runs again) the work of a Task, Parallel or Map state.
@@ -548,12 +578,15 @@ struct InterpreterRun {
     }
 
     func withStateLocation(_ error: StatesError, name: String, enteredId: Int) -> StatesError {
-        guard error.error == ErrorName.runtime, let cause = error.cause, !cause.hasPrefix("An error occurred") else {
+        guard [ErrorName.runtime, ErrorName.queryEvaluationError].contains(error.error), let cause = error.cause,
+            !cause.hasPrefix("An error occurred")
+        else {
             return error
         }
         return StatesError(
             error.error,
-            "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). \(cause)")
+            "An error occurred while executing the state '\(name)' (entered at the event id #\(enteredId)). \(cause)",
+            location: error.location)
     }
 
     mutating func recordExited(_ definitionState: StateDefinition, output: JSONValue, assigned: JSONObject? = nil) {
@@ -640,6 +673,16 @@ struct InterpreterRun {
         let context = self.context(
             stateName: definitionState.name, enteredTime: position.enteredTime,
             retryCount: definitionState.type == .task ? position.retryCounts.reduce(0, +) : nil, token: nil)
+        if let fields = definitionState.jsonata {
+            let states = statesVariable(input: stateInput, context: context, result: result)
+            do throws(StatesError) {
+                let assigned = try assignJSONata(definitionState.assign, states: states, context: context)
+                let output = try outputJSONata(fields.output, fallback: result, states: states, context: context)
+                return exit(definitionState, output: output, assigned: assigned)
+            } catch {
+                return stateFailed(definitionState, position, error)
+            }
+        }
         do throws(StatesError) {
             var selected = result
             if let selector = definitionState.resultSelector {
@@ -655,15 +698,19 @@ struct InterpreterRun {
         }
     }
 
-    /// An error while preparing a state's work (its input, parameters, settings).
+    /// An error while preparing a state's work (its input, parameters, settings) or shaping its result.
     mutating func stateFailed(_ definitionState: StateDefinition, _ position: StatePosition, _ error: StatesError)
         -> StateStep
     {
-        if ErrorName.isTerminal(error.error) {
-            return .ended(
-                .failed(withStateLocation(error, name: definitionState.name, enteredId: position.enteredEventId)))
+        let located = withStateLocation(error, name: definitionState.name, enteredId: position.enteredEventId)
+        recordEvaluationFailure(located, stateName: definitionState.name)
+        if located.error == ErrorName.queryEvaluationError, definitionState.type == .map,
+            retrierIndex(definitionState, position, error: located) == nil
+        {
+            record("MapStateFailed")
         }
-        return handleStateError(definitionState, position, error: error)
+        if ErrorName.isTerminal(located.error) { return .ended(.failed(located)) }
+        return handleStateError(definitionState, position, error: located)
     }
 
     /// Retry, then Catch, then end the flow with the error: ASL's order.
@@ -694,8 +741,15 @@ struct InterpreterRun {
             let output: JSONValue
             let assigned: JSONObject?
             do throws(StatesError) {
-                assigned = try assign(catcher.assign, errorOutput(error), context: context)
-                output = try applyResultPath(catcher.resultPath, result: errorOutput(error), input: stateInput)
+                if failedState.jsonata != nil {
+                    let states = statesVariable(input: stateInput, context: context, errorOutput: errorOutput(error))
+                    assigned = try assignJSONata(catcher.assign, states: states, context: context)
+                    output = try outputJSONata(
+                        catcher.output, fallback: errorOutput(error), states: states, context: context)
+                } else {
+                    assigned = try assign(catcher.assign, errorOutput(error), context: context)
+                    output = try applyResultPath(catcher.resultPath, result: errorOutput(error), input: stateInput)
+                }
             } catch {
                 return .ended(.failed(error))
             }
