@@ -287,6 +287,18 @@ public final class Broker: Sendable {
         }
     }
 
+    /// SQS's MD5OfMessageAttributes; nil when the message has none.
+    static func md5(of attributes: [String: MessageAttributeValue]?) -> String? {
+        guard let attributes, !attributes.isEmpty else { return nil }
+        return HexDigest.md5OfMessageAttributes(
+            attributes.map { name, value in
+                let binary = value.BinaryValue.flatMap { Data(base64Encoded: $0) }
+                return HexDigest.MessageAttribute(
+                    name: name, dataType: value.DataType,
+                    value: binary.map(Array.init) ?? Array((value.StringValue ?? "").utf8), isBinary: binary != nil)
+            })
+    }
+
     public func sendMessage(_ input: SendMessageInput, idempotencyKey: String?) async throws -> [UInt8] {
         let name = Self.queueName(fromUrl: input.QueueUrl)
         guard !input.MessageBody.isEmpty else {
@@ -354,7 +366,8 @@ public final class Broker: Sendable {
                 arguments: [name, deduplication, now])
             {
                 return SendMessageOutput(
-                    MessageId: seen["message_id"], MD5OfMessageBody: md5, SequenceNumber: seen["sequence_number"])
+                    MessageId: seen["message_id"], MD5OfMessageBody: md5,
+                    MD5OfMessageAttributes: Self.md5(of: attributes), SequenceNumber: seen["sequence_number"])
             }
         } else if groupId != nil || deduplicationId != nil {
             if deduplicationId != nil {
@@ -385,7 +398,9 @@ public final class Broker: Sendable {
                     "INSERT OR REPLACE INTO fifo_deduplication (queue, deduplication_id, message_id, sequence_number, expires) VALUES (?, ?, ?, ?, ?)",
                 arguments: [name, deduplication, id, sequence, now + Self.fifoDeduplicationWindow])
         }
-        return SendMessageOutput(MessageId: id, MD5OfMessageBody: md5, SequenceNumber: sequence)
+        return SendMessageOutput(
+            MessageId: id, MD5OfMessageBody: md5, MD5OfMessageAttributes: Self.md5(of: attributes),
+            SequenceNumber: sequence)
     }
 
     public func receiveMessage(_ input: ReceiveMessageInput) async throws -> ReceiveMessageOutput {
@@ -491,7 +506,8 @@ public final class Broker: Sendable {
                 received.append(
                     SQSMessage(
                         MessageId: row["message_id"], ReceiptHandle: handle, MD5OfBody: row["md5"], Body: row["body"],
-                        Attributes: attributes.isEmpty ? nil : attributes, MessageAttributes: messageAttributes))
+                        Attributes: attributes.isEmpty ? nil : attributes, MessageAttributes: messageAttributes,
+                        MD5OfMessageAttributes: Self.md5(of: messageAttributes)))
             }
             return (received, movedTo)
         }

@@ -68,7 +68,21 @@ public enum Responders {
         switch (invocation.resource.resourceType, invocation.resource.action) {
         case ("sqs", "sendMessage"):
             let body = parameters["MessageBody"].map { $0.stringValue ?? $0.serialized() } ?? ""
-            return ["MD5OfMessageBody": .string(HexDigest.md5(body)), "MessageId": messageId]
+            var response = JSONObject()
+            if let attributes = parameters["MessageAttributes"]?.objectValue, !attributes.isEmpty {
+                response["MD5OfMessageAttributes"] = .string(
+                    HexDigest.md5OfMessageAttributes(
+                        attributes.map { name, value in
+                            let binary = value["BinaryValue"]?.stringValue.flatMap { Data(base64Encoded: $0) }
+                            return HexDigest.MessageAttribute(
+                                name: name, dataType: value["DataType"]?.stringValue ?? "String",
+                                value: binary.map(Array.init) ?? Array((value["StringValue"]?.stringValue ?? "").utf8),
+                                isBinary: binary != nil)
+                        }))
+            }
+            response["MD5OfMessageBody"] = .string(HexDigest.md5(body))
+            response["MessageId"] = messageId
+            return .object(response)
         case ("sns", "publish"):
             return ["MessageId": messageId]
         default:

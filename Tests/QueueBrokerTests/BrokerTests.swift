@@ -59,6 +59,22 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         #expect(HexDigest.md5(String(repeating: "a", count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
     }
 
+    /// The digest SQS gives for this attribute (the value moto's tests pin against AWS).
+    @Test func messageAttributesCarrySQSsDigestWhenSentAndReceived() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        let attributes = ["timestamp": MessageAttributeValue(DataType: "Number", StringValue: "1493147359900")]
+        let sent = try WireCoding.decode(
+            SendMessageOutput.self,
+            from: try await fixture.broker.sendMessage(
+                SendMessageInput(QueueUrl: url, MessageBody: "x", MessageAttributes: attributes), idempotencyKey: nil))
+        #expect(sent.MD5OfMessageAttributes == "235c5c510d26fb653d073faed50ae77c")
+        let received = try #require(try await fixture.receive(url).first)
+        #expect(received.MessageAttributes == attributes)
+        #expect(received.MD5OfMessageAttributes == "235c5c510d26fb653d073faed50ae77c")
+        #expect(try await fixture.send(url, "no attributes").MD5OfMessageAttributes == nil)
+    }
+
     @Test func aReceivedMessageIsInvisibleUntilItsTimeoutThenComesBackWithAHigherCount() async throws {
         let fixture = try BrokerFixture()
         let url = try await fixture.queue("q")

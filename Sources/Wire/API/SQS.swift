@@ -92,10 +92,15 @@ public struct SendMessageInput: Codable, Sendable {
 public struct SendMessageOutput: Codable, Sendable {
     public var MessageId: String
     public var MD5OfMessageBody: String
+    public var MD5OfMessageAttributes: String?
     public var SequenceNumber: String?
-    public init(MessageId: String, MD5OfMessageBody: String, SequenceNumber: String? = nil) {
+    public init(
+        MessageId: String, MD5OfMessageBody: String, MD5OfMessageAttributes: String? = nil,
+        SequenceNumber: String? = nil
+    ) {
         self.MessageId = MessageId
         self.MD5OfMessageBody = MD5OfMessageBody
+        self.MD5OfMessageAttributes = MD5OfMessageAttributes
         self.SequenceNumber = SequenceNumber
     }
 }
@@ -123,16 +128,18 @@ public struct SQSMessage: Codable, Sendable, Equatable {
     public var MessageId: String
     public var ReceiptHandle: String
     public var MD5OfBody: String
+    public var MD5OfMessageAttributes: String?
     public var Body: String
     public var Attributes: [String: String]?
     public var MessageAttributes: [String: MessageAttributeValue]?
     public init(
         MessageId: String, ReceiptHandle: String, MD5OfBody: String, Body: String, Attributes: [String: String]?,
-        MessageAttributes: [String: MessageAttributeValue]?
+        MessageAttributes: [String: MessageAttributeValue]?, MD5OfMessageAttributes: String? = nil
     ) {
         self.MessageId = MessageId
         self.ReceiptHandle = ReceiptHandle
         self.MD5OfBody = MD5OfBody
+        self.MD5OfMessageAttributes = MD5OfMessageAttributes
         self.Body = Body
         self.Attributes = Attributes
         self.MessageAttributes = MessageAttributes
