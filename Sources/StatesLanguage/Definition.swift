@@ -88,9 +88,11 @@ public struct StateDefinition: Sendable {
     public let timestampPath: JSONPath?
     // Fail
     public let error: String?
-    public let errorPath: JSONPath?
+    /// A reference path or an intrinsic function.
+    public let errorPath: String?
     public let cause: String?
-    public let causePath: JSONPath?
+    /// A reference path or an intrinsic function.
+    public let causePath: String?
     // Parallel
     public let branches: [StateGraph]
     // Map

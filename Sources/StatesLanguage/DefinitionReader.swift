@@ -306,9 +306,9 @@ struct DefinitionReader {
             timestamp: string(object, "Timestamp", at: location),
             timestampPath: referencePath(object, "TimestampPath", at: location),
             error: string(object, "Error", at: location),
-            errorPath: referencePath(object, "ErrorPath", at: location),
+            errorPath: pathOrIntrinsic(object, "ErrorPath", at: location),
             cause: string(object, "Cause", at: location),
-            causePath: referencePath(object, "CausePath", at: location),
+            causePath: pathOrIntrinsic(object, "CausePath", at: location),
             branches: branches,
             map: map,
             jsonata: jsonata
@@ -595,6 +595,24 @@ struct DefinitionReader {
                 at: "\(location)/\(field)")
             return nil
         }
+    }
+
+    /// ErrorPath and CausePath take a reference path or an intrinsic function such as `States.Format(…)`.
+    private mutating func pathOrIntrinsic(_ object: JSONObject, _ field: String, at location: String) -> String? {
+        guard let text = string(object, field, at: location) else { return nil }
+        if text.hasPrefix("States.") {
+            var parser = IntrinsicParser(text: Array(text.unicodeScalars))
+            do {
+                _ = try parser.parseCall()
+            } catch {
+                fail(
+                    "INVALID_JSON_PATH",
+                    "The value for the field '\(field)' is not a valid intrinsic function: \(error.reason)",
+                    at: "\(location)/\(field)")
+            }
+            return text
+        }
+        return referencePath(object, field, at: location).map(\.text)
     }
 
     private mutating func exclusive(_ object: JSONObject, _ a: String, _ b: String, at location: String) {

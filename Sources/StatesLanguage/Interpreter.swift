@@ -565,16 +565,13 @@ struct InterpreterRun {
         return try evaluator.evaluate(template, input: input, field: field)
     }
 
-    func referencedString(_ path: JSONPath, field: String, input: JSONValue, context: PathContext) throws(StatesError)
-        -> String?
+    /// ErrorPath/CausePath: a path into the input or context, or an intrinsic function, that names a string.
+    mutating func referencedString(_ expression: String, field: String, input: JSONValue, context: PathContext)
+        throws(StatesError) -> String?
     {
-        do {
-            return try path.evaluate(input: input, context: context).stringValue
-        } catch {
-            throw StatesError.runtime(
-                "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(input.serialized())'"
-            )
-        }
+        var evaluator = PayloadEvaluator(context: context, random: random)
+        defer { random = evaluator.random }
+        return try evaluator.evaluateExpression(expression, input: input, field: field).stringValue
     }
 
     func withStateLocation(_ error: StatesError, name: String, enteredId: Int) -> StatesError {

@@ -21,6 +21,8 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         case deepScan(String?)
         case slice(start: Int?, end: Int?, step: Int?)
         case union([Component])
+        /// `[?(@.price < 10)]`: the elements (or values) the expression holds for; `text` is as written.
+        case filter(FilterExpression, text: String)
     }
 
     public let text: String
@@ -44,6 +46,12 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
     public struct SyntaxError: Error, Sendable {
         public let path: String
         public let reason: String
+    }
+
+    init(root: Root, components: [Component], text: String) {
+        self.root = root
+        self.components = components
+        self.text = text
     }
 
     public init(_ text: String) throws(SyntaxError) {
@@ -76,12 +84,12 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
         }
         var matches = [root]
         for component in components {
-            matches = matches.flatMap { Self.apply(component, to: $0) }
+            matches = matches.flatMap { Self.apply(component, to: $0, document: root) }
         }
         return .array(matches)
     }
 
-    private static func apply(_ component: Component, to value: JSONValue) -> [JSONValue] {
+    private static func apply(_ component: Component, to value: JSONValue, document: JSONValue) -> [JSONValue] {
         switch component {
         case .key(let key):
             return value.objectValue?[key].map { [$0] } ?? []
@@ -112,7 +120,10 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
             guard lower < upper else { return [] }
             return stride(from: lower, to: upper, by: step).map { array[$0] }
         case .union(let parts):
-            return parts.flatMap { apply($0, to: value) }
+            return parts.flatMap { apply($0, to: value, document: document) }
+        case .filter(let expression, _):
+            let candidates = value.arrayValue ?? value.objectValue.map { $0.map(\.value) } ?? []
+            return candidates.filter { expression.holds(for: $0, root: document) }
         }
     }
 
@@ -177,9 +188,72 @@ public struct JSONPath: Sendable, Equatable, CustomStringConvertible {
             case .slice(let start, let end, _):
                 output += "[\(start.map(String.init) ?? ""):\(end.map(String.init) ?? "")]"
             case .union: output += "[…]"
+            case .filter(_, let text): output += "[\(text)]"
             }
         }
         return output
+    }
+}
+
+/// A JSONPath filter: `[?(@.status == 0 && @.year > 1990)]`.
+public indirect enum FilterExpression: Sendable, Equatable {
+    case compare(FilterOperand, String, FilterOperand)
+    /// `[?(@.isbn)]`: the path names something.
+    case exists(FilterOperand)
+    case and(FilterExpression, FilterExpression)
+    case or(FilterExpression, FilterExpression)
+    case not(FilterExpression)
+
+    func holds(for element: JSONValue, root: JSONValue) -> Bool {
+        switch self {
+        case .and(let a, let b): return a.holds(for: element, root: root) && b.holds(for: element, root: root)
+        case .or(let a, let b): return a.holds(for: element, root: root) || b.holds(for: element, root: root)
+        case .not(let inner): return !inner.holds(for: element, root: root)
+        case .exists(let operand): return operand.value(for: element, root: root) != nil
+        case .compare(let left, let op, let right):
+            guard let a = left.value(for: element, root: root), let b = right.value(for: element, root: root) else {
+                return op == "!="
+            }
+            if let x = a.numberValue, let y = b.numberValue {
+                switch op {
+                case "==": return x == y
+                case "!=": return x != y
+                case "<": return x < y
+                case "<=": return x <= y
+                case ">": return x > y
+                default: return x >= y
+                }
+            }
+            if let x = a.stringValue, let y = b.stringValue {
+                switch op {
+                case "==": return x == y
+                case "!=": return x != y
+                case "<": return x < y
+                case "<=": return x <= y
+                case ">": return x > y
+                default: return x >= y
+                }
+            }
+            switch op {
+            case "==": return a == b
+            case "!=": return a != b
+            default: return false
+            }
+        }
+    }
+}
+
+public enum FilterOperand: Sendable, Equatable {
+    /// `@…` (relative to the element) or `$…` (from the document's root).
+    case path(relative: Bool, [JSONPath.Component], text: String)
+    case literal(JSONValue)
+
+    func value(for element: JSONValue, root: JSONValue) -> JSONValue? {
+        switch self {
+        case .literal(let value): return value
+        case .path(let relative, let components, let text):
+            return try? JSONPath(root: .input, components: components, text: text).evaluate(relative ? element : root)
+        }
     }
 }
 
@@ -305,7 +379,7 @@ private struct PathScanner {
                 position += 1
                 parts.append(.wildcard)
             } else if scalar == "?" {
-                throw error("Filter expressions are not supported yet")
+                parts.append(try readFilter())
             } else {
                 parts.append(try readIndexOrSlice())
             }
@@ -325,7 +399,8 @@ private struct PathScanner {
         position += 1
         var value = ""
         while position < text.count, text[position] != quote {
-            if text[position] == "\\", position + 1 < text.count {
+            // Only the enclosing quote is escaped; any other backslash is part of the key.
+            if text[position] == "\\", position + 1 < text.count, text[position + 1] == quote {
                 position += 1
             }
             value.unicodeScalars.append(text[position])
@@ -334,6 +409,110 @@ private struct PathScanner {
         guard position < text.count else { throw error("Unterminated quoted name") }
         position += 1
         return value
+    }
+
+    /// `?( … )` inside brackets: comparisons of `@`-relative paths, `$` paths and literals, with `&&`, `||`, `!`.
+    mutating func readFilter() throws(JSONPath.SyntaxError) -> JSONPath.Component {
+        let start = position
+        position += 1
+        skipSpaces()
+        guard position < text.count, text[position] == "(" else { throw error("Expected '(' after '?'") }
+        position += 1
+        let expression = try readOr()
+        skipSpaces()
+        guard position < text.count, text[position] == ")" else { throw error("Expected ')' to close the filter") }
+        position += 1
+        let written = String(String.UnicodeScalarView(text[start..<position]))
+        return .filter(expression, text: written)
+    }
+
+    mutating func readOr() throws(JSONPath.SyntaxError) -> FilterExpression {
+        var left = try readAnd()
+        while consume("||") { left = .or(left, try readAnd()) }
+        return left
+    }
+
+    mutating func readAnd() throws(JSONPath.SyntaxError) -> FilterExpression {
+        var left = try readUnary()
+        while consume("&&") { left = .and(left, try readUnary()) }
+        return left
+    }
+
+    mutating func readUnary() throws(JSONPath.SyntaxError) -> FilterExpression {
+        skipSpaces()
+        if position < text.count, text[position] == "!", !lookingAt("!=") {
+            position += 1
+            return .not(try readUnary())
+        }
+        if position < text.count, text[position] == "(" {
+            position += 1
+            let inner = try readOr()
+            skipSpaces()
+            guard position < text.count, text[position] == ")" else { throw error("Expected ')'") }
+            position += 1
+            return inner
+        }
+        let left = try readOperand()
+        skipSpaces()
+        for op in ["==", "!=", "<=", ">=", "<", ">"] where consume(op) {
+            return .compare(left, op, try readOperand())
+        }
+        guard case .path = left else { throw error("A filter needs a comparison or an @ path") }
+        return .exists(left)
+    }
+
+    mutating func readOperand() throws(JSONPath.SyntaxError) -> FilterOperand {
+        skipSpaces()
+        guard position < text.count else { throw error("Unterminated filter") }
+        let scalar = text[position]
+        if scalar == "@" || scalar == "$" {
+            let start = position
+            position += 1
+            var components: [JSONPath.Component] = []
+            while position < text.count, text[position] == "." || text[position] == "[" {
+                if text[position] == "." {
+                    position += 1
+                    components.append(.key(try readFilterName()))
+                } else {
+                    position += 1
+                    components.append(try readBracket())
+                }
+            }
+            return .path(
+                relative: scalar == "@", components, text: String(String.UnicodeScalarView(text[start..<position])))
+        }
+        if scalar == "'" || scalar == "\"" {
+            return .literal(.string(try readQuoted(scalar)))
+        }
+        var word = ""
+        while position < text.count, !" )&|=!<>".unicodeScalars.contains(text[position]) {
+            word.unicodeScalars.append(text[position])
+            position += 1
+        }
+        guard let literal = try? JSONValue.parse(word) else { throw error("Unknown value '\(word)' in a filter") }
+        return .literal(literal)
+    }
+
+    mutating func readFilterName() throws(JSONPath.SyntaxError) -> String {
+        var name = ""
+        while position < text.count, !" .[)&|=!<>".unicodeScalars.contains(text[position]) {
+            name.unicodeScalars.append(text[position])
+            position += 1
+        }
+        guard !name.isEmpty else { throw error("Empty field name") }
+        return name
+    }
+
+    func lookingAt(_ literal: String) -> Bool {
+        let scalars = Array(literal.unicodeScalars)
+        return position + scalars.count <= text.count && Array(text[position..<position + scalars.count]) == scalars
+    }
+
+    mutating func consume(_ literal: String) -> Bool {
+        skipSpaces()
+        guard lookingAt(literal) else { return false }
+        position += literal.unicodeScalars.count
+        return true
     }
 
     mutating func readIndexOrSlice() throws(JSONPath.SyntaxError) -> JSONPath.Component {
