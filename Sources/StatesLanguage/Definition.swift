@@ -10,6 +10,8 @@ public struct StateMachineDefinition: Sendable {
     public let queryLanguage: QueryLanguage
     /// The definition as given; `DescribeStateMachine` returns it unchanged.
     public let source: JSONValue
+    /// What the definition is accepted with but should know, such as fields callbacksim ignores.
+    public internal(set) var warnings: [Diagnostic] = []
 
     public static func parse(_ text: String) throws(InvalidDefinition) -> StateMachineDefinition {
         let json: JSONValue
@@ -27,7 +29,8 @@ public struct StateMachineDefinition: Sendable {
     public static func parse(_ json: JSONValue) throws(InvalidDefinition) -> StateMachineDefinition {
         var reader = DefinitionReader()
         let definition = reader.readMachine(json)
-        if let definition, reader.diagnostics.isEmpty {
+        if var definition, reader.diagnostics.isEmpty {
+            definition.warnings = reader.warnings
             return definition
         }
         throw InvalidDefinition(reader.diagnostics)
@@ -229,5 +232,13 @@ public struct Diagnostic: Sendable, Codable, Equatable {
     public let code: String
     public let message: String
     public let location: String
-    public var severity: String { "ERROR" }
+    /// ERROR refuses the definition; WARNING only informs.
+    public let severity: String
+
+    public init(code: String, message: String, location: String, severity: String = "ERROR") {
+        self.code = code
+        self.message = message
+        self.location = location
+        self.severity = severity
+    }
 }

@@ -3,6 +3,7 @@ import JSON
 /// Reads a definition into the model and collects every problem, with its location, as AWS's validator does.
 struct DefinitionReader {
     var diagnostics: [Diagnostic] = []
+    var warnings: [Diagnostic] = []
     /// The machine's QueryLanguage: every state's unless it names its own.
     var machineLanguage = QueryLanguage.jsonPath
 
@@ -214,6 +215,14 @@ struct DefinitionReader {
             }
         }
 
+        if type == .task, object["Credentials"] != nil {
+            warnings.append(
+                Diagnostic(
+                    code: "IGNORED_FIELD",
+                    message:
+                        "callbacksim accepts Credentials and ignores them: tasks run with the topology's own identity, no role is assumed",
+                    location: "\(location)/Credentials", severity: "WARNING"))
+        }
         var resource: TaskResource?
         if type == .task {
             if let arn = string(object, "Resource", at: location) {

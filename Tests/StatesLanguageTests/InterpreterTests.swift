@@ -224,6 +224,15 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         }
     }
 
+    @Test func credentialsAreAcceptedWithAWarningThatTheyAreIgnored() throws {
+        let definition = try StateMachineDefinition.parse(
+            #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","Credentials":{"RoleArn":"arn:aws:iam::1:role/x"},"Parameters":{"TopicArn":"t","Message":"m"},"End":true}}}"#
+        )
+        #expect(definition.warnings.map(\.code) == ["IGNORED_FIELD"])
+        #expect(definition.warnings.first?.severity == "WARNING")
+        #expect(definition.warnings.first?.location == "States/T/Credentials")
+    }
+
     @Test(arguments: [
         (
             #"{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Outside"}}}]},"Outside":{"Type":"Pass","End":true}}}"#,
