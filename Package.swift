@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
         .testTarget(
             name: "StepFunctionsLocalTests", dependencies: ["StepFunctionsLocal", "StatesLanguage", "JSON"],
-            exclude: ["Conformance"]),
+            exclude: ["Conformance", "DocumentedCases"]),
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [

@@ -56,6 +56,29 @@ import Testing
     }
 }
 
+/// Cases written from AWS's documentation, one per construct, each naming its page: the results the page gives,
+/// in the recorded cases' format, through the same comparison.
+@Suite struct DocumentedCaseTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("DocumentedCases").path
+
+    static let cases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+        .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+
+    @Test func thereAreCases() {
+        #expect(Self.cases.count >= 8)
+    }
+
+    @Test(arguments: cases)
+    func documentedCase(_ name: String) async throws {
+        let data = try #require(FileManager.default.contents(atPath: "\(Self.directory)/\(name).json"))
+        let documented = try JSONValue.parse(bytes: Array(data))
+        #expect(documented["source"]?["doc"]?.stringValue?.hasPrefix("https://docs.aws.amazon.com/") == true)
+        let mismatches = await ConformanceCase(documented).run()
+        #expect(mismatches.isEmpty, "\(name): \(mismatches.joined(separator: "; "))")
+    }
+}
+
 /// One recorded case: runs it and lists how the result differs from what AWS did.
 struct ConformanceCase {
     let recorded: JSONValue
