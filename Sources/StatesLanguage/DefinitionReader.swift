@@ -59,24 +59,14 @@ struct DefinitionReader {
             queryLanguage = .jsonPath
         }
         machineLanguage = queryLanguage
-        guard let startAt = root["StartAt"]?.stringValue else {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"StartAt\" is required", at: "StartAt")
-            return nil
-        }
-        guard let statesObject = root["States"]?.objectValue, !statesObject.isEmpty else {
-            fail(
-                "SCHEMA_VALIDATION_FAILED", "The field \"States\" is required and must be a non-empty object",
-                at: "States")
-            return nil
-        }
+        guard let graph = readStartAndStates(root, prefix: "") else { return nil }
         var timeout: Int?
         if let value = root["TimeoutSeconds"] {
             timeout = positiveInteger(value, at: "TimeoutSeconds")
         }
-        let states = readStates(statesObject, startAt: startAt, at: "States", startAtLocation: "StartAt")
         return StateMachineDefinition(
             comment: root["Comment"]?.stringValue,
-            graph: StateGraph(startAt: startAt, states: states),
+            graph: graph,
             timeoutSeconds: timeout,
             queryLanguage: queryLanguage,
             source: json
@@ -94,18 +84,23 @@ struct DefinitionReader {
         for key in object.keys where !allowed.contains(key) {
             fail("SCHEMA_VALIDATION_FAILED", "These fields are not supported by Step Functions: [\(key)]", at: location)
         }
+        return readStartAndStates(object, prefix: location + "/")
+    }
+
+    /// `StartAt` and `States` of the machine (prefix "") or of a branch or processor ("States/P/Branches/0/").
+    private mutating func readStartAndStates(_ object: JSONObject, prefix: String) -> StateGraph? {
         guard let startAt = object["StartAt"]?.stringValue else {
-            fail("SCHEMA_VALIDATION_FAILED", "The field \"StartAt\" is required", at: "\(location)/StartAt")
+            fail("SCHEMA_VALIDATION_FAILED", "The field \"StartAt\" is required", at: "\(prefix)StartAt")
             return nil
         }
         guard let statesObject = object["States"]?.objectValue, !statesObject.isEmpty else {
             fail(
                 "SCHEMA_VALIDATION_FAILED", "The field \"States\" is required and must be a non-empty object",
-                at: "\(location)/States")
+                at: "\(prefix)States")
             return nil
         }
         let states = readStates(
-            statesObject, startAt: startAt, at: "\(location)/States", startAtLocation: "\(location)/StartAt")
+            statesObject, startAt: startAt, at: "\(prefix)States", startAtLocation: "\(prefix)StartAt")
         return StateGraph(startAt: startAt, states: states)
     }
 

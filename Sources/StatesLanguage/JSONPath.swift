@@ -214,31 +214,26 @@ public indirect enum FilterExpression: Sendable, Equatable {
             guard let a = left.value(for: element, root: root), let b = right.value(for: element, root: root) else {
                 return op == "!="
             }
-            if let x = a.numberValue, let y = b.numberValue {
-                switch op {
-                case "==": return x == y
-                case "!=": return x != y
-                case "<": return x < y
-                case "<=": return x <= y
-                case ">": return x > y
-                default: return x >= y
-                }
-            }
-            if let x = a.stringValue, let y = b.stringValue {
-                switch op {
-                case "==": return x == y
-                case "!=": return x != y
-                case "<": return x < y
-                case "<=": return x <= y
-                case ">": return x > y
-                default: return x >= y
-                }
-            }
+            if let x = a.numberValue, let y = b.numberValue { return Self.compare(x, op, y) }
+            if let x = a.stringValue, let y = b.stringValue { return Self.compare(x, op, y) }
             switch op {
             case "==": return a == b
             case "!=": return a != b
             default: return false
             }
+        }
+    }
+}
+
+extension FilterExpression {
+    static func compare<T: Comparable>(_ x: T, _ op: String, _ y: T) -> Bool {
+        switch op {
+        case "==": return x == y
+        case "!=": return x != y
+        case "<": return x < y
+        case "<=": return x <= y
+        case ">": return x > y
+        default: return x >= y
         }
     }
 }
