@@ -72,6 +72,8 @@ struct InterpreterRun {
     var effects: [Effect] = []
     /// Above zero while a Distributed Map's iterations run: their events belong to child executions.
     var muted = 0
+    /// The execution's input, parsed once: every context object holds it.
+    let executionInput: JSONValue
     /// The workflow variables in scope, the main flow's first, the flow running now last.
     var scopes: [JSONObject] = []
     /// Set when a state tried to record event 25,000: only the execution's own end may take that id.
@@ -88,6 +90,7 @@ struct InterpreterRun {
         self.identity = identity
         self.state = state
         self.now = now
+        executionInput = (try? JSONValue.parse(identity.input)) ?? .null
         scopes = [state.root?.scope ?? JSONObject()]
     }
 
@@ -266,7 +269,7 @@ struct InterpreterRun {
     ) -> PathContext {
         var execution = JSONObject()
         execution["Id"] = .string(identity.executionArn)
-        execution["Input"] = (try? JSONValue.parse(identity.input)) ?? .null
+        execution["Input"] = executionInput
         execution["Name"] = .string(identity.name)
         execution["RoleArn"] = .string(identity.roleArn)
         execution["StartTime"] = .string(Timestamp.format(Date(timeIntervalSince1970: identity.startTime)))
