@@ -128,6 +128,54 @@ extension IntegrationTests {
             }
         }
 
+        /// A user's JSONata machine on the real topology: a Map whose iterations each wait on their own token,
+        /// completed one by one with `callbacksim send-task-success`.
+        @Test func aJSONataMapOfCallbacksCompletesThroughTheCLI() async throws {
+            try await withTopology { harness in
+                let definition = """
+                    {"QueryLanguage": "JSONata", "StartAt": "Each", "States": {"Each": {"Type": "Map",
+                      "Items": "{% $states.input.orders %}",
+                      "ItemProcessor": {"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+                        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                        "Arguments": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorDLQ",
+                                      "MessageBody": {"token": "{% $states.context.Task.Token %}", "order": "{% $states.input %}"}},
+                        "Output": "{% $states.input & ':' & $states.result.verdict %}", "End": true}}},
+                      "Output": "{% $join($states.result, ',') %}", "End": true}}}
+                    """
+                let _: CreateStateMachineOutput = try await harness.client.call(
+                    .orchestrator, StepFunctionsOperation.createStateMachine,
+                    CreateStateMachineInput(name: "Orders", definition: definition))
+                let arn = try await harness.start(#"{"orders": ["o1", "o2"]}"#, machine: "Orders")
+                var tokens: [String: String] = [:]
+                for _ in 0..<50 where tokens.count < 2 {
+                    for event in try await harness.client.history(arn)
+                    where event["type"]?.stringValue == "TaskScheduled" {
+                        let parameters = event["taskScheduledEventDetails"]?["parameters"]?.stringValue ?? "{}"
+                        let body = try JSONValue.parse(parameters)["MessageBody"]
+                        if let order = body?["order"]?.stringValue { tokens[order] = body?["token"]?.stringValue }
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(tokens.count == 2)
+                for (order, verdict) in [("o2", "no"), ("o1", "yes")] {
+                    let result = try runTool(
+                        "callbacksim",
+                        [
+                            "send-task-success", "--task-token", tokens[order] ?? "", "--task-output",
+                            #"{"verdict":"\#(verdict)"}"#, "--data-dir", harness.directory,
+                        ])
+                    #expect(result.status == 0, "\(result.stderr)")
+                }
+                var description = try await harness.describe(arn)
+                for _ in 0..<50 where description.status == "RUNNING" {
+                    try await Task.sleep(for: .milliseconds(100))
+                    description = try await harness.describe(arn)
+                }
+                #expect(description.status == "SUCCEEDED")
+                #expect(description.output == #""o1:yes,o2:no""#)
+            }
+        }
+
         @Test func malformedFramesToEveryProcessGetErrorsAndNothingCrashes() async throws {
             try await withTopology { harness in
                 for service in ServiceName.allCases {
