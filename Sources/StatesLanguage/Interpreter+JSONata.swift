@@ -114,12 +114,20 @@ extension InterpreterRun {
     mutating func assignJSONata(_ template: JSONValue?, states: JSONValue, context: PathContext) throws(StatesError)
         -> JSONObject?
     {
+        let assigned = try jsonataAssignment(template, states: states, context: context)
+        setVariables(assigned)
+        return assigned
+    }
+
+    /// The values a JSONata Assign gives, not yet set.
+    mutating func jsonataAssignment(_ template: JSONValue?, states: JSONValue, context: PathContext)
+        throws(StatesError) -> JSONObject?
+    {
         guard let object = template?.objectValue else { return nil }
         var assigned = JSONObject()
         for (name, value) in object {
             assigned[name] = try evaluateJSONata(value, field: "Assign/\(name)", states: states, context: context)
         }
-        for (name, value) in assigned { scopes[scopes.count - 1][name] = value }
         return assigned
     }
 
@@ -210,15 +218,7 @@ extension InterpreterRun {
                 dueAt = now
             }
             // Assign and Output are worked out on entry, with the variables as they are then.
-            var assigned: JSONObject?
-            if let template = definitionState.assign?.objectValue {
-                var values = JSONObject()
-                for (name, value) in template {
-                    values[name] = try evaluateJSONata(
-                        value, field: "Assign/\(name)", states: states, context: context)
-                }
-                assigned = values
-            }
+            let assigned = try jsonataAssignment(definitionState.assign, states: states, context: context)
             let output = try outputJSONata(fields.output, fallback: input, states: states, context: context)
             return wait(
                 definitionState, until: dueAt, input: input, output: output, assigned: assigned, enteredId: enteredId)

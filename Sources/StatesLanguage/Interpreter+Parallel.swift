@@ -3,7 +3,7 @@ import JSON
 extension InterpreterRun {
     // MARK: Parallel
 
-    /// Starts every branch on the state's effective input (InputPath, then Parameters).
+    /// Starts every branch on the state's effective input (InputPath, then Parameters; in JSONata, Arguments).
     mutating func startParallel(_ parallelState: StateDefinition, _ position: StatePosition) -> StateStep {
         let stateInput = (try? JSONValue.parse(position.stateInput)) ?? .null
         let context = self.context(
@@ -16,25 +16,18 @@ extension InterpreterRun {
                     try fields.arguments.map { template throws(StatesError) in
                         try evaluateJSONata(template, field: "Arguments", states: states, context: context)
                     } ?? stateInput
-                record("ParallelStateStarted")
-                return runBranches(parallelState, position, input: branchInput)
-            }
-            let effective = try applyInputPath(parallelState.inputPath, stateInput, context: context)
-            if let parameters = parallelState.parameters {
-                branchInput = try evaluate(parameters, input: effective, context: context)
             } else {
-                branchInput = effective
+                let effective = try applyInputPath(parallelState.inputPath, stateInput, context: context)
+                if let parameters = parallelState.parameters {
+                    branchInput = try evaluate(parameters, input: effective, context: context)
+                } else {
+                    branchInput = effective
+                }
             }
         } catch {
             return stateFailed(parallelState, position, error)
         }
         record("ParallelStateStarted")
-        return runBranches(parallelState, position, input: branchInput)
-    }
-
-    mutating func runBranches(_ parallelState: StateDefinition, _ position: StatePosition, input branchInput: JSONValue)
-        -> StateStep
-    {
         var position = position
         var flows: [Flow] = []
         for branch in parallelState.branches {

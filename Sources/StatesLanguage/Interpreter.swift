@@ -378,10 +378,14 @@ struct InterpreterRun {
         -> JSONObject?
     {
         guard let template else { return nil }
-        guard let assigned = try evaluate(template, input: value, context: context, field: "Assign").objectValue
-        else { return nil }
-        for (name, value) in assigned { scopes[scopes.count - 1][name] = value }
+        let assigned = try evaluate(template, input: value, context: context, field: "Assign").objectValue
+        setVariables(assigned)
         return assigned
+    }
+
+    /// Sets variables in the running flow's scope.
+    mutating func setVariables(_ assigned: JSONObject?) {
+        for (name, value) in assigned ?? JSONObject() { scopes[scopes.count - 1][name] = value }
     }
 
     /// Hands an event to the position that waits for it, anywhere in the tree, and runs on from there.
@@ -399,7 +403,7 @@ struct InterpreterRun {
         case .wait(let timerId, let output, let assignedText):
             guard case .timerFired(let id) = event, id == timerId else { return nil }
             let assigned = assignedText.flatMap { try? JSONValue.parse($0).objectValue }
-            for (name, value) in assigned ?? JSONObject() { scopes[scopes.count - 1][name] = value }
+            setVariables(assigned)
             step = exit(definitionState, output: (try? JSONValue.parse(output)) ?? .null, assigned: assigned)
         case .parallel(let flows):
             guard let parallelStep = deliver(event, toBranches: flows, of: definitionState, at: position) else {
@@ -537,7 +541,7 @@ struct InterpreterRun {
         enteredId: Int
     ) -> StateStep {
         if dueAt <= now {
-            for (name, value) in assigned ?? JSONObject() { scopes[scopes.count - 1][name] = value }
+            setVariables(assigned)
             return exit(waitState, output: output, assigned: assigned)
         }
         let timerId = "wait:\(nextSerial())"

@@ -200,10 +200,8 @@ struct JSONataEvaluator {
             var found: [JSONataValue] = []
             for element in elements {
                 let value = lookup(element, key)
-                if let nested = value.elements, case .sequence = value {
+                if let nested = value.elements {
                     found += nested
-                } else if case .json(.array(let items)) = value {
-                    found += items.map(JSONataValue.json)
                 } else if !value.isUndefined {
                     found.append(value)
                 }
@@ -218,9 +216,10 @@ struct JSONataEvaluator {
         var found: [JSONataValue] = []
         if let elements = input.elements {
             for element in elements {
-                if let inner = wildcard(element).elements {
+                let value = wildcard(element)
+                if let inner = value.elements {
                     found += inner
-                } else if case let value = wildcard(element), !value.isUndefined {
+                } else if !value.isUndefined {
                     found.append(value)
                 }
             }
