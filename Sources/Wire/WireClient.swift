@@ -29,11 +29,18 @@ public final class WireClient: Sendable {
     public static func connect(context: Context, endpoint: String, service: String? = nil) async throws -> WireClient {
         // IMMEDIATE: queue only to completed connections, so a request to a dead server waits in our backlog
         // (and times out) rather than in a pipe that is flushed to a later, different server process.
+        // Heartbeats and a connect timeout notice a peer that went silent (a partition) within seconds and keep
+        // redialling every second, so traffic resumes as soon as the network heals instead of when TCP's
+        // back-off next retransmits.
         let socket = try await AsyncSocket.open(
             context: context,
             type: .dealer,
             role: .connect(endpoint),
-            options: [(SocketOption.immediate, 1), (SocketOption.reconnectIntervalMax, 1000)],
+            options: [
+                (SocketOption.immediate, 1), (SocketOption.reconnectIntervalMax, 1000),
+                (SocketOption.heartbeatInterval, 1000), (SocketOption.heartbeatTimeout, 3000),
+                (SocketOption.connectTimeout, 1000),
+            ],
             name: "wire-client"
         )
         let client = WireClient(socket: socket, service: service)

@@ -197,5 +197,8 @@ public enum SocketOption {
     public static let sendTimeout = ZMQ_SNDTIMEO
     public static let reconnectInterval = ZMQ_RECONNECT_IVL
     public static let reconnectIntervalMax = ZMQ_RECONNECT_IVL_MAX
+    public static let heartbeatInterval = ZMQ_HEARTBEAT_IVL
+    public static let heartbeatTimeout = ZMQ_HEARTBEAT_TIMEOUT
+    public static let connectTimeout = ZMQ_CONNECT_TIMEOUT
     public static let subscribe = ZMQ_SUBSCRIBE
 }
