@@ -57,6 +57,12 @@ import Testing
         (#"$parse("[1, true]")"#, "[1,true]"),
         (#"$hash("abc", "MD5")"#, #""900150983cd24fb0d6963f7d28e17f72""#),
         ("$exists(nothing)", "false"),
+        (#"$formatNumber(12345.6, '#,###.00')"#, #""12,345.60""#),
+        (#"$formatNumber(0.14, '01%')"#, #""14%""#),
+        (#"$formatNumber(34.555, '#0.00;(#0.00)')"#, #""34.56""#),
+        (#"$formatNumber(-34.555, '#0.00;(#0.00)')"#, #""(34.56)""#),
+        ("items{tags[0]: $sum(price)}", #"{"office":3,"home":145}"#),
+        ("items{name: price}", #"{"pen":3,"lamp":25,"desk":120}"#),
         ("$type(items)", #""array""#),
     ])
     func evaluatesLikeTheReferenceImplementation(expression: String, expected: String) throws {

@@ -178,6 +178,7 @@ struct JSONataEvaluator {
                 result = try invoke(try evaluate(right, input, environment), [value], input: input, name: "~>")
             }
         case .sort(let base, let terms): result = try evaluateSort(base, terms, input, environment)
+        case .group(let base, let pairs): result = try evaluateGroup(base, pairs, input, environment)
         }
         return Self.collapse(result)
     }
@@ -371,6 +372,44 @@ struct JSONataEvaluator {
         }
         if let failure { throw failure }
         return .sequence(sorted.map { $0.1 }, keepSingleton: false)
+    }
+
+    /// Groups the base's items by each pair's key, then evaluates the pair's value on its group's items.
+    mutating func evaluateGroup(
+        _ base: JSONataNode, _ pairs: [(JSONataNode, JSONataNode)], _ input: JSONataValue,
+        _ environment: JSONataEnvironment
+    ) throws(JSONataError) -> JSONataValue {
+        let value = try evaluate(base, input, environment)
+        let items = value.elements ?? (value.isUndefined ? [] : [value])
+        var order: [String] = []
+        var groups: [String: (pair: Int, items: [JSONataValue])] = [:]
+        for item in items {
+            for (index, (keyNode, _)) in pairs.enumerated() {
+                let key = try evaluate(keyNode, item, environment)
+                if key.isUndefined { continue }
+                guard let name = key.string else {
+                    throw JSONataError(code: "T1003", message: "Key in object structure must evaluate to a string")
+                }
+                if let existing = groups[name] {
+                    guard existing.pair == index else {
+                        throw JSONataError(
+                            code: "D1009", message: "Multiple key definitions evaluate to same key: \(name)")
+                    }
+                    groups[name]?.items.append(item)
+                } else {
+                    order.append(name)
+                    groups[name] = (index, [item])
+                }
+            }
+        }
+        var object = JSONObject()
+        for name in order {
+            guard let group = groups[name] else { continue }
+            let context: JSONataValue =
+                group.items.count == 1 ? group.items[0] : .sequence(group.items, keepSingleton: false)
+            if let json = try evaluate(pairs[group.pair].1, context, environment).jsonValue { object[name] = json }
+        }
+        return .json(.object(object))
     }
 
     /// -1, 0 or 1; numbers with numbers, strings with strings, undefined last.

@@ -8,7 +8,8 @@ enum JSONataFunctions {
         "string", "length", "substring", "substringBefore", "substringAfter", "uppercase", "lowercase", "trim",
         "pad", "contains", "split", "join", "replace", "match", "base64encode", "base64decode",
         "encodeUrlComponent", "decodeUrlComponent", "encodeUrl", "decodeUrl", "number", "abs", "floor", "ceil",
-        "round", "power", "sqrt", "random", "formatBase", "sum", "max", "min", "average", "count", "boolean", "not",
+        "round", "power", "sqrt", "random", "formatBase", "formatNumber", "sum", "max", "min", "average", "count",
+        "boolean", "not",
         "exists", "append", "reverse", "shuffle", "distinct", "zip", "sort", "filter", "map", "reduce", "single",
         "keys", "lookup", "spread", "merge", "each", "sift", "type", "error", "assert", "now", "millis",
         "fromMillis", "toMillis", "partition", "range", "hash", "uuid", "parse",
@@ -16,6 +17,66 @@ enum JSONataFunctions {
 }
 
 extension JSONataEvaluator {
+    /// `$formatNumber` with an XPath picture: `0` and `#` digits, `,` grouping, `.` decimals, `%`/`‰` scaling,
+    /// literal prefix and suffix, and `;` before a picture for negative numbers. Exponents are not supported.
+    static func formatNumber(_ value: Double, picture: String) throws(JSONataError) -> String {
+        let pictures = picture.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+        guard pictures.count <= 2 else {
+            throw JSONataError(code: "D3080", message: "The picture string must not contain more than one ';'")
+        }
+        let chosen = value < 0 && pictures.count == 2 ? pictures[1] : pictures[0]
+        let active = Set("0123456789#.,%‰")
+        let characters = Array(chosen)
+        guard let first = characters.firstIndex(where: { active.contains($0) && $0 != "%" && $0 != "‰" }),
+            let last = characters.lastIndex(where: { "0123456789#.,".contains($0) })
+        else {
+            throw JSONataError(code: "D3085", message: "The picture string must contain at least one digit")
+        }
+        let prefix = String(characters[..<first])
+        let suffix = String(characters[(last + 1)...])
+        let body = String(characters[first...last])
+        guard !body.contains("e") else {
+            throw JSONataError(code: "D3086", message: "callbacksim's $formatNumber does not support exponents")
+        }
+        var scaled = abs(value)
+        if (prefix + suffix).contains("%") { scaled *= 100 }
+        if (prefix + suffix).contains("‰") { scaled *= 1000 }
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let integerPicture = parts[0]
+        let fractionPicture = parts.count > 1 ? parts[1] : ""
+        let minimumInteger = integerPicture.filter(\.isNumber).count
+        let minimumFraction = fractionPicture.filter(\.isNumber).count
+        let maximumFraction = minimumFraction + fractionPicture.filter { $0 == "#" }.count
+        // Grouping separators, by how many digits stand to their right.
+        var groupPositions: [Int] = []
+        var digitsToTheRight = 0
+        for character in integerPicture.reversed() {
+            if character == "," { groupPositions.append(digitsToTheRight) } else { digitsToTheRight += 1 }
+        }
+        let factor = pow(10, Double(maximumFraction))
+        let rounded = (scaled * factor).rounded(.toNearestOrEven) / factor
+        let formatted = String(format: "%.\(maximumFraction)f", rounded)
+        let pieces = formatted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var integer = pieces[0]
+        var fraction = pieces.count > 1 ? pieces[1] : ""
+        while fraction.count > minimumFraction, fraction.hasSuffix("0") { fraction.removeLast() }
+        if integer == "0" && minimumInteger == 0 && !fraction.isEmpty { integer = "" }
+        while integer.count < minimumInteger { integer = "0" + integer }
+        if let size = groupPositions.first, size > 0 {
+            let regular = groupPositions.enumerated().allSatisfy { $0.element == size * ($0.offset + 1) }
+            var grouped: [Character] = []
+            for (index, digit) in integer.reversed().enumerated() {
+                let atSeparator = regular ? index > 0 && index % size == 0 : groupPositions.contains(index)
+                if atSeparator && index > 0 { grouped.append(",") }
+                grouped.append(digit)
+            }
+            integer = String(grouped.reversed())
+        }
+        let number = integer + (fraction.isEmpty ? "" : "." + fraction)
+        let sign = value < 0 && pictures.count == 1 ? "-" : ""
+        return sign + prefix + number + suffix
+    }
+
     func argumentError(_ name: String, _ message: String) -> JSONataError {
         JSONataError(code: "T0410", message: "Argument of function $\(name) \(message)")
     }
@@ -262,6 +323,9 @@ extension JSONataEvaluator {
             let radix = Int(try number(1) ?? 10)
             guard (2...36).contains(radix) else { throw argumentError(name, "radix must be between 2 and 36") }
             return text(String(Int(value.rounded(.toNearestOrEven)), radix: radix))
+        case "formatNumber":
+            guard let value = try number(0), let picture = try string(1) else { return .undefined }
+            return text(try Self.formatNumber(value, picture: picture))
         case "sum": return try numbers(0).map { .number($0.reduce(0, +)) } ?? .undefined
         case "max":
             guard let values = try numbers(0), let maximum = values.max() else { return .undefined }

@@ -72,6 +72,8 @@ indirect enum JSONataNode: @unchecked Sendable {
     case chain(JSONataNode, JSONataNode)
     /// A step that is an array constructor keeps its array (it is not flattened into the path).
     case arrayStep(JSONataNode)
+    /// `path{key: value}`: the path's items grouped by key, each group's value evaluated on its items.
+    case group(JSONataNode, [(JSONataNode, JSONataNode)])
 }
 
 enum JSONataToken: Equatable {
@@ -493,7 +495,7 @@ struct JSONataParser {
         case "~>":
             return .chain(left, try expression(40))
         case "{":
-            throw error("Grouping with {…} after a path is not supported by callbacksim's JSONata")
+            return .group(left, try objectPairs())
         default:
             let power = Self.bindingPowers[op] ?? 0
             return .binary(op, left, try expression(power))
