@@ -17,12 +17,7 @@ extension InterpreterRun {
                         try evaluateJSONata(template, field: "Arguments", states: states, context: context)
                     } ?? stateInput
             } else {
-                let effective = try applyInputPath(parallelState.inputPath, stateInput, context: context)
-                if let parameters = parallelState.parameters {
-                    branchInput = try evaluate(parameters, input: effective, context: context)
-                } else {
-                    branchInput = effective
-                }
+                branchInput = try applyParameters(parallelState, stateInput, context: context).parameters
             }
         } catch {
             return stateFailed(parallelState, position, error)

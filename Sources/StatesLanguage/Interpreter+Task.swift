@@ -39,12 +39,8 @@ extension InterpreterRun {
                     }
                 }
             } else {
-                let effective = try applyInputPath(taskState.inputPath, stateInput, context: context)
-                if let template = taskState.parameters {
-                    parameters = try evaluate(template, input: effective, context: context)
-                } else {
-                    parameters = effective
-                }
+                let effective: JSONValue
+                (effective, parameters) = try applyParameters(taskState, stateInput, context: context)
                 let timeoutFromPath = try secondsFromPath(taskState.timeoutSecondsPath, effective, "TimeoutSecondsPath")
                 let heartbeatFromPath = try secondsFromPath(
                     taskState.heartbeatSecondsPath, effective, "HeartbeatSecondsPath")

@@ -296,6 +296,15 @@ struct InterpreterRun {
         try select(setting, input, context: context, field: "InputPath")
     }
 
+    /// InputPath, then Parameters: what a Task sends, or what a Parallel gives its branches.
+    mutating func applyParameters(_ definitionState: StateDefinition, _ stateInput: JSONValue, context: PathContext)
+        throws(StatesError) -> (effective: JSONValue, parameters: JSONValue)
+    {
+        let effective = try applyInputPath(definitionState.inputPath, stateInput, context: context)
+        guard let template = definitionState.parameters else { return (effective, effective) }
+        return (effective, try evaluate(template, input: effective, context: context))
+    }
+
     func applyOutputPath(_ setting: PathSetting, _ output: JSONValue, context: PathContext) throws(StatesError)
         -> JSONValue
     {
