@@ -292,10 +292,9 @@ public final class Broker: Sendable {
         guard let attributes, !attributes.isEmpty else { return nil }
         return HexDigest.md5OfMessageAttributes(
             attributes.map { name, value in
-                let binary = value.BinaryValue.flatMap { Data(base64Encoded: $0) }
-                return HexDigest.MessageAttribute(
-                    name: name, dataType: value.DataType,
-                    value: binary.map(Array.init) ?? Array((value.StringValue ?? "").utf8), isBinary: binary != nil)
+                HexDigest.MessageAttribute(
+                    name: name, dataType: value.DataType, stringValue: value.StringValue,
+                    binaryValue: value.BinaryValue)
             })
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// Hex digests (swift-crypto), for States.Hash and SQS's `MD5OfMessageBody`.
 public enum HexDigest {
@@ -35,6 +36,14 @@ extension HexDigest {
             self.dataType = dataType
             self.value = value
             self.isBinary = isBinary
+        }
+
+        /// As SendMessage carries it: a StringValue, or a BinaryValue in base64.
+        public init(name: String, dataType: String, stringValue: String?, binaryValue: String?) {
+            let binary = binaryValue.flatMap { Data(base64Encoded: $0) }
+            self.init(
+                name: name, dataType: dataType, value: binary.map(Array.init) ?? Array((stringValue ?? "").utf8),
+                isBinary: binary != nil)
         }
     }
 

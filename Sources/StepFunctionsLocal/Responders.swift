@@ -73,11 +73,10 @@ public enum Responders {
                 response["MD5OfMessageAttributes"] = .string(
                     HexDigest.md5OfMessageAttributes(
                         attributes.map { name, value in
-                            let binary = value["BinaryValue"]?.stringValue.flatMap { Data(base64Encoded: $0) }
-                            return HexDigest.MessageAttribute(
+                            HexDigest.MessageAttribute(
                                 name: name, dataType: value["DataType"]?.stringValue ?? "String",
-                                value: binary.map(Array.init) ?? Array((value["StringValue"]?.stringValue ?? "").utf8),
-                                isBinary: binary != nil)
+                                stringValue: value["StringValue"]?.stringValue,
+                                binaryValue: value["BinaryValue"]?.stringValue)
                         }))
             }
             response["MD5OfMessageBody"] = .string(HexDigest.md5(body))
