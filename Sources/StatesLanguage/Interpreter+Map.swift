@@ -27,6 +27,12 @@ extension InterpreterRun {
                     try jsonataNumber(
                         fields.maxConcurrency, field: "MaxConcurrency", integer: true, states: states, context: context)
                         ?? 0)
+                // A negative limit would start no iteration and leave the Map waiting for ever.
+                guard maxConcurrency >= 0 else {
+                    throw Self.queryError(
+                        "The MaxConcurrency field must be a non-negative integer, but was \(maxConcurrency)",
+                        location: "MaxConcurrency")
+                }
                 if let template = fields.items {
                     items =
                         try evaluateJSONata(

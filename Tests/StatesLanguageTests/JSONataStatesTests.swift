@@ -66,6 +66,15 @@ import Testing
         #expect(driver.types == ["ExecutionStarted", "PassStateEntered", "EvaluationFailed", "ExecutionFailed"])
     }
 
+    @Test func aComputedNegativeMaxConcurrencyFailsTheMapInsteadOfStallingIt() throws {
+        let driver = try ExecutionDriver(
+            #"{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":[1,2],"MaxConcurrency":"{% 0 - 1 %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}"#
+        )
+        #expect(driver.state.status == .failed)
+        #expect(driver.state.error == "States.QueryEvaluationError")
+        #expect(driver.events.first { $0.type == "EvaluationFailed" }?.details?["location"] == "MaxConcurrency")
+    }
+
     @Test func aJSONPathStateHandsItsOutputToAJSONataState() throws {
         let driver = try ExecutionDriver(
             """
