@@ -40,8 +40,7 @@ public final class QueueConsumer: Sendable {
         while !Task.isCancelled {
             do {
                 if queueUrl == nil {
-                    let output: QueueUrlOutput = try await broker.call(
-                        SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: queueName))
+                    let output = try await broker.call(SQS.getQueueUrl, GetQueueUrlInput(QueueName: queueName))
                     queueUrl = output.QueueUrl
                 }
                 if stateMachineArn == nil {
@@ -56,8 +55,8 @@ public final class QueueConsumer: Sendable {
                 guard let queueUrl, let stateMachineArn else { continue }
                 // Short long polls: a poll in flight to a broker that dies is only given up at its timeout
                 // (ZeroMQ reports no broken connection to the request), so that timeout bounds the stall.
-                let received: ReceiveMessageOutput = try await broker.call(
-                    SQSOperation.receiveMessage,
+                let received = try await broker.call(
+                    SQS.receiveMessage,
                     ReceiveMessageInput(
                         QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 5,
                         MessageSystemAttributeNames: ["All"]),
@@ -96,8 +95,8 @@ public final class QueueConsumer: Sendable {
             var deleted = false
             for attempt in 0..<5 where !deleted {
                 do {
-                    let _: EmptyOutput = try await broker.call(
-                        SQSOperation.deleteMessage,
+                    _ = try await broker.call(
+                        SQS.deleteMessage,
                         DeleteMessageInput(QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle),
                         timeout: .seconds(2))
                     deleted = true

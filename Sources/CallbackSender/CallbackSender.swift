@@ -57,7 +57,7 @@ public final class CallbackSender: Sendable {
                     db, sql: "SELECT reply FROM callbacks WHERE idempotency_key = ?", arguments: [idempotencyKey])
             })
         {
-            return try InvokeOutput(json: Array(recorded.utf8))
+            return try WireCoding.decode(InvokeOutput.self, from: Array(recorded.utf8))
         }
         guard let event = input.Payload, let token = event["taskToken"]?.stringValue,
             let status = event["payload"]?["status"]
@@ -70,13 +70,14 @@ public final class CallbackSender: Sendable {
         let action: String
         do {
             if status.stringValue == "success" {
-                action = StepFunctionsOperation.sendTaskSuccess
-                let _: EmptyOutput = try await orchestrator.call(
-                    action, SendTaskSuccessInput(taskToken: sentToken, output: Self.successOutput.serialized()))
+                action = StepFunctions.sendTaskSuccess.name
+                _ = try await orchestrator.call(
+                    StepFunctions.sendTaskSuccess,
+                    SendTaskSuccessInput(taskToken: sentToken, output: Self.successOutput.serialized()))
             } else {
-                action = StepFunctionsOperation.sendTaskFailure
-                let _: EmptyOutput = try await orchestrator.call(
-                    action,
+                action = StepFunctions.sendTaskFailure.name
+                _ = try await orchestrator.call(
+                    StepFunctions.sendTaskFailure,
                     SendTaskFailureInput(taskToken: sentToken, error: Self.failureError, cause: Self.failureError))
             }
         } catch let error as AWSError {
@@ -101,7 +102,7 @@ public final class CallbackSender: Sendable {
     private func record(
         _ key: String?, token: String, action: String, outcome: String, message: String?, reply: InvokeOutput
     ) async throws {
-        let text = String(decoding: reply.jsonBytes, as: UTF8.self)
+        let text = String(decoding: WireCoding.encode(reply), as: UTF8.self)
         let now = clock.now()
         try await database.write { db in
             try db.execute(
@@ -129,10 +130,18 @@ public final class CallbackSender: Sendable {
     }
 }
 
+extension CallbackSender {
+    /// The callback function, and the record of what it sent.
+    public var router: WireRouter {
+        var router = WireRouter()
+        router.on(Lambda.invoke) { input, request in try await self.invoke(input, idempotencyKey: request.header.idem) }
+        router.on(Control.listCallbacks) { _, _ in try await self.listCallbacks() }
+        return router
+    }
+}
+
 /// The `callback-sender` process.
 public enum CallbackSenderService {
-    public static let listCallbacksOperation = "ListCallbacks"
-
     public struct Options: Sendable {
         public var dataDirectory: String
         public var endpoint: String
@@ -159,19 +168,7 @@ public enum CallbackSenderService {
         logger.info("callback-sender serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                ServiceHost.api("callback-sender", server: server) { request in
-                    switch request.op {
-                    case LambdaOperation.invoke:
-                        return try await sender.invoke(
-                            InvokeInput(json: request.body), idempotencyKey: request.header.idem
-                        )
-                        .jsonBytes
-                    case listCallbacksOperation:
-                        return try await sender.listCallbacks().utf8Bytes
-                    default:
-                        return nil
-                    }
-                }
+                ServiceHost.api("callback-sender", server: server, router: sender.router)
             ], logger: logger)
     }
 }

@@ -45,11 +45,11 @@ public struct LinkFaultRule: Codable, Sendable, Equatable {
     }
 }
 
-public enum FaultOperation {
-    public static let putFaultRules = "PutFaultRules"
-    public static let clearFaultRules = "ClearFaultRules"
-    public static let getFaultStatistics = "GetFaultStatistics"
-    public static let setClock = "SetClock"
+extension Control {
+    public static let putFaultRules = APIOperation<PutFaultRulesInput, EmptyOutput>(.control, "PutFaultRules")
+    public static let clearFaultRules = APIOperation<EmptyOutput, EmptyOutput>(.control, "ClearFaultRules")
+    public static let getFaultStatistics = APIOperation<EmptyOutput, FaultStatistics>(.control, "GetFaultStatistics")
+    public static let setClock = APIOperation<SetClockInput, EmptyOutput>(.control, "SetClock")
 }
 
 public struct PutFaultRulesInput: Codable, Sendable {

@@ -115,6 +115,16 @@ public final class NotificationLogger: Sendable {
     }
 }
 
+extension NotificationLogger {
+    /// The logging function, and CloudWatch Logs over what it logged.
+    public var router: WireRouter {
+        var router = WireRouter()
+        router.on(Lambda.invoke) { input, _ in try await self.invoke(input) }
+        router.on(CloudWatchLogs.filterLogEvents) { input, _ in try await self.filterLogEvents(input) }
+        return router
+    }
+}
+
 /// The `notification-logger` process.
 public enum NotificationLoggerService {
     public struct Options: Sendable {
@@ -137,17 +147,7 @@ public enum NotificationLoggerService {
         logger.info("notification-logger serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                ServiceHost.api("notification-logger", server: server) { request in
-                    switch request.op {
-                    case LambdaOperation.invoke:
-                        return try await notificationLogger.invoke(InvokeInput(json: request.body)).jsonBytes
-                    case LogsOperation.filterLogEvents:
-                        return WireCoding.encode(
-                            try await notificationLogger.filterLogEvents(request.decode(FilterLogEventsInput.self)))
-                    default:
-                        return nil
-                    }
-                }
+                ServiceHost.api("notification-logger", server: server, router: notificationLogger.router)
             ], logger: logger)
     }
 }

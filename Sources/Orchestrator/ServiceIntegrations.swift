@@ -83,7 +83,7 @@ public final class ServiceIntegrations: TaskDispatcher {
             if let value = parameters[key] { request[key] = value }
         }
         return await call(
-            broker, SQSOperation.sendMessage, .object(request), service: "SQS", idempotencyKey: idempotencyKey)
+            broker, SQS.sendMessage.address, .object(request), service: "SQS", idempotencyKey: idempotencyKey)
     }
 
     // MARK: SNS
@@ -101,7 +101,7 @@ public final class ServiceIntegrations: TaskDispatcher {
         }
         request["Message"] = .string(message.stringValue ?? message.serialized())
         return await call(
-            broker, SNSOperation.publish, .object(request), service: "SNS", idempotencyKey: idempotencyKey)
+            broker, SNS.publish.address, .object(request), service: "SNS", idempotencyKey: idempotencyKey)
     }
 
     // MARK: Lambda
@@ -118,10 +118,8 @@ public final class ServiceIntegrations: TaskDispatcher {
         let request = InvokeInput(FunctionName: name, Payload: payload)
         let reply: InvokeOutput
         do {
-            reply = try InvokeOutput(
-                json: try await client.call(
-                    LambdaOperation.invoke, body: request.jsonBytes, timeout: callTimeout,
-                    idempotencyKey: idempotencyKey))
+            reply = try await client.call(
+                Lambda.invoke, request, timeout: callTimeout, idempotencyKey: idempotencyKey)
         } catch let error as AWSError {
             let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
             return .failed(error: "Lambda.\(name)", cause: error.message)
@@ -135,7 +133,7 @@ public final class ServiceIntegrations: TaskDispatcher {
         }
         if bare { return .completed(reply.Payload ?? .null) }
         var output = JSONObject()
-        output["ExecutedVersion"] = .string(reply.ExecutedVersion)
+        output["ExecutedVersion"] = .string(reply.ExecutedVersion ?? "$LATEST")
         output["Payload"] = reply.Payload ?? .null
         output["SdkHttpMetadata"] = Self.httpMetadata(contentType: "application/json")
         output["SdkResponseMetadata"] = ["RequestId": .string(UUID().uuidString.lowercased())]
@@ -151,7 +149,9 @@ public final class ServiceIntegrations: TaskDispatcher {
 
     // MARK: Shared
 
-    func call(_ client: WireClient, _ op: String, _ request: JSONValue, service: String, idempotencyKey: String) async
+    func call(
+        _ client: WireClient, _ op: OperationName, _ request: JSONValue, service: String, idempotencyKey: String
+    ) async
         -> DispatchOutcome
     {
         let reply: [UInt8]

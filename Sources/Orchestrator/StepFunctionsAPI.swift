@@ -5,58 +5,38 @@ import Wire
 extension WorkflowEngine {
     /// The engine as services of a process: its timer and outbox loops, and the Step Functions API on `server`.
     public func services(serving server: WireServer, as name: String, clock: any WallClock) -> [any Service] {
-        let api = StepFunctionsAPI(engine: self)
-        return [
+        [
             LoopService("timers") { await self.runTimers() },
             LoopService("outbox") { await self.runOutbox() },
-            ServiceHost.api(name, server: server, clock: clock as? AdjustableWallClock) { request in
-                try await api.handle(request)
-            },
+            ServiceHost.api(name, server: server, clock: clock as? AdjustableWallClock, router: router),
         ]
     }
-}
 
-/// Routes Step Functions API actions on the wire to the engine.
-public struct StepFunctionsAPI: Sendable {
-    let engine: WorkflowEngine
-
-    public init(engine: WorkflowEngine) {
-        self.engine = engine
-    }
-
-    /// Returns nil for an action this API does not serve, so a process can chain several APIs.
-    public func handle(_ request: WireRequest) async throws -> [UInt8]? {
-        typealias Op = StepFunctionsOperation
-        switch request.op {
-        case Op.createStateMachine:
-            return WireCoding.encode(try await engine.createStateMachine(request.decode(CreateStateMachineInput.self)))
-        case Op.describeStateMachine:
-            return WireCoding.encode(
-                try await engine.describeStateMachine(request.decode(DescribeStateMachineInput.self).stateMachineArn))
-        case Op.listStateMachines:
-            return WireCoding.encode(try await engine.listStateMachines())
-        case Op.startExecution:
-            return WireCoding.encode(try await engine.startExecution(request.decode(StartExecutionInput.self)))
-        case Op.describeExecution:
-            return WireCoding.encode(
-                try await engine.describeExecution(request.decode(ExecutionArnInput.self).executionArn))
-        case Op.listExecutions:
-            return WireCoding.encode(try await engine.listExecutions(request.decode(ListExecutionsInput.self)))
-        case Op.getExecutionHistory:
-            return try await engine.getExecutionHistory(request.decode(GetExecutionHistoryInput.self))
-        case Op.stopExecution:
-            return WireCoding.encode(try await engine.stopExecution(request.decode(StopExecutionInput.self)))
-        case Op.sendTaskSuccess:
-            try await engine.sendTaskSuccess(request.decode(SendTaskSuccessInput.self))
-            return WireCoding.encode(EmptyOutput())
-        case Op.sendTaskFailure:
-            try await engine.sendTaskFailure(request.decode(SendTaskFailureInput.self))
-            return WireCoding.encode(EmptyOutput())
-        case Op.sendTaskHeartbeat:
-            try await engine.sendTaskHeartbeat(request.decode(SendTaskHeartbeatInput.self))
-            return WireCoding.encode(EmptyOutput())
-        default:
-            return nil
+    /// The Step Functions API this engine serves.
+    public var router: WireRouter {
+        var router = WireRouter()
+        router.on(StepFunctions.createStateMachine) { input, _ in try await self.createStateMachine(input) }
+        router.on(StepFunctions.describeStateMachine) { input, _ in
+            try await self.describeStateMachine(input.stateMachineArn)
         }
+        router.on(StepFunctions.listStateMachines) { _, _ in try await self.listStateMachines() }
+        router.on(StepFunctions.startExecution) { input, _ in try await self.startExecution(input) }
+        router.on(StepFunctions.describeExecution) { input, _ in try await self.describeExecution(input.executionArn) }
+        router.on(StepFunctions.listExecutions) { input, _ in try await self.listExecutions(input) }
+        router.on(StepFunctions.getExecutionHistory, encoded: { input, _ in try await self.getExecutionHistory(input) })
+        router.on(StepFunctions.stopExecution) { input, _ in try await self.stopExecution(input) }
+        router.on(StepFunctions.sendTaskSuccess) { input, _ in
+            try await self.sendTaskSuccess(input)
+            return EmptyOutput()
+        }
+        router.on(StepFunctions.sendTaskFailure) { input, _ in
+            try await self.sendTaskFailure(input)
+            return EmptyOutput()
+        }
+        router.on(StepFunctions.sendTaskHeartbeat) { input, _ in
+            try await self.sendTaskHeartbeat(input)
+            return EmptyOutput()
+        }
+        return router
     }
 }

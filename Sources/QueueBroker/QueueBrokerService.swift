@@ -4,57 +4,45 @@ import ServiceSupport
 import Wire
 import ZeroMQ
 
-/// Routes SQS and SNS actions on the wire to the broker.
-public struct QueueBrokerAPI: Sendable {
-    let broker: Broker
-
-    public init(broker: Broker) {
-        self.broker = broker
-    }
-
-    public func handle(_ request: WireRequest) async throws -> [UInt8]? {
-        switch request.op {
-        case SQSOperation.createQueue:
-            return WireCoding.encode(try await broker.createQueue(request.decode(CreateQueueInput.self)))
-        case SQSOperation.getQueueUrl:
-            return WireCoding.encode(try await broker.getQueueUrl(request.decode(GetQueueUrlInput.self).QueueName))
-        case SQSOperation.listQueues:
-            return WireCoding.encode(try await broker.listQueues())
-        case SQSOperation.getQueueAttributes:
-            return WireCoding.encode(try await broker.getQueueAttributes(request.decode(GetQueueAttributesInput.self)))
-        case SQSOperation.sendMessage:
-            return try await broker.sendMessage(
-                request.decode(SendMessageInput.self), idempotencyKey: request.header.idem)
-        case SQSOperation.receiveMessage:
-            return WireCoding.encode(try await broker.receiveMessage(request.decode(ReceiveMessageInput.self)))
-        case SQSOperation.deleteMessage:
-            try await broker.deleteMessage(request.decode(DeleteMessageInput.self))
-            return WireCoding.encode(EmptyOutput())
-        case SQSOperation.changeMessageVisibility:
-            try await broker.changeMessageVisibility(request.decode(ChangeMessageVisibilityInput.self))
-            return WireCoding.encode(EmptyOutput())
-        case SQSOperation.listMessages:
-            return WireCoding.encode(try await broker.listMessages(request.decode(QueueUrlInput.self).QueueUrl))
-        case SQSOperation.purgeQueue:
-            try await broker.purgeQueue(request.decode(QueueUrlInput.self).QueueUrl)
-            return WireCoding.encode(EmptyOutput())
-        case SNSOperation.createTopic:
-            return WireCoding.encode(try await broker.createTopic(request.decode(CreateTopicInput.self)))
-        case SNSOperation.listTopics:
-            return WireCoding.encode(try await broker.listTopics())
-        case SNSOperation.subscribe:
-            return WireCoding.encode(try await broker.subscribe(request.decode(SubscribeInput.self)))
-        case SNSOperation.listSubscriptionsByTopic:
-            return WireCoding.encode(
-                try await broker.listSubscriptions(
-                    topicArn: request.decode(ListSubscriptionsByTopicInput.self).TopicArn))
-        case SNSOperation.getDeliveryBacklog:
-            return WireCoding.encode(try await broker.deliveryBacklog())
-        case SNSOperation.publish:
-            return try await broker.publish(request.decode(PublishInput.self), idempotencyKey: request.header.idem)
-        default:
-            return nil
+extension Broker {
+    /// The SQS and SNS APIs this broker serves, and its two read-only control operations.
+    public var router: WireRouter {
+        var router = WireRouter()
+        router.on(SQS.createQueue) { input, _ in try await self.createQueue(input) }
+        router.on(SQS.getQueueUrl) { input, _ in try await self.getQueueUrl(input.QueueName) }
+        router.on(SQS.listQueues) { _, _ in try await self.listQueues() }
+        router.on(SQS.getQueueAttributes) { input, _ in try await self.getQueueAttributes(input) }
+        router.on(
+            SQS.sendMessage,
+            encoded: { input, request in
+                try await self.sendMessage(input, idempotencyKey: request.header.idem)
+            })
+        router.on(SQS.receiveMessage) { input, _ in try await self.receiveMessage(input) }
+        router.on(SQS.deleteMessage) { input, _ in
+            try await self.deleteMessage(input)
+            return EmptyOutput()
         }
+        router.on(SQS.changeMessageVisibility) { input, _ in
+            try await self.changeMessageVisibility(input)
+            return EmptyOutput()
+        }
+        router.on(SQS.purgeQueue) { input, _ in
+            try await self.purgeQueue(input.QueueUrl)
+            return EmptyOutput()
+        }
+        router.on(Control.listMessages) { input, _ in try await self.listMessages(input.QueueUrl) }
+        router.on(SNS.createTopic) { input, _ in try await self.createTopic(input) }
+        router.on(SNS.listTopics) { _, _ in try await self.listTopics() }
+        router.on(SNS.subscribe) { input, _ in try await self.subscribe(input) }
+        router.on(SNS.listSubscriptionsByTopic) { input, _ in try await self.listSubscriptions(topicArn: input.TopicArn)
+        }
+        router.on(
+            SNS.publish,
+            encoded: { input, request in
+                try await self.publish(input, idempotencyKey: request.header.idem)
+            })
+        router.on(Control.getDeliveryBacklog) { _, _ in try await self.deliveryBacklog() }
+        return router
     }
 }
 
@@ -90,17 +78,14 @@ public enum QueueBrokerService {
             clients[name] = try await WireClient.connect(context: context, endpoint: endpoint, service: service)
         }
         let functionClients = clients
-        let api = QueueBrokerAPI(broker: broker)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("queue-broker serving on \(server.endpoint), data in \(options.dataDirectory)")
         try await ServiceHost.run(
             [
                 LoopService("deliveries") { await broker.runDeliveries(functions: functionClients) },
                 LoopService("housekeeping") { await broker.runHousekeeping() },
-                ServiceHost.api("queue-broker", server: server, clock: options.clock as? AdjustableWallClock) {
-                    request in
-                    try await api.handle(request)
-                },
+                ServiceHost.api(
+                    "queue-broker", server: server, clock: options.clock as? AdjustableWallClock, router: broker.router),
             ], logger: logger)
     }
 }

@@ -257,10 +257,8 @@ extension Broker {
         if let client, let event = try? JSONValue.parse(payload) {
             do {
                 let request = InvokeInput(FunctionName: functionName, Payload: event, InvocationType: "Event")
-                let reply = try InvokeOutput(
-                    json: try await client.call(
-                        LambdaOperation.invoke, body: request.jsonBytes, timeout: .seconds(5),
-                        idempotencyKey: "sns-delivery-\(id)"))
+                let reply = try await client.call(
+                    Lambda.invoke, request, timeout: .seconds(5), idempotencyKey: "sns-delivery-\(id)")
                 delivered = reply.FunctionError == nil
             } catch {
                 logger.debug("delivery \(id) to \(functionName) failed: \(error)")

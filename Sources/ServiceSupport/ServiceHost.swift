@@ -17,10 +17,6 @@ public enum ServiceHost {
         }
     }
 
-    public static func ping(service: String, endpoint: String) -> [UInt8] {
-        WireCoding.encode(PingOutput(service: service, pid: getpid(), endpoint: endpoint))
-    }
-
     /// Runs `services` until a signal asks them to stop.
     public static func run(_ services: [any Service], logger: Logger) async throws {
         let group = ServiceGroup(
@@ -51,44 +47,37 @@ public struct LoopService: Service {
 }
 
 extension ServiceHost {
-    /// Serves `server` as a service of the group: answers `Ping` for `service`, hands every other request to
-    /// `handler` (nil means an unknown operation), and closes the socket on shutdown.
-    ///
-    /// It also serves the fault-injection controls: link-fault rules for this process's outgoing requests, and,
-    /// when `clock` is given, SetClock.
+    /// Serves `server` as a service of the group: the process's own operations from `router`, plus the control
+    /// operations every process answers (Ping, link-fault rules for its outgoing requests, and SetClock when
+    /// `clock` is given). Closes the socket on shutdown.
     public static func api(
-        _ service: String, server: WireServer, clock: AdjustableWallClock? = nil,
-        handler: @escaping @Sendable (WireRequest) async throws -> [UInt8]?
+        _ service: String, server: WireServer, clock: AdjustableWallClock? = nil, router: WireRouter
     ) -> LoopService {
         let endpoint = server.endpoint
         Transport.processName = service
         let faults = LinkFaultInjector()
         Transport.install(faults)
+        var routes = router
+        routes.on(Control.ping) { _, _ in PingOutput(service: service, pid: getpid(), endpoint: endpoint) }
+        routes.on(Control.putFaultRules) { input, _ in
+            faults.put(input)
+            return EmptyOutput()
+        }
+        routes.on(Control.clearFaultRules) { _, _ in
+            faults.clear()
+            return EmptyOutput()
+        }
+        routes.on(Control.getFaultStatistics) { _, _ in faults.statistics }
+        if let clock {
+            routes.on(Control.setClock) { input, _ in
+                clock.adjust(offset: input.offsetSeconds, rate: input.rate)
+                return EmptyOutput()
+            }
+        }
+        let serving = routes
         return LoopService("api") {
             await withTaskCancellationHandler {
-                await server.run { request in
-                    switch request.op {
-                    case HealthOperation.ping:
-                        return ping(service: service, endpoint: endpoint)
-                    case FaultOperation.putFaultRules:
-                        faults.put(try request.decode(PutFaultRulesInput.self))
-                        return WireCoding.encode(EmptyOutput())
-                    case FaultOperation.clearFaultRules:
-                        faults.clear()
-                        return WireCoding.encode(EmptyOutput())
-                    case FaultOperation.getFaultStatistics:
-                        return WireCoding.encode(faults.statistics)
-                    case FaultOperation.setClock:
-                        guard let clock else { throw AWSError.unknownOperation(request.op) }
-                        let input = try request.decode(SetClockInput.self)
-                        clock.adjust(offset: input.offsetSeconds, rate: input.rate)
-                        return WireCoding.encode(EmptyOutput())
-                    default:
-                        break
-                    }
-                    if let reply = try await handler(request) { return reply }
-                    throw AWSError.unknownOperation(request.op)
-                }
+                await server.run { request in try await serving.handle(request) }
             } onCancel: {
                 server.close()
             }

@@ -34,7 +34,7 @@ public struct Demo: Sendable {
         var started: [(Case, String)] = []
         for demoCase in Self.cases {
             let output: StartExecutionOutput = try await client.call(
-                .orchestrator, StepFunctionsOperation.startExecution,
+                .orchestrator, StepFunctions.startExecution,
                 StartExecutionInput(stateMachineArn: arn, input: demoCase.input))
             started.append((demoCase, output.executionArn))
         }
@@ -44,7 +44,7 @@ public struct Demo: Sendable {
             var description: DescribeExecutionOutput
             repeat {
                 description = try await client.call(
-                    .orchestrator, StepFunctionsOperation.describeExecution,
+                    .orchestrator, StepFunctions.describeExecution,
                     ExecutionArnInput(executionArn: executionArn))
                 if description.status != "RUNNING" { break }
                 try await Task.sleep(for: .milliseconds(100))

@@ -30,13 +30,13 @@ public struct Deployment: Sendable {
         }
         for queue in ordered {
             let _: QueueUrlOutput = try await broker.call(
-                SQSOperation.createQueue,
+                SQS.createQueue,
                 CreateQueueInput(QueueName: queue.name, Attributes: queue.attributes.isEmpty ? nil : queue.attributes))
         }
         var topicArns: [String: String] = [:]
         for topic in template.topics {
             let output: TopicArnOutput = try await broker.call(
-                SNSOperation.createTopic, CreateTopicInput(Name: topic.name))
+                SNS.createTopic, CreateTopicInput(Name: topic.name))
             topicArns[topic.logicalId] = output.TopicArn
         }
         for function in template.functions {
@@ -44,7 +44,7 @@ public struct Deployment: Sendable {
                 guard let arn = topicArns[topic] else { continue }
                 let endpoint = "arn:aws:lambda:\(template.region):\(template.accountId):function:\(function.name)"
                 let _: SubscribeOutput = try await broker.call(
-                    SNSOperation.subscribe, SubscribeInput(TopicArn: arn, Protocol: "lambda", Endpoint: endpoint))
+                    SNS.subscribe, SubscribeInput(TopicArn: arn, Protocol: "lambda", Endpoint: endpoint))
             }
         }
         for machine in template.stateMachines {
@@ -52,7 +52,7 @@ public struct Deployment: Sendable {
                 context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name)))
             defer { client.close() }
             let _: CreateStateMachineOutput = try await client.call(
-                StepFunctionsOperation.createStateMachine,
+                StepFunctions.createStateMachine,
                 CreateStateMachineInput(name: machine.name, definition: machine.definition, type: machine.type))
         }
     }

@@ -159,7 +159,7 @@ public struct ExperimentRunner: Sendable {
                     if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
                     do {
                         let _: StartExecutionOutput = try await client.call(
-                            .orchestrator, StepFunctionsOperation.startExecution,
+                            .orchestrator, StepFunctions.startExecution,
                             StartExecutionInput(stateMachineArn: machine, input: planned.input))
                         progress.started.add(1, ordering: .relaxed)
                     } catch {
@@ -168,7 +168,7 @@ public struct ExperimentRunner: Sendable {
                         for _ in 0..<120 where !started {
                             try? await Task.sleep(for: .milliseconds(500))
                             let retried: StartExecutionOutput? = try? await client.call(
-                                .orchestrator, StepFunctionsOperation.startExecution,
+                                .orchestrator, StepFunctions.startExecution,
                                 StartExecutionInput(stateMachineArn: machine, input: planned.input))
                             started = retried != nil
                         }
@@ -223,7 +223,7 @@ public struct ExperimentRunner: Sendable {
         let seed = "WorkflowAsyncAPICallbackPattern"
         guard workload.timeoutSeconds != nil || workload.heartbeatSeconds != nil else { return seed }
         let described: DescribeStateMachineOutput = try await client.call(
-            .orchestrator, StepFunctionsOperation.describeStateMachine,
+            .orchestrator, StepFunctions.describeStateMachine,
             DescribeStateMachineInput(stateMachineArn: try await client.stateMachineArn(seed)))
         guard case .object(var definition) = try JSONValue.parse(described.definition),
             case .object(var states) = definition["States"],
@@ -238,7 +238,7 @@ public struct ExperimentRunner: Sendable {
         definition["States"] = .object(states)
         let variant = "\(seed)-T\(workload.timeoutSeconds ?? 300)-H\(workload.heartbeatSeconds ?? 0)"
         let _: CreateStateMachineOutput = try await client.call(
-            .orchestrator, StepFunctionsOperation.createStateMachine,
+            .orchestrator, StepFunctions.createStateMachine,
             CreateStateMachineInput(name: variant, definition: JSONValue.object(definition).serialized()))
         return variant
     }
@@ -292,7 +292,7 @@ public struct ExperimentRunner: Sendable {
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
                 for service in services {
                     let _: EmptyOutput = try await client.call(
-                        service, FaultOperation.putFaultRules,
+                        service, Control.putFaultRules,
                         PutFaultRulesInput(rules: [rule], seed: experiment.faultSeed(seed, index: index)))
                 }
                 guard let duration = fault.duration else {
@@ -301,14 +301,14 @@ public struct ExperimentRunner: Sendable {
                 }
                 try? await Task.sleep(for: .seconds(duration))
                 for service in services {
-                    let _: EmptyOutput = try await client.call(service, FaultOperation.clearFaultRules, EmptyOutput())
+                    let _: EmptyOutput = try await client.call(service, Control.clearFaultRules, EmptyOutput())
                 }
                 record(elapsed())
             case .clock:
                 guard let target else { return }
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
                 let _: EmptyOutput = try await client.call(
-                    target, FaultOperation.setClock, SetClockInput(offsetSeconds: fault.offsetSeconds, rate: fault.rate)
+                    target, Control.setClock, SetClockInput(offsetSeconds: fault.offsetSeconds, rate: fault.rate)
                 )
                 guard let duration = fault.duration else {
                     record(nil)
@@ -316,7 +316,7 @@ public struct ExperimentRunner: Sendable {
                 }
                 try? await Task.sleep(for: .seconds(duration))
                 let _: EmptyOutput = try await client.call(
-                    target, FaultOperation.setClock,
+                    target, Control.setClock,
                     SetClockInput(offsetSeconds: 0, rate: fault.rate == nil ? nil : experiment.clockRate ?? 1))
                 record(elapsed())
             case .partition, .loss:

@@ -270,7 +270,7 @@ public struct Launcher: Sendable {
     {
         guard let client = try? await WireClient.connect(context: context, endpoint: endpoint) else { return nil }
         defer { client.close() }
-        return try? await client.call(HealthOperation.ping, EmptyOutput(), as: PingOutput.self, timeout: timeout)
+        return try? await client.call(Control.ping, EmptyOutput(), timeout: timeout)
     }
 
     static func waitUntilAnswering(_ endpoint: String, context: Context, timeout: Duration) async -> Bool {

@@ -19,16 +19,16 @@ public struct Recorder: Sendable {
 
     func queueUrl(_ name: String) async throws -> String {
         let output: QueueUrlOutput = try await client.call(
-            .queueBroker, SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: name))
+            .queueBroker, SQS.getQueueUrl, GetQueueUrlInput(QueueName: name))
         return output.QueueUrl
     }
 
     func listExecutions(on service: ServiceName, machine: String) async throws -> [ExecutionListItem] {
         let machines: ListStateMachinesOutput = try await client.call(
-            service, StepFunctionsOperation.listStateMachines, EmptyOutput())
+            service, StepFunctions.listStateMachines, ListStateMachinesInput())
         guard let arn = machines.stateMachines.first(where: { $0.name == machine })?.stateMachineArn else { return [] }
         let list: ListExecutionsOutput = try await client.call(
-            service, StepFunctionsOperation.listExecutions, ListExecutionsInput(stateMachineArn: arn))
+            service, StepFunctions.listExecutions, ListExecutionsInput(stateMachineArn: arn))
         return list.executions
     }
 
@@ -45,7 +45,7 @@ public struct Recorder: Sendable {
                 }
             let left = try await messagesLeft()
             let backlog: DeliveryBacklogOutput = try await client.call(
-                .queueBroker, SNSOperation.getDeliveryBacklog, EmptyOutput())
+                .queueBroker, Control.getDeliveryBacklog, EmptyOutput())
             if running.isEmpty && simulating.isEmpty && left == 0 && backlog.pending == 0 { return true }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -54,7 +54,7 @@ public struct Recorder: Sendable {
 
     func messagesLeft() async throws -> Int {
         let attributes: GetQueueAttributesOutput = try await client.call(
-            .queueBroker, SQSOperation.getQueueAttributes,
+            .queueBroker, SQS.getQueueAttributes,
             GetQueueAttributesInput(QueueUrl: try await queueUrl(requestQueue)))
         return [
             "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
@@ -67,7 +67,7 @@ public struct Recorder: Sendable {
         var executions: [RecordedRun.Execution] = []
         for item in try await listExecutions(on: .orchestrator, machine: stateMachine) {
             let description: DescribeExecutionOutput = try await client.call(
-                .orchestrator, StepFunctionsOperation.describeExecution,
+                .orchestrator, StepFunctions.describeExecution,
                 ExecutionArnInput(executionArn: item.executionArn))
             executions.append(
                 .init(
@@ -79,15 +79,15 @@ public struct Recorder: Sendable {
             var error: String?
             if item.status == "FAILED" {
                 let description: DescribeExecutionOutput = try await client.call(
-                    .apiSimulator, StepFunctionsOperation.describeExecution,
+                    .apiSimulator, StepFunctions.describeExecution,
                     ExecutionArnInput(executionArn: item.executionArn))
                 error = description.error
             }
             simulatorRuns.append(.init(name: item.name, status: item.status, error: error))
         }
-        let callbackReply = try await client.call(.callbackSender, "ListCallbacks", body: Array("{}".utf8))
+        let callbackReply = try await client.call(.callbackSender, Control.listCallbacks, EmptyOutput())
         let callbacks =
-            (try JSONValue.parse(bytes: callbackReply))["callbacks"]?.arrayValue?.compactMap {
+            callbackReply["callbacks"]?.arrayValue?.compactMap {
                 entry -> RecordedRun.Callback? in
                 guard let token = entry["taskToken"]?.stringValue, let action = entry["action"]?.stringValue,
                     let outcome = entry["outcome"]?.stringValue
@@ -95,7 +95,7 @@ public struct Recorder: Sendable {
                 return .init(taskToken: token, action: action, outcome: outcome)
             } ?? []
         let deadLetters: ReceiveMessageOutput = try await client.call(
-            .queueBroker, SQSOperation.listMessages, QueueUrlInput(QueueUrl: try await queueUrl(deadLetterQueue)))
+            .queueBroker, Control.listMessages, QueueUrlInput(QueueUrl: try await queueUrl(deadLetterQueue)))
         return RecordedRun(
             executions: executions,
             notifications: try await client.notifications().compactMap(\.notification),

@@ -20,25 +20,28 @@ public final class TopologyClient: Sendable {
         return TopologyClient(layout: state.layout, context: context)
     }
 
-    public func call(_ service: ServiceName, _ op: String, body: [UInt8], timeout: Duration = .seconds(10)) async throws
-        -> [UInt8]
-    {
+    public func call<Input, Output>(
+        _ service: ServiceName, _ operation: APIOperation<Input, Output>, body: [UInt8],
+        timeout: Duration = .seconds(10)
+    ) async throws -> [UInt8] {
         let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(service))
         defer { client.close() }
-        return try await client.call(op, body: body, timeout: timeout)
+        return try await client.call(operation, body: body, timeout: timeout)
     }
 
-    public func call<Response: Decodable>(
-        _ service: ServiceName, _ op: String, _ request: some Encodable, as: Response.Type = Response.self
-    ) async throws -> Response {
-        try WireCoding.decode(Response.self, from: try await call(service, op, body: WireCoding.encode(request)))
+    public func call<Input, Output>(
+        _ service: ServiceName, _ operation: APIOperation<Input, Output>, _ input: Input,
+        timeout: Duration = .seconds(10)
+    ) async throws -> Output {
+        let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(service))
+        defer { client.close() }
+        return try await client.call(operation, input, timeout: timeout)
     }
 
     /// Accepts a state machine's name or ARN.
     public func stateMachineArn(_ nameOrArn: String) async throws -> String {
         if nameOrArn.hasPrefix("arn:") { return nameOrArn }
-        let list: ListStateMachinesOutput = try await call(
-            .orchestrator, StepFunctionsOperation.listStateMachines, EmptyOutput())
+        let list = try await call(.orchestrator, StepFunctions.listStateMachines, ListStateMachinesInput())
         guard let match = list.stateMachines.first(where: { $0.name == nameOrArn }) else {
             throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(nameOrArn)'")
         }
@@ -47,14 +50,14 @@ public final class TopologyClient: Sendable {
 
     public func history(_ executionArn: String) async throws -> [JSONValue] {
         let reply = try await call(
-            .orchestrator, StepFunctionsOperation.getExecutionHistory,
+            .orchestrator, StepFunctions.getExecutionHistory,
             body: WireCoding.encode(GetExecutionHistoryInput(executionArn: executionArn)))
         return try WireCoding.decodeJSON(reply)["events"]?.arrayValue ?? []
     }
 
     public func notifications() async throws -> [LogEvent] {
         let output: FilterLogEventsOutput = try await call(
-            .notificationLogger, LogsOperation.filterLogEvents, FilterLogEventsInput())
+            .notificationLogger, CloudWatchLogs.filterLogEvents, FilterLogEventsInput())
         return output.events
     }
 }

@@ -14,10 +14,15 @@ public struct RequestHeader: Codable, Sendable, Equatable {
     public var id: String
     public var trace: String?
     public var idem: String?
+    /// The API the operation belongs to; absent in hand-made frames, which are then routed by `op` alone.
+    public var api: API?
 
-    public init(op: String, id: String, trace: String? = nil, idempotencyKey: String? = nil) {
+    public init(
+        op: String, api: API? = nil, id: String, trace: String? = nil, idempotencyKey: String? = nil
+    ) {
         self.v = wireProtocolVersion
         self.op = op
+        self.api = api
         self.id = id
         self.trace = trace
         self.idem = idempotencyKey
@@ -59,33 +64,38 @@ public struct AWSError: Error, Codable, Sendable, Equatable, CustomStringConvert
     public static func unknownOperation(_ op: String) -> AWSError {
         AWSError("UnknownOperationException", "Unknown operation \(op)")
     }
+    /// AWS's message for a required member that is absent or null.
+    public static func missingMember(_ path: String) -> AWSError {
+        validation(
+            "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null"
+        )
+    }
 }
 
-/// JSON coding of AWS-shaped bodies, with decoding failures turned into AWS's error names.
+/// JSON coding of AWS-shaped bodies through `JSONValue` (the one JSON representation: key order and `200` vs
+/// `200.0` survive), with decoding failures turned into AWS's error names.
 public enum WireCoding {
     public static func encode(_ value: some Encodable) -> [UInt8] {
         // Encoding our own Codable types cannot fail: they hold no non-finite floats.
-        Array((try? JSONEncoder().encode(value)) ?? Data("{}".utf8))
+        ((try? JSONValueEncoder().encode(value)) ?? .object(JSONObject())).utf8Bytes
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(AWSError) -> T {
+        try decode(type, from: try decodeJSON(bytes))
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(AWSError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            return try JSONValueDecoder().decode(type, from: value)
         } catch let DecodingError.keyNotFound(key, context) {
-            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            throw AWSError.validation(
-                "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null"
-            )
-        } catch let DecodingError.typeMismatch(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw AWSError.serialization("Unexpected type at '\(path)': \(context.debugDescription)")
+            throw AWSError.missingMember(path(context.codingPath + [key]))
         } catch let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw AWSError.validation(
-                "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null"
-            )
+            throw AWSError.missingMember(path(context.codingPath))
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw AWSError.serialization(
+                "Unexpected type at '\(path(context.codingPath))': \(context.debugDescription)")
         } catch {
-            throw AWSError.serialization("Request body is not valid JSON")
+            throw AWSError.serialization("\(error)")
         }
     }
 
@@ -95,5 +105,9 @@ public enum WireCoding {
         } catch {
             throw AWSError.serialization("Request body is not valid JSON: \(error)")
         }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map { $0.intValue.map { "member.\($0 + 1)" } ?? $0.stringValue }.joined(separator: ".")
     }
 }

@@ -65,14 +65,16 @@ public final class WireClient: Sendable {
 
     /// Sends one request and waits for its reply body. Throws `AWSError` for an error reply, `WireError` for none.
     public func call(
-        _ op: String,
+        _ address: OperationName,
         body: [UInt8],
         timeout: Duration = .seconds(10),
         idempotencyKey: String? = nil,
         trace: String? = nil
     ) async throws -> [UInt8] {
         let id = prefix + "-" + String(sequence.add(1, ordering: .relaxed).newValue)
-        let header = RequestHeader(op: op, id: id, trace: trace, idempotencyKey: idempotencyKey)
+        let op = address.name
+        let header = RequestHeader(
+            op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey)
         let endpoint = self.endpoint
         let timer = Task {
             try await Task.sleep(for: timeout)
@@ -100,17 +102,26 @@ public final class WireClient: Sendable {
         }
     }
 
-    /// Typed form: AWS-shaped request in, AWS-shaped response out.
-    public func call<Response: Decodable>(
-        _ op: String,
-        _ request: some Encodable,
-        as: Response.Type = Response.self,
+    /// An operation's request given as its encoded body; the reply body as it came.
+    public func call<Input, Output>(
+        _ operation: APIOperation<Input, Output>,
+        body: [UInt8],
         timeout: Duration = .seconds(10),
         idempotencyKey: String? = nil
-    ) async throws -> Response {
+    ) async throws -> [UInt8] {
+        try await call(operation.address, body: body, timeout: timeout, idempotencyKey: idempotencyKey)
+    }
+
+    /// Typed form: the operation's input in, its output out.
+    public func call<Input, Output>(
+        _ operation: APIOperation<Input, Output>,
+        _ input: Input,
+        timeout: Duration = .seconds(10),
+        idempotencyKey: String? = nil
+    ) async throws -> Output {
         let reply = try await call(
-            op, body: WireCoding.encode(request), timeout: timeout, idempotencyKey: idempotencyKey)
-        return try WireCoding.decode(Response.self, from: reply)
+            operation.address, body: WireCoding.encode(input), timeout: timeout, idempotencyKey: idempotencyKey)
+        return try WireCoding.decode(Output.self, from: reply)
     }
 
     private func fail(_ id: String, with error: any Error) {
@@ -120,9 +131,9 @@ public final class WireClient: Sendable {
 
     private func readReplies() async {
         for await frames in socket.messages {
-            guard frames.count == 2,
-                let header = try? JSONDecoder().decode(ReplyHeader.self, from: Data(frames[0]))
-            else { continue }
+            guard frames.count == 2, let header = try? WireCoding.decode(ReplyHeader.self, from: frames[0]) else {
+                continue
+            }
             guard let continuation = pending.withLock({ $0.removeValue(forKey: header.id) }) else {
                 continue  // a reply that arrived after its caller gave up
             }
@@ -130,7 +141,7 @@ public final class WireClient: Sendable {
                 continuation.resume(returning: frames[1])
             } else {
                 let error =
-                    (try? JSONDecoder().decode(AWSError.self, from: Data(frames[1])))
+                    (try? WireCoding.decode(AWSError.self, from: frames[1]))
                     ?? AWSError("InternalFailure", "unreadable error reply")
                 continuation.resume(throwing: error)
             }

@@ -80,7 +80,7 @@ public final class WireServer: Sendable {
         }
         let header: RequestHeader
         do {
-            header = try JSONDecoder().decode(RequestHeader.self, from: Data(frames[1]))
+            header = try WireCoding.decode(RequestHeader.self, from: frames[1])
         } catch {
             logger.warning("malformed request header")
             reply(to: identity, id: "", error: .serialization("Malformed request header"))

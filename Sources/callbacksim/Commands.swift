@@ -23,11 +23,11 @@ struct TopologyOptions: ParsableArguments {
 }
 
 /// Runs one AWS call and prints its reply, or the AWS CLI's error text and exit code 254.
-func perform(_ operation: String, _ body: () async throws -> [UInt8]) async throws {
+func perform<I, O>(_ operation: APIOperation<I, O>, _ body: () async throws -> [UInt8]) async throws {
     do {
         Output.printJSON(try await body())
     } catch {
-        Output.printError(error, operation: operation)
+        Output.printError(error, operation: operation.name)
         throw ExitCode(254)
     }
 }
@@ -103,11 +103,11 @@ struct StartExecution: AsyncParsableCommand {
     @Option(help: "The execution name (default: a UUID).") var name: String?
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.startExecution) {
+        try await perform(StepFunctions.startExecution) {
             let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
             let arn = try await client.stateMachineArn(stateMachine)
             return try await client.call(
-                .orchestrator, StepFunctionsOperation.startExecution,
+                .orchestrator, StepFunctions.startExecution,
                 body: WireCoding.encode(StartExecutionInput(stateMachineArn: arn, name: name, input: input)))
         }
     }
@@ -119,9 +119,9 @@ struct DescribeExecution: AsyncParsableCommand {
     @Option var executionArn: String
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.describeExecution) {
+        try await perform(StepFunctions.describeExecution) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.describeExecution,
+                .orchestrator, StepFunctions.describeExecution,
                 body: WireCoding.encode(ExecutionArnInput(executionArn: executionArn)))
         }
     }
@@ -135,9 +135,9 @@ struct GetExecutionHistory: AsyncParsableCommand {
     @Flag var reverseOrder = false
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.getExecutionHistory) {
+        try await perform(StepFunctions.getExecutionHistory) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.getExecutionHistory,
+                .orchestrator, StepFunctions.getExecutionHistory,
                 body: WireCoding.encode(
                     GetExecutionHistoryInput(executionArn: executionArn, reverseOrder: reverseOrder)))
         }
@@ -152,12 +152,12 @@ struct ListExecutions: AsyncParsableCommand {
     @Option var maxResults: Int?
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.listExecutions) {
+        try await perform(StepFunctions.listExecutions) {
             let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
             var arn: String?
             if let stateMachine { arn = try await client.stateMachineArn(stateMachine) }
             return try await client.call(
-                .orchestrator, StepFunctionsOperation.listExecutions,
+                .orchestrator, StepFunctions.listExecutions,
                 body: WireCoding.encode(
                     ListExecutionsInput(stateMachineArn: arn, statusFilter: statusFilter, maxResults: maxResults)))
         }
@@ -172,9 +172,9 @@ struct StopExecution: AsyncParsableCommand {
     @Option var cause: String?
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.stopExecution) {
+        try await perform(StepFunctions.stopExecution) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.stopExecution,
+                .orchestrator, StepFunctions.stopExecution,
                 body: WireCoding.encode(StopExecutionInput(executionArn: executionArn, error: error, cause: cause)))
         }
     }
@@ -187,9 +187,9 @@ struct SendTaskSuccess: AsyncParsableCommand {
     @Option(help: "The task's output (JSON text).") var taskOutput: String
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.sendTaskSuccess) {
+        try await perform(StepFunctions.sendTaskSuccess) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.sendTaskSuccess,
+                .orchestrator, StepFunctions.sendTaskSuccess,
                 body: WireCoding.encode(SendTaskSuccessInput(taskToken: taskToken, output: taskOutput)))
         }
     }
@@ -203,9 +203,9 @@ struct SendTaskFailure: AsyncParsableCommand {
     @Option var cause: String?
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.sendTaskFailure) {
+        try await perform(StepFunctions.sendTaskFailure) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.sendTaskFailure,
+                .orchestrator, StepFunctions.sendTaskFailure,
                 body: WireCoding.encode(SendTaskFailureInput(taskToken: taskToken, error: error, cause: cause)))
         }
     }
@@ -217,9 +217,9 @@ struct SendTaskHeartbeat: AsyncParsableCommand {
     @Option var taskToken: String
 
     func run() async throws {
-        try await perform(StepFunctionsOperation.sendTaskHeartbeat) {
+        try await perform(StepFunctions.sendTaskHeartbeat) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctionsOperation.sendTaskHeartbeat,
+                .orchestrator, StepFunctions.sendTaskHeartbeat,
                 body: WireCoding.encode(SendTaskHeartbeatInput(taskToken: taskToken)))
         }
     }
@@ -232,9 +232,9 @@ struct Logs: AsyncParsableCommand {
     @Option(help: "Only events containing this text.") var filterPattern: String?
 
     func run() async throws {
-        try await perform(LogsOperation.filterLogEvents) {
+        try await perform(CloudWatchLogs.filterLogEvents) {
             try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .notificationLogger, LogsOperation.filterLogEvents,
+                .notificationLogger, CloudWatchLogs.filterLogEvents,
                 body: WireCoding.encode(FilterLogEventsInput(filterPattern: filterPattern)))
         }
     }

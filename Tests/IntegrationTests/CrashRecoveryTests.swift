@@ -83,14 +83,14 @@ extension IntegrationTests.CrashRecoveryTests {
             harness.kill9(.apiSimulator)
             let arn = try await harness.start(#"{"waitTime": 1, "status": "success"}"#)
             let url: QueueUrlOutput = try await harness.client.call(
-                .queueBroker, SQSOperation.getQueueUrl, GetQueueUrlInput(QueueName: "workflow_requestorQueue"))
+                .queueBroker, SQS.getQueueUrl, GetQueueUrlInput(QueueName: "workflow_requestorQueue"))
             // Receive the job and never delete it. The killed consumer's last long poll may still be parked at
             // the broker and take the message first (its reply goes to a dead socket): the same story, told by
             // another consumer, so either way the job was received and never deleted.
             var received: [SQSMessage] = []
             for _ in 0..<3 where received.isEmpty {
                 let output: ReceiveMessageOutput = try await harness.client.call(
-                    .queueBroker, SQSOperation.receiveMessage,
+                    .queueBroker, SQS.receiveMessage,
                     ReceiveMessageInput(QueueUrl: url.QueueUrl, WaitTimeSeconds: 1))
                 received = output.Messages
             }

@@ -62,9 +62,9 @@ extension IntegrationTests {
                 // The simulator calls back at 400 s (4 s real): the callback sender records TaskTimedOut.
                 var outcomes: [String] = []
                 for _ in 0..<60 {
-                    let reply = try await harness.client.call(.callbackSender, "ListCallbacks", body: Array("{}".utf8))
+                    let reply = try await harness.client.call(.callbackSender, Control.listCallbacks, EmptyOutput())
                     outcomes =
-                        (try JSONValue.parse(bytes: reply))["callbacks"]?.arrayValue?.compactMap {
+                        reply["callbacks"]?.arrayValue?.compactMap {
                             $0["outcome"]?.stringValue
                         } ?? []
                     if !outcomes.isEmpty { break }
@@ -80,7 +80,7 @@ extension IntegrationTests {
                 let definition =
                     #"{"StartAt":"Wait","States":{"Wait":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorDLQ","MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}"#
                 let _: CreateStateMachineOutput = try await harness.client.call(
-                    .orchestrator, StepFunctionsOperation.createStateMachine,
+                    .orchestrator, StepFunctions.createStateMachine,
                     CreateStateMachineInput(name: "Manual", definition: definition))
                 let arn = try await harness.start("{}", machine: "Manual")
                 var token = ""
@@ -143,7 +143,7 @@ extension IntegrationTests {
                       "Output": "{% $join($states.result, ',') %}", "End": true}}}
                     """
                 let _: CreateStateMachineOutput = try await harness.client.call(
-                    .orchestrator, StepFunctionsOperation.createStateMachine,
+                    .orchestrator, StepFunctions.createStateMachine,
                     CreateStateMachineInput(name: "Orders", definition: definition))
                 let arn = try await harness.start(#"{"orders": ["o1", "o2"]}"#, machine: "Orders")
                 var tokens: [String: String] = [:]

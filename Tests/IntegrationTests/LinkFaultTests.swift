@@ -12,13 +12,13 @@ extension IntegrationTests {
         @Test func duplicatedCallbacksAndDelayedSendsKeepEveryInvariant() async throws {
             try await withTopology { harness in
                 let _: EmptyOutput = try await harness.client.call(
-                    .callbackSender, FaultOperation.putFaultRules,
+                    .callbackSender, Control.putFaultRules,
                     PutFaultRulesInput(rules: [
                         LinkFaultRule(
                             link: "callback-sender->orchestrator", operation: "SendTaskSuccess", action: .duplicate)
                     ]))
                 let _: EmptyOutput = try await harness.client.call(
-                    .orchestrator, FaultOperation.putFaultRules,
+                    .orchestrator, Control.putFaultRules,
                     PutFaultRulesInput(rules: [
                         LinkFaultRule(link: "orchestrator->queue-broker", action: .delay, delaySeconds: 0.2)
                     ]))
@@ -36,10 +36,10 @@ extension IntegrationTests {
                 #expect(result.violations == [], "\(result.violations)")
                 #expect(result.paths == ["success": 5, "failure": 5])
                 let statistics: FaultStatistics = try await harness.client.call(
-                    .callbackSender, FaultOperation.getFaultStatistics, EmptyOutput())
+                    .callbackSender, Control.getFaultStatistics, EmptyOutput())
                 #expect(statistics.applied["duplicate callback-sender->orchestrator"] == 5)
                 let delayed: FaultStatistics = try await harness.client.call(
-                    .orchestrator, FaultOperation.getFaultStatistics, EmptyOutput())
+                    .orchestrator, Control.getFaultStatistics, EmptyOutput())
                 #expect((delayed.applied["delay orchestrator->queue-broker"] ?? 0) >= 20)
             }
         }
@@ -51,7 +51,7 @@ extension IntegrationTests {
                 let arn = try await harness.start(#"{"waitTime": 3, "status": "success"}"#)
                 try await Task.sleep(for: .milliseconds(300))
                 let _: EmptyOutput = try await harness.client.call(
-                    .orchestrator, FaultOperation.setClock, SetClockInput(offsetSeconds: 301))
+                    .orchestrator, Control.setClock, SetClockInput(offsetSeconds: 301))
                 let report = try #require(try await harness.reports([arn], timeout: .seconds(30)).first)
                 #expect(report.path.last == "SNS Publish - Send Error Notification")
                 let history = try await harness.client.history(arn)

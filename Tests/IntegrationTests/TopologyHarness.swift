@@ -45,14 +45,14 @@ final class TopologyHarness: @unchecked Sendable {
     func start(_ input: String, machine: String = "WorkflowAsyncAPICallbackPattern") async throws -> String {
         let arn = try await client.stateMachineArn(machine)
         let output: StartExecutionOutput = try await client.call(
-            .orchestrator, StepFunctionsOperation.startExecution,
+            .orchestrator, StepFunctions.startExecution,
             StartExecutionInput(stateMachineArn: arn, input: input))
         return output.executionArn
     }
 
     func describe(_ arn: String) async throws -> DescribeExecutionOutput {
         try await client.call(
-            .orchestrator, StepFunctionsOperation.describeExecution, ExecutionArnInput(executionArn: arn))
+            .orchestrator, StepFunctions.describeExecution, ExecutionArnInput(executionArn: arn))
     }
 
     /// Waits until every execution has ended and its notification is logged; returns their reports.

@@ -25,19 +25,16 @@ import ZeroMQ
         let context = Context()
         let server = try await WireServer.bind(
             context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "t"))
-        let serving = Task {
-            await server.run { request in
-                switch request.op {
-                case "SendMessage": throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
-                case "Publish": return Array(#"{"MessageId":"abc"}"#.utf8)
-                case "Invoke":
-                    return InvokeOutput(
-                        Payload: ["errorType": "TaskTimedOut", "errorMessage": "late"], FunctionError: "Unhandled"
-                    ).jsonBytes
-                default: throw AWSError.unknownOperation(request.op)
-                }
-            }
+        var router = WireRouter()
+        router.on(SQS.sendMessage) { _, _ -> SendMessageOutput in
+            throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
         }
+        router.on(SNS.publish) { _, _ in PublishOutput(MessageId: "abc") }
+        router.on(Lambda.invoke) { _, _ in
+            InvokeOutput(Payload: ["errorType": "TaskTimedOut", "errorMessage": "late"], FunctionError: "Unhandled")
+        }
+        let routes = router
+        let serving = Task { await server.run { request in try await routes.handle(request) } }
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
         let dead = try await WireClient.connect(context: context, endpoint: "tcp://127.0.0.1:1")
         let integrations = ServiceIntegrations(

@@ -9,25 +9,28 @@ struct Echo: Codable, Equatable {
     var text: String
 }
 
+enum TestAPI {
+    static let echo = APIOperation<Echo, Echo>(.control, "Echo")
+    static let slow = APIOperation<EmptyOutput, EmptyOutput>(.control, "Slow")
+    static let crash = APIOperation<EmptyOutput, EmptyOutput>(.control, "Crash")
+    static let nope = APIOperation<EmptyOutput, EmptyOutput>(.control, "Nope")
+}
+
 func startServer(_ context: Context) async throws -> WireServer {
     let server = try await WireServer.bind(
         context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "test"))
-    Task {
-        await server.run { request in
-            switch request.op {
-            case "Echo":
-                return WireCoding.encode(try request.decode(Echo.self))
-            case "Slow":
-                try await Task.sleep(for: .milliseconds(300))
-                return Array("{}".utf8)
-            case "Crash":
-                struct Boom: Error {}
-                throw Boom()
-            default:
-                throw AWSError.unknownOperation(request.op)
-            }
-        }
+    var router = WireRouter()
+    router.on(TestAPI.echo) { input, _ in input }
+    router.on(TestAPI.slow) { _, _ in
+        try await Task.sleep(for: .milliseconds(300))
+        return EmptyOutput()
     }
+    router.on(TestAPI.crash) { _, _ -> EmptyOutput in
+        struct Boom: Error {}
+        throw Boom()
+    }
+    let routes = router
+    Task { await server.run { request in try await routes.handle(request) } }
     return server
 }
 
@@ -36,7 +39,7 @@ func startServer(_ context: Context) async throws -> WireServer {
         let context = Context()
         let server = try await startServer(context)
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
-        let reply: Echo = try await client.call("Echo", Echo(text: "hi"))
+        let reply: Echo = try await client.call(TestAPI.echo, Echo(text: "hi"))
         #expect(reply == Echo(text: "hi"))
         server.close()
         client.close()
@@ -47,26 +50,26 @@ func startServer(_ context: Context) async throws -> WireServer {
         let server = try await startServer(context)
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
         await #expect(throws: AWSError("UnknownOperationException", "Unknown operation Nope")) {
-            _ = try await client.call("Nope", body: Array("{}".utf8))
+            _ = try await client.call(TestAPI.nope, body: Array("{}".utf8))
         }
         await #expect(throws: AWSError.self) {
-            _ = try await client.call("Echo", body: Array("not json".utf8))
+            _ = try await client.call(TestAPI.echo, body: Array("not json".utf8))
         }
         do {
-            _ = try await client.call("Echo", body: Array("{}".utf8))
+            _ = try await client.call(TestAPI.echo, body: Array("{}".utf8))
             Issue.record("expected a validation error")
         } catch let error as AWSError {
             #expect(error.type == "ValidationException")
             #expect(error.message.contains("'text'"))
         }
         do {
-            _ = try await client.call("Crash", body: Array("{}".utf8))
+            _ = try await client.call(TestAPI.crash, body: Array("{}".utf8))
             Issue.record("expected an internal failure")
         } catch let error as AWSError {
             #expect(error.type == "InternalFailure")
         }
         // Still serving after all that.
-        let reply: Echo = try await client.call("Echo", Echo(text: "still here"))
+        let reply: Echo = try await client.call(TestAPI.echo, Echo(text: "still here"))
         #expect(reply.text == "still here")
         server.close()
         client.close()
@@ -76,10 +79,10 @@ func startServer(_ context: Context) async throws -> WireServer {
         let context = Context()
         let server = try await startServer(context)
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
-        async let slow = client.call("Slow", body: Array("{}".utf8))
+        async let slow = client.call(TestAPI.slow, body: Array("{}".utf8))
         try await Task.sleep(for: .milliseconds(20))
         let fastStart = ContinuousClock.now
-        let fast: Echo = try await client.call("Echo", Echo(text: "fast"))
+        let fast: Echo = try await client.call(TestAPI.echo, Echo(text: "fast"))
         #expect(fast.text == "fast")
         #expect(ContinuousClock.now - fastStart < .milliseconds(250))
         _ = try await slow
@@ -91,7 +94,7 @@ func startServer(_ context: Context) async throws -> WireServer {
         let context = Context()
         let client = try await WireClient.connect(context: context, endpoint: "tcp://127.0.0.1:1")
         await #expect(throws: WireError.timedOut(op: "Echo", endpoint: "tcp://127.0.0.1:1")) {
-            _ = try await client.call("Echo", body: Array("{}".utf8), timeout: .milliseconds(100))
+            _ = try await client.call(TestAPI.echo, body: Array("{}".utf8), timeout: .milliseconds(100))
         }
         client.close()
     }
@@ -104,7 +107,7 @@ func startServer(_ context: Context) async throws -> WireServer {
         func errorType(_ reply: [[UInt8]]?) throws -> String {
             let frames = try #require(reply)
             #expect(frames.count == 2)
-            return try JSONDecoder().decode(AWSError.self, from: Data(frames[1])).type
+            return try WireCoding.decode(AWSError.self, from: frames[1]).type
         }
 
         raw.send([Array("just one frame".utf8)])
@@ -117,11 +120,41 @@ func startServer(_ context: Context) async throws -> WireServer {
         #expect(try errorType(await replies.next()) == "SerializationException")
 
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
-        let reply: Echo = try await client.call("Echo", Echo(text: "ok"))
+        let reply: Echo = try await client.call(TestAPI.echo, Echo(text: "ok"))
         #expect(reply.text == "ok")
         raw.close()
         client.close()
         server.close()
+    }
+}
+
+@Suite struct WireRouterTests {
+    static let sqsEcho = APIOperation<Echo, Echo>(.sqs, "Echo")
+
+    func request(_ op: String, api: API?, body: String) -> WireRequest {
+        WireRequest(header: RequestHeader(op: op, api: api, id: "1"), body: Array(body.utf8))
+    }
+
+    @Test func routesOnAPIAndNameAndDecodesOnce() async throws {
+        var router = WireRouter()
+        router.on(TestAPI.echo) { input, _ in Echo(text: input.text + "!") }
+        let reply = try await router.handle(request("Echo", api: .control, body: #"{"text":"a"}"#))
+        #expect(try WireCoding.decode(Echo.self, from: reply) == Echo(text: "a!"))
+        // A hand-made frame without an API is routed on the name alone.
+        let unnamed = try await router.handle(request("Echo", api: nil, body: #"{"text":"b"}"#))
+        #expect(try WireCoding.decode(Echo.self, from: unnamed) == Echo(text: "b!"))
+    }
+
+    @Test func anOperationOfAnotherAPIIsUnknownEvenWithTheSameName() async throws {
+        // What keeps control operations out of the gateway's reach: it always names the AWS API it serves.
+        var router = WireRouter()
+        router.on(TestAPI.echo) { input, _ in input }
+        await #expect(throws: AWSError.unknownOperation("Echo")) {
+            _ = try await router.handle(request("Echo", api: .sqs, body: #"{"text":"a"}"#))
+        }
+        router.on(Self.sqsEcho) { _, _ in Echo(text: "sqs") }
+        let reply = try await router.handle(request("Echo", api: .sqs, body: #"{"text":"a"}"#))
+        #expect(try WireCoding.decode(Echo.self, from: reply).text == "sqs")
     }
 }
 
@@ -135,7 +168,7 @@ func startServer(_ context: Context) async throws -> WireServer {
             [UInt8](repeating: 0x20, count: Int(WireServer.maximumMessageBytes) + 1),
         ])
         let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
-        let reply: Echo = try await client.call("Echo", Echo(text: "small"))
+        let reply: Echo = try await client.call(TestAPI.echo, Echo(text: "small"))
         #expect(reply.text == "small")
         // The oversize sender got no answer.
         let answered = await withTaskGroup(of: Bool.self) { group in

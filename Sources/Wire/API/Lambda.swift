@@ -3,8 +3,8 @@ import JSON
 // The Lambda Invoke API (payload carried as JSON rather than a blob) and the CloudWatch Logs query the
 // notification logger answers.
 
-public enum LambdaOperation {
-    public static let invoke = "Invoke"
+public enum Lambda {
+    public static let invoke = APIOperation<InvokeInput, InvokeOutput>(.lambda, "Invoke")
 }
 
 public struct InvokeInput: Codable, Sendable {
@@ -23,7 +23,7 @@ public struct InvokeOutput: Codable, Sendable {
     public var StatusCode: Int
     public var Payload: JSONValue?
     public var FunctionError: String?
-    public var ExecutedVersion: String
+    public var ExecutedVersion: String?
     public init(StatusCode: Int = 200, Payload: JSONValue?, FunctionError: String? = nil) {
         self.StatusCode = StatusCode
         self.Payload = Payload
@@ -32,8 +32,9 @@ public struct InvokeOutput: Codable, Sendable {
     }
 }
 
-public enum LogsOperation {
-    public static let filterLogEvents = "FilterLogEvents"
+public enum CloudWatchLogs {
+    public static let filterLogEvents = APIOperation<FilterLogEventsInput, FilterLogEventsOutput>(
+        .logs, "FilterLogEvents")
 }
 
 public struct FilterLogEventsInput: Codable, Sendable {
@@ -98,9 +99,12 @@ public struct FilterLogEventsOutput: Codable, Sendable {
     public init(events: [LogEvent]) { self.events = events }
 }
 
-/// Every service answers `Ping`, so `callbacksim status` can tell a live process from a stale pid.
-public enum HealthOperation {
-    public static let ping = "Ping"
+/// callbacksim's own operations: never forwarded by the AWS gateway.
+public enum Control {
+    /// Every service answers `Ping`, so `callbacksim status` can tell a live process from a stale pid.
+    public static let ping = APIOperation<EmptyOutput, PingOutput>(.control, "Ping")
+    /// Every callback the callback sender sent, with the orchestrator's answer: `{"callbacks": […]}`.
+    public static let listCallbacks = APIOperation<EmptyOutput, JSONValue>(.control, "ListCallbacks")
 }
 
 public struct PingOutput: Codable, Sendable {
@@ -111,45 +115,5 @@ public struct PingOutput: Codable, Sendable {
         self.service = service
         self.pid = pid
         self.endpoint = endpoint
-    }
-}
-
-// Invoke carries free-form JSON whose key order shows up in histories and logs; Foundation's coder does not
-// keep it, so these shapes go through JSONValue.
-extension InvokeInput {
-    public init(json bytes: [UInt8]) throws(AWSError) {
-        let value = try WireCoding.decodeJSON(bytes)
-        guard let name = value["FunctionName"]?.stringValue else {
-            throw AWSError.validation(
-                "1 validation error detected: Value null at 'FunctionName' failed to satisfy constraint: Member must not be null"
-            )
-        }
-        self.init(FunctionName: name, Payload: value["Payload"], InvocationType: value["InvocationType"]?.stringValue)
-    }
-
-    public var jsonBytes: [UInt8] {
-        var object = JSONObject()
-        object["FunctionName"] = .string(FunctionName)
-        if let Payload { object["Payload"] = Payload }
-        if let InvocationType { object["InvocationType"] = .string(InvocationType) }
-        return JSONValue.object(object).utf8Bytes
-    }
-}
-
-extension InvokeOutput {
-    public init(json bytes: [UInt8]) throws(AWSError) {
-        let value = try WireCoding.decodeJSON(bytes)
-        self.init(
-            StatusCode: value["StatusCode"]?.integerValue ?? 200, Payload: value["Payload"],
-            FunctionError: value["FunctionError"]?.stringValue)
-    }
-
-    public var jsonBytes: [UInt8] {
-        var object = JSONObject()
-        object["StatusCode"] = .int(StatusCode)
-        object["Payload"] = Payload ?? .null
-        if let FunctionError { object["FunctionError"] = .string(FunctionError) }
-        object["ExecutedVersion"] = .string(ExecutedVersion)
-        return JSONValue.object(object).utf8Bytes
     }
 }

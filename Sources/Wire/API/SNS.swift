@@ -2,14 +2,19 @@ import JSON
 
 // Request and response shapes of the Amazon SNS API.
 
-public enum SNSOperation {
-    public static let createTopic = "CreateTopic"
-    public static let listTopics = "ListTopics"
-    public static let subscribe = "Subscribe"
-    public static let listSubscriptionsByTopic = "ListSubscriptionsByTopic"
-    public static let publish = "Publish"
-    /// callbacksim's own: how many notifications still wait to reach a subscribed function.
-    public static let getDeliveryBacklog = "GetDeliveryBacklog"
+public enum SNS {
+    public static let createTopic = APIOperation<CreateTopicInput, TopicArnOutput>(.sns, "CreateTopic")
+    public static let listTopics = APIOperation<ListTopicsInput, ListTopicsOutput>(.sns, "ListTopics")
+    public static let subscribe = APIOperation<SubscribeInput, SubscribeOutput>(.sns, "Subscribe")
+    public static let listSubscriptionsByTopic = APIOperation<ListSubscriptionsByTopicInput, ListSubscriptionsOutput>(
+        .sns, "ListSubscriptionsByTopic")
+    public static let publish = APIOperation<PublishInput, PublishOutput>(.sns, "Publish")
+}
+
+extension Control {
+    /// How many notifications still wait to reach a subscribed function.
+    public static let getDeliveryBacklog = APIOperation<EmptyOutput, DeliveryBacklogOutput>(
+        .control, "GetDeliveryBacklog")
 }
 
 public struct DeliveryBacklogOutput: Codable, Sendable {
@@ -29,6 +34,11 @@ public struct CreateTopicInput: Codable, Sendable {
 public struct TopicArnOutput: Codable, Sendable {
     public var TopicArn: String
     public init(TopicArn: String) { self.TopicArn = TopicArn }
+}
+
+public struct ListTopicsInput: Codable, Sendable {
+    public var NextToken: String?
+    public init(NextToken: String? = nil) { self.NextToken = NextToken }
 }
 
 public struct ListTopicsOutput: Codable, Sendable {

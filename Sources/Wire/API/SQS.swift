@@ -1,17 +1,24 @@
+import JSON
+
 // Request and response shapes of the Amazon SQS API in its JSON protocol (awsJson1_0).
 
-public enum SQSOperation {
-    public static let createQueue = "CreateQueue"
-    public static let getQueueUrl = "GetQueueUrl"
-    public static let getQueueAttributes = "GetQueueAttributes"
-    public static let listQueues = "ListQueues"
-    public static let sendMessage = "SendMessage"
-    public static let receiveMessage = "ReceiveMessage"
-    public static let deleteMessage = "DeleteMessage"
-    public static let changeMessageVisibility = "ChangeMessageVisibility"
-    public static let purgeQueue = "PurgeQueue"
-    /// callbacksim's own: the messages of a queue, read without receiving them (for checkers and people).
-    public static let listMessages = "ListMessages"
+public enum SQS {
+    public static let createQueue = APIOperation<CreateQueueInput, QueueUrlOutput>(.sqs, "CreateQueue")
+    public static let getQueueUrl = APIOperation<GetQueueUrlInput, QueueUrlOutput>(.sqs, "GetQueueUrl")
+    public static let getQueueAttributes = APIOperation<GetQueueAttributesInput, GetQueueAttributesOutput>(
+        .sqs, "GetQueueAttributes")
+    public static let listQueues = APIOperation<ListQueuesInput, ListQueuesOutput>(.sqs, "ListQueues")
+    public static let sendMessage = APIOperation<SendMessageInput, SendMessageOutput>(.sqs, "SendMessage")
+    public static let receiveMessage = APIOperation<ReceiveMessageInput, ReceiveMessageOutput>(.sqs, "ReceiveMessage")
+    public static let deleteMessage = APIOperation<DeleteMessageInput, EmptyOutput>(.sqs, "DeleteMessage")
+    public static let changeMessageVisibility = APIOperation<ChangeMessageVisibilityInput, EmptyOutput>(
+        .sqs, "ChangeMessageVisibility")
+    public static let purgeQueue = APIOperation<QueueUrlInput, EmptyOutput>(.sqs, "PurgeQueue")
+}
+
+extension Control {
+    /// A queue's messages, read without receiving them (for checkers and people).
+    public static let listMessages = APIOperation<QueueUrlInput, ReceiveMessageOutput>(.control, "ListMessages")
 }
 
 public struct CreateQueueInput: Codable, Sendable {
@@ -50,6 +57,17 @@ public struct GetQueueAttributesInput: Codable, Sendable {
 public struct GetQueueAttributesOutput: Codable, Sendable {
     public var Attributes: [String: String]
     public init(Attributes: [String: String]) { self.Attributes = Attributes }
+}
+
+public struct ListQueuesInput: Codable, Sendable {
+    public var QueueNamePrefix: String?
+    public var NextToken: String?
+    public var MaxResults: Int?
+    public init(QueueNamePrefix: String? = nil, NextToken: String? = nil, MaxResults: Int? = nil) {
+        self.QueueNamePrefix = QueueNamePrefix
+        self.NextToken = NextToken
+        self.MaxResults = MaxResults
+    }
 }
 
 public struct ListQueuesOutput: Codable, Sendable {

@@ -3,19 +3,29 @@ import JSON
 // Request and response shapes of the AWS Step Functions API (awsJson1_0), as the AWS API reference names them.
 // Dates travel as epoch seconds, as in AWS's JSON protocol; the CLI prints them the way the AWS CLI does.
 
-public enum StepFunctionsOperation {
-    public static let createStateMachine = "CreateStateMachine"
-    public static let describeStateMachine = "DescribeStateMachine"
-    public static let listStateMachines = "ListStateMachines"
-    public static let startExecution = "StartExecution"
-    public static let describeExecution = "DescribeExecution"
-    public static let listExecutions = "ListExecutions"
-    public static let getExecutionHistory = "GetExecutionHistory"
-    public static let stopExecution = "StopExecution"
-    public static let sendTaskSuccess = "SendTaskSuccess"
-    public static let sendTaskFailure = "SendTaskFailure"
-    public static let sendTaskHeartbeat = "SendTaskHeartbeat"
-    public static let validateStateMachineDefinition = "ValidateStateMachineDefinition"
+public enum StepFunctions {
+    public static let createStateMachine = APIOperation<CreateStateMachineInput, CreateStateMachineOutput>(
+        .stepFunctions, "CreateStateMachine")
+    public static let describeStateMachine = APIOperation<DescribeStateMachineInput, DescribeStateMachineOutput>(
+        .stepFunctions, "DescribeStateMachine")
+    public static let listStateMachines = APIOperation<ListStateMachinesInput, ListStateMachinesOutput>(
+        .stepFunctions, "ListStateMachines")
+    public static let startExecution = APIOperation<StartExecutionInput, StartExecutionOutput>(
+        .stepFunctions, "StartExecution")
+    public static let describeExecution = APIOperation<ExecutionArnInput, DescribeExecutionOutput>(
+        .stepFunctions, "DescribeExecution")
+    public static let listExecutions = APIOperation<ListExecutionsInput, ListExecutionsOutput>(
+        .stepFunctions, "ListExecutions")
+    public static let getExecutionHistory = APIOperation<GetExecutionHistoryInput, GetExecutionHistoryOutput>(
+        .stepFunctions, "GetExecutionHistory")
+    public static let stopExecution = APIOperation<StopExecutionInput, StopExecutionOutput>(
+        .stepFunctions, "StopExecution")
+    public static let sendTaskSuccess = APIOperation<SendTaskSuccessInput, EmptyOutput>(
+        .stepFunctions, "SendTaskSuccess")
+    public static let sendTaskFailure = APIOperation<SendTaskFailureInput, EmptyOutput>(
+        .stepFunctions, "SendTaskFailure")
+    public static let sendTaskHeartbeat = APIOperation<SendTaskHeartbeatInput, EmptyOutput>(
+        .stepFunctions, "SendTaskHeartbeat")
 }
 
 public struct CreateStateMachineInput: Codable, Sendable {
@@ -77,6 +87,15 @@ public struct StateMachineListItem: Codable, Sendable {
         self.name = name
         self.type = type
         self.creationDate = creationDate
+    }
+}
+
+public struct ListStateMachinesInput: Codable, Sendable {
+    public var maxResults: Int?
+    public var nextToken: String?
+    public init(maxResults: Int? = nil, nextToken: String? = nil) {
+        self.maxResults = maxResults
+        self.nextToken = nextToken
     }
 }
 
@@ -185,6 +204,15 @@ public struct GetExecutionHistoryInput: Codable, Sendable {
     }
 }
 
+public struct GetExecutionHistoryOutput: Codable, Sendable {
+    public var events: [JSONValue]
+    public var nextToken: String?
+    public init(events: [JSONValue], nextToken: String? = nil) {
+        self.events = events
+        self.nextToken = nextToken
+    }
+}
+
 public struct StopExecutionInput: Codable, Sendable {
     public var executionArn: String
     public var error: String?
@@ -224,9 +252,4 @@ public struct SendTaskFailureInput: Codable, Sendable {
 public struct SendTaskHeartbeatInput: Codable, Sendable {
     public var taskToken: String
     public init(taskToken: String) { self.taskToken = taskToken }
-}
-
-/// The empty `{}` response of SendTask*, DeleteMessage and friends.
-public struct EmptyOutput: Codable, Sendable {
-    public init() {}
 }
