@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN = .build/debug
 
-.PHONY: deps build test demo experiments format clean
+.PHONY: deps build test demo experiments format clean aws-models
 
 deps:
 	@scripts/ensure-deps.sh
@@ -10,10 +10,13 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# Integration tests start the real executables, so build them all before testing.
+# Integration tests start the real executables, so build them all before testing; then the real AWS clients
+# (boto3, the AWS CLI) against the gateway.
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	@scripts/ensure-test-clients.sh
+	CALLBACKSIM_LEGACY_SQS_MODEL=$(CURDIR)/.build/legacy-sqs-model python3 -m pytest -q Tests/AWSClientTests
 
 demo: build
 	$(BIN)/callbacksim demo
@@ -30,3 +33,7 @@ format:
 
 clean:
 	rm -rf .build .callbacksim
+
+# The parts of botocore's AWS models the gateway reads (needs boto3 and PyPI).
+aws-models:
+	python3 scripts/generate-aws-models.py

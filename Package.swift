@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "api-simulator", targets: ["api-simulator"]),
         .executable(name: "callback-sender", targets: ["callback-sender"]),
         .executable(name: "notification-logger", targets: ["notification-logger"]),
+        .executable(name: "aws-gateway", targets: ["aws-gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Shared pieces
@@ -38,6 +41,11 @@ let package = Package(
             name: "StepFunctionsLocal",
             dependencies: ["StatesLanguage", "JSON"]),
         .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Template",
+            dependencies: ["JSON", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("SeedPattern")]
+        ),
         .target(
             name: "ServiceSupport",
             dependencies: [
@@ -89,15 +97,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Wire", "JSON", "ServiceSupport", "Template",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "Faults", dependencies: ["JSON", "Wire", "StatesLanguage"]),
         .target(
             name: "Topology",
             dependencies: [
-                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults",
-                .product(name: "Yams", package: "Yams"),
+                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults", "Template",
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            resources: [.copy("SeedPattern")]
+            ]
         ),
 
         // Thin executables
@@ -128,10 +145,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
+            name: "aws-gateway",
+            dependencies: [
+                "Gateway", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
             name: "callbacksim",
             dependencies: [
                 "Faults",
-                "Topology", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
+                "Topology", "Template", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -157,9 +179,15 @@ let package = Package(
                 "QueueBroker", "Wire", "StatesLanguage", "JSON", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "StatesLanguage", "JSON"]),
-        .testTarget(name: "FaultsTests", dependencies: ["Faults", "Topology", "StatesLanguage", "JSON", "Wire"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "StatesLanguage", "JSON"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["Wire", "JSON", "Topology", "StatesLanguage", "ZeroMQ", "Faults"]),
+            name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "Wire", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "NotificationLoggerTests", dependencies: ["NotificationLogger", "Wire"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Wire", "JSON", "Topology", "Template", "StatesLanguage", "ZeroMQ", "Faults"]),
     ]
 )

@@ -74,6 +74,38 @@ public final class QueueConsumer: Sendable {
         }
     }
 
+    /// The consumer function invoked directly (Lambda Invoke) with an SQS event: one simulator execution per
+    /// record, as the event source mapping would start; deleting is the mapping's business, not the function's.
+    public func invoke(_ input: InvokeInput) async throws -> InvokeOutput {
+        guard let records = input.Payload?["Records"]?.arrayValue else {
+            return InvokeOutput(
+                Payload: ["errorType": "TypeError", "errorMessage": "The event has no Records"],
+                FunctionError: "Unhandled")
+        }
+        guard
+            let machine = try await engine.listStateMachines().stateMachines.first(where: {
+                $0.name == stateMachineName
+            })
+        else {
+            return InvokeOutput(
+                Payload: ["errorType": "StateMachineDoesNotExist", "errorMessage": .string(stateMachineName)],
+                FunctionError: "Unhandled")
+        }
+        for record in records {
+            let body = record["body"]?.stringValue ?? record["body"]?.serialized() ?? "{}"
+            do {
+                _ = try await engine.startExecution(
+                    StartExecutionInput(
+                        stateMachineArn: machine.stateMachineArn, name: record["messageId"]?.stringValue, input: body))
+            } catch let error as AWSError {
+                return InvokeOutput(
+                    Payload: ["errorType": .string(error.type), "errorMessage": .string(error.message)],
+                    FunctionError: "Unhandled")
+            }
+        }
+        return InvokeOutput(Payload: .null)
+    }
+
     /// One invocation of the consumer function with a batch of records.
     func process(_ messages: [SQSMessage], queueUrl: String, stateMachineArn: String) async throws {
         for message in messages {
@@ -122,12 +154,15 @@ public enum APISimulatorService {
         public var stateMachineName: String
         public var batchSize: Int
         public var clock: any WallClock
+        public var configuration: EngineConfiguration
 
         public init(
             dataDirectory: String, endpoint: String, queueBroker: String, functions: [String: String],
             queueName: String,
-            stateMachineName: String, batchSize: Int = 10, clock: any WallClock = SystemWallClock()
+            stateMachineName: String, batchSize: Int = 10, clock: any WallClock = SystemWallClock(),
+            configuration: EngineConfiguration = EngineConfiguration()
         ) {
+            self.configuration = configuration
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.queueBroker = queueBroker
@@ -146,7 +181,7 @@ public enum APISimulatorService {
             context: context, queueBroker: nil, functions: options.functions)
         let engine = WorkflowEngine(
             database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
-            clock: options.clock, dispatcher: integrations, logger: logger)
+            clock: options.clock, dispatcher: integrations, configuration: options.configuration, logger: logger)
         let broker = try await WireClient.connect(
             context: context, endpoint: options.queueBroker, service: "queue-broker")
         let consumer = QueueConsumer(
@@ -154,8 +189,10 @@ public enum APISimulatorService {
             batchSize: options.batchSize, logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("api-simulator serving on \(server.endpoint), consuming \(options.queueName)")
+        var consumerFunction = WireRouter()
+        consumerFunction.on(Lambda.invoke) { input, _ in try await consumer.invoke(input) }
         try await ServiceHost.run(
-            engine.services(serving: server, as: "api-simulator", clock: options.clock)
+            engine.services(serving: server, as: "api-simulator", clock: options.clock, also: consumerFunction)
                 + [LoopService("consumer") { await consumer.run() }],
             logger: logger)
     }

@@ -1,7 +1,7 @@
 import JSON
 import Wire
 
-/// Everything an experiment leaves behind, read from the five processes once the topology is quiet: what the
+/// Everything an experiment leaves behind, read from the five services once the topology is quiet: what the
 /// checker judges. Plain data, so tests can build one with violations planted in it.
 public struct RecordedRun: Codable, Sendable {
     public struct Execution: Codable, Sendable {

@@ -16,10 +16,18 @@ public final class NotificationLogger: Sendable {
     let logFile: String?
     let logger: Logger
 
-    public init(database: any DatabaseWriter, clock: any WallClock, logFile: String?, logger: Logger) {
+    let region: String
+    let accountId: String
+
+    public init(
+        database: any DatabaseWriter, clock: any WallClock, logFile: String?, region: String = "us-east-1",
+        accountId: String = "000000000000", logger: Logger
+    ) {
         self.database = database
         self.clock = clock
         self.logFile = logFile
+        self.region = region
+        self.accountId = accountId
         self.logger = logger
     }
 
@@ -30,7 +38,11 @@ public final class NotificationLogger: Sendable {
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL UNIQUE, topic_arn TEXT NOT NULL,
                 subscription_arn TEXT NOT NULL, subject TEXT, message TEXT NOT NULL, published_at TEXT NOT NULL,
                 logged_at REAL NOT NULL, log_line TEXT NOT NULL);
-            """
+            """,
+            "v2-log-group": """
+            CREATE INDEX notifications_by_time ON notifications(logged_at);
+            CREATE TABLE log_group (name TEXT PRIMARY KEY, created REAL NOT NULL);
+            """,
         ])
     }
 
@@ -84,43 +96,18 @@ public final class NotificationLogger: Sendable {
         _ = try? handle.seekToEnd()
         try? handle.write(contentsOf: Data((line + "\n").utf8))
     }
-
-    /// CloudWatch Logs' FilterLogEvents over the recorded notifications (`filterPattern` is a plain substring).
-    public func filterLogEvents(_ input: FilterLogEventsInput) async throws -> FilterLogEventsOutput {
-        if let group = input.logGroupName, group != Self.logGroupName {
-            throw AWSError("ResourceNotFoundException", "The specified log group does not exist.")
-        }
-        let events = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM notifications ORDER BY seq").map { row -> Wire.LogEvent in
-                let loggedAt: Double = row["logged_at"]
-                let record = NotificationRecord(
-                    messageId: row["message_id"], topicArn: row["topic_arn"], subscriptionArn: row["subscription_arn"],
-                    subject: row["subject"], message: row["message"], publishedAt: row["published_at"],
-                    loggedAt: loggedAt)
-                return Wire.LogEvent(
-                    logStreamName: "callbacksim/[$LATEST]notification-logger", timestamp: Int(loggedAt * 1000),
-                    message: row["log_line"], ingestionTime: Int(loggedAt * 1000), eventId: row["message_id"],
-                    notification: record)
-            }
-        }
-        var filtered = events
-        if let pattern = input.filterPattern, !pattern.isEmpty {
-            let needle = pattern.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            filtered = filtered.filter {
-                $0.notification?.message.contains(needle) ?? false || $0.message.contains(needle)
-            }
-        }
-        if let limit = input.limit { filtered = Array(filtered.prefix(limit)) }
-        return FilterLogEventsOutput(events: filtered)
-    }
 }
 
 extension NotificationLogger {
-    /// The logging function, and CloudWatch Logs over what it logged.
+    /// The logging function, CloudWatch Logs over what it logged, and the structured record of it.
     public var router: WireRouter {
         var router = WireRouter()
         router.on(Lambda.invoke) { input, _ in try await self.invoke(input) }
         router.on(CloudWatchLogs.filterLogEvents) { input, _ in try await self.filterLogEvents(input) }
+        router.on(CloudWatchLogs.getLogEvents) { input, _ in try await self.getLogEvents(input) }
+        router.on(CloudWatchLogs.describeLogGroups) { input, _ in try await self.describeLogGroups(input) }
+        router.on(CloudWatchLogs.describeLogStreams) { input, _ in try await self.describeLogStreams(input) }
+        router.on(Control.listNotifications) { _, _ in try await self.listNotifications() }
         return router
     }
 }
@@ -130,10 +117,16 @@ public enum NotificationLoggerService {
     public struct Options: Sendable {
         public var dataDirectory: String
         public var endpoint: String
+        public var region: String
+        public var accountId: String
 
-        public init(dataDirectory: String, endpoint: String) {
+        public init(
+            dataDirectory: String, endpoint: String, region: String = "us-east-1", accountId: String = "000000000000"
+        ) {
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
+            self.region = region
+            self.accountId = accountId
         }
     }
 
@@ -142,7 +135,9 @@ public enum NotificationLoggerService {
         let context = Context()
         let notificationLogger = NotificationLogger(
             database: try NotificationLogger.openDatabase(path: options.dataDirectory + "/notification-logger.sqlite"),
-            clock: SystemWallClock(), logFile: options.dataDirectory + "/notifications.log", logger: logger)
+            clock: SystemWallClock(), logFile: options.dataDirectory + "/notifications.log", region: options.region,
+            accountId: options.accountId, logger: logger)
+        try await notificationLogger.createLogGroup()
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("notification-logger serving on \(server.endpoint)")
         try await ServiceHost.run(

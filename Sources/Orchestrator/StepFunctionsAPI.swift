@@ -3,12 +3,17 @@ import ServiceSupport
 import Wire
 
 extension WorkflowEngine {
-    /// The engine as services of a process: its timer and outbox loops, and the Step Functions API on `server`.
-    public func services(serving server: WireServer, as name: String, clock: any WallClock) -> [any Service] {
-        [
+    /// The engine as services of a process: its timer and outbox loops, and the Step Functions API on `server`
+    /// (with `also`, the process's other operations).
+    public func services(
+        serving server: WireServer, as name: String, clock: any WallClock, also: WireRouter = WireRouter()
+    ) -> [any Service] {
+        var routes = router
+        routes.merge(also)
+        return [
             LoopService("timers") { await self.runTimers() },
             LoopService("outbox") { await self.runOutbox() },
-            ServiceHost.api(name, server: server, clock: clock as? AdjustableWallClock, router: router),
+            ServiceHost.api(name, server: server, clock: clock as? AdjustableWallClock, router: routes),
         ]
     }
 
@@ -19,7 +24,7 @@ extension WorkflowEngine {
         router.on(StepFunctions.describeStateMachine) { input, _ in
             try await self.describeStateMachine(input.stateMachineArn)
         }
-        router.on(StepFunctions.listStateMachines) { _, _ in try await self.listStateMachines() }
+        router.on(StepFunctions.listStateMachines) { input, _ in try await self.listStateMachines(input) }
         router.on(StepFunctions.startExecution) { input, _ in try await self.startExecution(input) }
         router.on(StepFunctions.describeExecution) { input, _ in try await self.describeExecution(input.executionArn) }
         router.on(StepFunctions.listExecutions) { input, _ in try await self.listExecutions(input) }

@@ -27,7 +27,7 @@ public struct EngineConfiguration: Sendable {
     public var accountId: String
     public var roleArn: String
 
-    public init(region: String = "us-east-1", accountId: String = "123456789012", roleArn: String? = nil) {
+    public init(region: String = "us-east-1", accountId: String = "000000000000", roleArn: String? = nil) {
         self.region = region
         self.accountId = accountId
         self.roleArn = roleArn ?? "arn:aws:iam::\(accountId):role/callbacksim-execution-role"
@@ -152,14 +152,23 @@ public final class WorkflowEngine: Sendable {
         return output
     }
 
-    public func listStateMachines() async throws -> ListStateMachinesOutput {
+    public func listStateMachines(_ input: ListStateMachinesInput = ListStateMachinesInput()) async throws
+        -> ListStateMachinesOutput
+    {
+        let after = try input.nextToken.map { token throws(AWSError) in try PageToken.decode(token) } ?? ""
+        let size = input.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? PageToken.defaultPageSize
         let items = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT arn, name, type, created FROM state_machines ORDER BY name").map {
+            try Row.fetchAll(
+                db, sql: "SELECT arn, name, type, created FROM state_machines WHERE name > ? ORDER BY name LIMIT ?",
+                arguments: [after, size + 1]
+            ).map {
                 StateMachineListItem(
                     stateMachineArn: $0["arn"], name: $0["name"], type: $0["type"], creationDate: $0["created"])
             }
         }
-        return ListStateMachinesOutput(stateMachines: items)
+        let page = Array(items.prefix(size))
+        return ListStateMachinesOutput(
+            stateMachines: page, nextToken: items.count > size ? page.last.map { PageToken.encode($0.name) } : nil)
     }
 
     func interpreter(for arn: String, _ db: Database) throws -> Interpreter {

@@ -22,6 +22,8 @@ public final class Broker: Sendable {
     let clock: any WallClock
     let region: String
     let accountId: String
+    /// Where the AWS gateway is reached: queue URLs point there (`http://localhost:4566/<account>/<name>`).
+    let gatewayUrl: String
     let logger: Logger
     let arrivals = Mutex<[String: Broadcast]>([:])
     let deliveryWakeup = Wakeup()
@@ -29,12 +31,13 @@ public final class Broker: Sendable {
 
     public init(
         database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
-        accountId: String = "123456789012", logger: Logger
+        accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger
     ) {
         self.database = database
         self.clock = clock
         self.region = region
         self.accountId = accountId
+        self.gatewayUrl = gatewayUrl
         self.logger = logger
     }
 
@@ -57,7 +60,7 @@ public final class Broker: Sendable {
 
     // MARK: Names
 
-    func queueUrl(_ name: String) -> String { "https://sqs.\(region).amazonaws.com/\(accountId)/\(name)" }
+    func queueUrl(_ name: String) -> String { "\(gatewayUrl)/\(accountId)/\(name)" }
     func queueArn(_ name: String) -> String { "arn:aws:sqs:\(region):\(accountId):\(name)" }
     func topicArn(_ name: String) -> String { "arn:aws:sns:\(region):\(accountId):\(name)" }
 
@@ -155,7 +158,7 @@ public final class Broker: Sendable {
                 let old = (try? JSONDecoder().decode([String: String].self, from: Data(existing.utf8))) ?? [:]
                 guard old == finalAttributes else {
                     throw AWSError(
-                        "QueueAlreadyExists",
+                        "QueueNameExists",
                         "A queue already exists with the same name and a different value for attribute(s)")
                 }
                 return

@@ -53,15 +53,22 @@ public enum QueueBrokerService {
         public var endpoint: String
         public var functions: [String: String]
         public var clock: any WallClock
+        public var region: String
+        public var accountId: String
+        public var gatewayUrl: String
 
         public init(
             dataDirectory: String, endpoint: String, functions: [String: String],
-            clock: any WallClock = SystemWallClock()
+            clock: any WallClock = SystemWallClock(), region: String = "us-east-1",
+            accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566"
         ) {
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.functions = functions
             self.clock = clock
+            self.region = region
+            self.accountId = accountId
+            self.gatewayUrl = gatewayUrl
         }
     }
 
@@ -70,8 +77,8 @@ public enum QueueBrokerService {
         let context = Context()
         let broker = Broker(
             database: try Broker.openDatabase(path: options.dataDirectory + "/queue-broker.sqlite"),
-            clock: options.clock,
-            logger: logger)
+            clock: options.clock, region: options.region, accountId: options.accountId,
+            gatewayUrl: options.gatewayUrl, logger: logger)
         var clients: [String: WireClient] = [:]
         for (name, value) in options.functions {
             let (service, endpoint) = splitServiceEndpoint(value)

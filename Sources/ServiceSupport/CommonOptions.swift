@@ -41,8 +41,12 @@ public struct FunctionOptions: ParsableArguments {
     }
 }
 
-/// A function's endpoint may name the service behind it, `callback-sender@tcp://…`, for link faults.
-public func splitServiceEndpoint(_ value: String) -> (service: String?, endpoint: String) {
-    guard let at = value.firstIndex(of: "@"), !value[..<at].contains(":") else { return (nil, value) }
-    return (String(value[..<at]), String(value[value.index(after: at)...]))
+/// The AWS region and account a process's resources are in when a request does not say (the gateway passes the
+/// caller's; internal callers pass none). LocalStack's defaults, which AWS SDK users' test suites assume.
+public struct AccountOptions: ParsableArguments {
+    @Option(help: "The region resources are in unless a request says otherwise.") public var region = "us-east-1"
+    @Option(help: "The account resources are in unless a request says otherwise.") public var account =
+        "000000000000"
+
+    public init() {}
 }

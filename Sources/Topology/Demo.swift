@@ -3,7 +3,7 @@ import JSON
 import Wire
 import ZeroMQ
 
-/// The seed scenario end to end: a success and a failure input through all five processes.
+/// The seed scenario end to end: a success and a failure input through all five services.
 public struct Demo: Sendable {
     public struct Case: Sendable {
         public var input: String

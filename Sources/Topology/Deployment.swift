@@ -1,4 +1,5 @@
 import Foundation
+import Template
 import Wire
 import ZeroMQ
 

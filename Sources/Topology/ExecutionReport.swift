@@ -16,15 +16,15 @@ public struct ExecutionReport: Codable, Sendable {
 
     /// Builds the report. The upstream message names no execution, so the join goes through the publish task's
     /// `MessageId` (research/seed-pattern.md §7.4).
-    public init(executionArn: String, status: String, history: [JSONValue], log: [LogEvent]) {
+    public init(executionArn: String, status: String, history: [JSONValue], log: [NotificationRecord]) {
         self.executionArn = executionArn
         self.status = status
         let facts = HistoryFacts(history)
         path = facts.statesEntered
         publishedMessageIds = facts.publishedMessageIds
         let ids = Set(publishedMessageIds)
-        notifications = log.compactMap { event in
-            guard let record = event.notification, ids.contains(record.messageId) else { return nil }
+        notifications = log.compactMap { record in
+            guard ids.contains(record.messageId) else { return nil }
             return (try? JSONValue.parse(record.message))?["message"]?.stringValue ?? record.message
         }
     }

@@ -325,7 +325,7 @@ public struct ExperimentRunner: Sendable {
                 guard between.count == (fault.between ?? []).count, (1...2).contains(between.count),
                     fault.kind == .partition || between.count == 2
                 else {
-                    throw Launcher.LaunchError(message: "`between` names one or two of the five processes")
+                    throw Launcher.LaunchError(message: "`between` names one or two of the six processes")
                 }
                 let networkFault: NetworkLab.Fault =
                     fault.kind == .loss

@@ -1,18 +1,20 @@
 import Foundation
 import Glibc
+import Template
 import Wire
 import ZeroMQ
 
 /// glibc's POSIX_SPAWN_SETSID (spawn.h), which Swift does not import because glibc guards it with __USE_GNU.
 private let posixSpawnSetSID: Int16 = 0x80
 
-/// The five processes of the topology.
+/// The six processes of the topology: the five services, and the gateway that speaks AWS's HTTP APIs for them.
 public enum ServiceName: String, CaseIterable, Codable, Sendable {
     case queueBroker = "queue-broker"
     case orchestrator = "orchestrator"
     case callbackSender = "callback-sender"
     case notificationLogger = "notification-logger"
     case apiSimulator = "api-simulator"
+    case awsGateway = "aws-gateway"
 
     var portOffset: Int {
         switch self {
@@ -21,6 +23,7 @@ public enum ServiceName: String, CaseIterable, Codable, Sendable {
         case .apiSimulator: return 3
         case .callbackSender: return 4
         case .notificationLogger: return 5
+        case .awsGateway: return 6
         }
     }
 }
@@ -33,6 +36,15 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     public var extraArguments: [String: [String]]
     /// The network namespace each process runs in (a `NetworkLab`); none: the runner's own.
     public var networkNamespaces: [String: String]?
+    /// Where the gateway's HTTP port listens (AWS SDKs' `endpoint_url`); default 127.0.0.1:4566.
+    public var gatewayHost: String?
+    public var gatewayPort: Int?
+
+    /// The AWS endpoint SDKs and the AWS CLI are pointed at.
+    public var gatewayURL: String {
+        let host = gatewayHost ?? "127.0.0.1"
+        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(gatewayPort ?? 4566)"
+    }
 
     public init(dataDirectory: String, endpoints: [ServiceName: String], extraArguments: [ServiceName: [String]] = [:])
     {
@@ -49,13 +61,34 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
                 uniqueKeysWithValues: ServiceName.allCases.map { ($0, "tcp://127.0.0.1:\(basePort + $0.portOffset)") }))
     }
 
-    /// Unix-domain sockets inside the data directory: no ports to collide, for tests and the demo.
+    /// Unix-domain sockets inside the data directory: no ports to collide, for tests and the demo. The gateway's
+    /// HTTP port is one the kernel has free now.
     public static func ipc(dataDirectory: String) -> TopologyLayout {
         let absolute = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
-        return TopologyLayout(
+        var layout = TopologyLayout(
             dataDirectory: dataDirectory,
             endpoints: Dictionary(
                 uniqueKeysWithValues: ServiceName.allCases.map { ($0, "ipc://\(absolute)/\($0.rawValue).sock") }))
+        layout.gatewayPort = freeTCPPort()
+        return layout
+    }
+
+    /// A loopback port nobody listens on: bound to port 0, read back, released.
+    public static func freeTCPPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return 4566 }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : 4566
     }
 
     public func endpoint(_ service: ServiceName) -> String { endpoints[service.rawValue] ?? "" }
@@ -91,7 +124,7 @@ public struct TopologyState: Codable, Sendable {
     }
 }
 
-/// Starts, watches and stops the five processes.
+/// Starts, watches and stops the six processes.
 public struct Launcher: Sendable {
     public let binDirectory: String
     public let template: SAMTemplate
@@ -133,14 +166,17 @@ public struct Launcher: Sendable {
 
     // MARK: Arguments
 
-    /// Which process serves which Lambda function of the template: a queue consumer is the api-simulator's own
-    /// loop, a function subscribed to a topic is the notification logger, and any other is the callback sender.
+    /// Which process serves which Lambda function of the template: a queue consumer is the api-simulator (its
+    /// own loop, and Invoke), a function subscribed to a topic is the notification logger, and any other is the
+    /// callback sender.
     func functionEndpoints(_ layout: TopologyLayout) -> (invokable: [String: String], subscribed: [String: String]) {
         var invokable: [String: String] = [:]
         var subscribed: [String: String] = [:]
-        for function in template.functions where function.sqsSources.isEmpty {
+        for function in template.functions {
             // `service@endpoint`: the process knows which link a call travels, for link faults.
-            if function.snsTopics.isEmpty {
+            if !function.sqsSources.isEmpty {
+                invokable[function.name] = "api-simulator@" + layout.endpoint(.apiSimulator)
+            } else if function.snsTopics.isEmpty {
                 invokable[function.name] = "callback-sender@" + layout.endpoint(.callbackSender)
             } else {
                 subscribed[function.name] = "notification-logger@" + layout.endpoint(.notificationLogger)
@@ -163,18 +199,20 @@ public struct Launcher: Sendable {
     func arguments(for service: ServiceName, layout: TopologyLayout) -> [String] {
         let (invokable, subscribed) = functionEndpoints(layout)
         var arguments = ["--data-dir", layout.dataDirectory, "--endpoint", layout.endpoint(service)]
+        let account = ["--region", template.region, "--account", template.accountId]
         switch service {
         case .orchestrator:
-            arguments += ["--queue-broker", layout.endpoint(.queueBroker)]
+            arguments += ["--queue-broker", layout.endpoint(.queueBroker)] + account
             for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
                 arguments += ["--function", "\(name)=\(endpoint)"]
             }
         case .queueBroker:
+            arguments += account + ["--gateway-url", layout.gatewayURL]
             for (name, endpoint) in subscribed.sorted(by: { $0.key < $1.key }) {
                 arguments += ["--function", "\(name)=\(endpoint)"]
             }
         case .apiSimulator:
-            arguments += ["--queue-broker", layout.endpoint(.queueBroker)]
+            arguments += ["--queue-broker", layout.endpoint(.queueBroker)] + account
             for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
                 arguments += ["--function", "\(name)=\(endpoint)"]
             }
@@ -187,7 +225,21 @@ public struct Launcher: Sendable {
         case .callbackSender:
             arguments += ["--orchestrator", layout.endpoint(.orchestrator)]
         case .notificationLogger:
-            break
+            arguments += account
+        case .awsGateway:
+            arguments +=
+                [
+                    "--gateway-host", layout.gatewayHost ?? "127.0.0.1", "--gateway-port",
+                    String(layout.gatewayPort ?? 4566),
+                    "--step-functions", "orchestrator@" + layout.endpoint(.orchestrator),
+                    "--step-functions", "api-simulator@" + layout.endpoint(.apiSimulator),
+                    "--queue-broker", "queue-broker@" + layout.endpoint(.queueBroker),
+                    "--logs", "notification-logger@" + layout.endpoint(.notificationLogger),
+                ] + account
+            if let path = template.path { arguments += ["--template", path] }
+            for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
+                arguments += ["--function", "\(name)=\(endpoint)"]
+            }
         }
         return arguments + (layout.extraArguments[service.rawValue] ?? [])
     }
@@ -213,6 +265,15 @@ public struct Launcher: Sendable {
                         "\(service.rawValue) did not answer within 30 s; see \(layout.dataDirectory)/logs/\(service.rawValue).log"
                 )
             }
+        }
+        if layout.networkNamespaces == nil,
+            !(await Self.waitUntilListening(
+                host: layout.gatewayHost ?? "127.0.0.1", port: layout.gatewayPort ?? 4566, timeout: .seconds(30)))
+        {
+            throw LaunchError(
+                message:
+                    "the gateway's HTTP port \(layout.gatewayPort ?? 4566) is not open; see \(layout.dataDirectory)/logs/aws-gateway.log"
+            )
         }
         try await Deployment(template: template).apply(to: layout, context: context)
         return state
@@ -278,6 +339,28 @@ public struct Launcher: Sendable {
         while ContinuousClock.now < deadline {
             if await ping(endpoint, context: context, timeout: .milliseconds(500)) != nil { return true }
             try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// Waits until a TCP connection to `host:port` is accepted.
+    static func waitUntilListening(host: String, port: Int, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        let target = host == "0.0.0.0" ? "127.0.0.1" : host
+        while ContinuousClock.now < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr(target)
+            address.sin_port = UInt16(port).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                }
+            }
+            close(fd)
+            if connected { return true }
+            try? await Task.sleep(for: .milliseconds(50))
         }
         return false
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// Each of the five processes on a "host" of its own: a network namespace joined to the others by a veth pair
+/// Each of the six processes on a "host" of its own: a network namespace joined to the others by a veth pair
 /// and a bridge in a sixth ("switch") namespace. The experiment runner reaches every host through one more veth
 /// from its own namespace. Partitions and packet loss are made in the kernel (link down, iptables DROP), so the
 /// processes see what a real network failure looks like: silence, not an error.

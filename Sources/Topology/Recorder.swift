@@ -98,7 +98,7 @@ public struct Recorder: Sendable {
             .queueBroker, Control.listMessages, QueueUrlInput(QueueUrl: try await queueUrl(deadLetterQueue)))
         return RecordedRun(
             executions: executions,
-            notifications: try await client.notifications().compactMap(\.notification),
+            notifications: try await client.notifications(),
             callbacks: callbacks,
             deadLetters: deadLetters.Messages.map { .init(messageId: $0.MessageId, body: $0.Body) },
             simulatorRuns: simulatorRuns,

@@ -55,9 +55,8 @@ public final class TopologyClient: Sendable {
         return try WireCoding.decodeJSON(reply)["events"]?.arrayValue ?? []
     }
 
-    public func notifications() async throws -> [LogEvent] {
-        let output: FilterLogEventsOutput = try await call(
-            .notificationLogger, CloudWatchLogs.filterLogEvents, FilterLogEventsInput())
-        return output.events
+    /// Every notification the logger recorded, structured.
+    public func notifications() async throws -> [NotificationRecord] {
+        try await call(.notificationLogger, Control.listNotifications, EmptyOutput()).notifications
     }
 }

@@ -16,9 +16,13 @@ public struct RequestHeader: Codable, Sendable, Equatable {
     public var idem: String?
     /// The API the operation belongs to; absent in hand-made frames, which are then routed by `op` alone.
     public var api: API?
+    /// The caller's region and account (from the AWS gateway's SigV4 credential scope); absent: the process's own.
+    public var region: String?
+    public var account: String?
 
     public init(
-        op: String, api: API? = nil, id: String, trace: String? = nil, idempotencyKey: String? = nil
+        op: String, api: API? = nil, id: String, trace: String? = nil, idempotencyKey: String? = nil,
+        scope: Scope? = nil
     ) {
         self.v = wireProtocolVersion
         self.op = op
@@ -26,6 +30,25 @@ public struct RequestHeader: Codable, Sendable, Equatable {
         self.id = id
         self.trace = trace
         self.idem = idempotencyKey
+        self.region = scope?.region
+        self.account = scope?.account
+    }
+
+    /// The region and account the request was made in, when the caller said.
+    public var scope: Scope? {
+        guard let region, let account else { return nil }
+        return Scope(region: region, account: account)
+    }
+}
+
+/// Where a request was made: the AWS region and account its resources belong to.
+public struct Scope: Sendable, Hashable, Codable {
+    public var region: String
+    public var account: String
+
+    public init(region: String, account: String) {
+        self.region = region
+        self.account = account
     }
 }
 

@@ -69,12 +69,13 @@ public final class WireClient: Sendable {
         body: [UInt8],
         timeout: Duration = .seconds(10),
         idempotencyKey: String? = nil,
-        trace: String? = nil
+        trace: String? = nil,
+        scope: Scope? = nil
     ) async throws -> [UInt8] {
         let id = prefix + "-" + String(sequence.add(1, ordering: .relaxed).newValue)
         let op = address.name
         let header = RequestHeader(
-            op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey)
+            op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey, scope: scope)
         let endpoint = self.endpoint
         let timer = Task {
             try await Task.sleep(for: timeout)

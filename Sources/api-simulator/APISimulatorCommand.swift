@@ -10,6 +10,7 @@ struct APISimulatorCommand: AsyncParsableCommand {
     @OptionGroup var process: ProcessOptions
     @OptionGroup var clock: ClockOptions
     @OptionGroup var functions: FunctionOptions
+    @OptionGroup var account: AccountOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7103"
     @Option(help: "The queue broker's endpoint.") var queueBroker = "tcp://127.0.0.1:7102"
     @Option(help: "The queue to consume.") var queueName = "workflow_requestorQueue"
@@ -22,6 +23,7 @@ struct APISimulatorCommand: AsyncParsableCommand {
             .init(
                 dataDirectory: process.dataDir, endpoint: endpoint, queueBroker: queueBroker,
                 functions: try functions.endpoints(), queueName: queueName, stateMachineName: stateMachineName,
-                batchSize: batchSize, clock: clock.clock))
+                batchSize: batchSize, clock: clock.clock,
+                configuration: .init(region: account.region, accountId: account.account)))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSON
+import Template
 import Topology
 import Wire
 import ZeroMQ
@@ -34,7 +35,7 @@ func perform<I, O>(_ operation: APIOperation<I, O>, _ body: () async throws -> [
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the five processes (only those not running) and deploy the template.")
+        abstract: "Start the six processes (only those not running) and deploy the template.")
 
     @OptionGroup var topology: TopologyOptions
     @Option(help: "TCP ports base+1 … base+5 on 127.0.0.1.") var basePort = 7100
@@ -42,16 +43,28 @@ struct Up: AsyncParsableCommand {
     @Option(help: "A SAM template to deploy instead of the shipped seed pattern.") var template: String?
     @Option(help: "Clock rate for every process (60: a minute of workflow time per second).") var clockRate = 1.0
     @Flag(help: "Make the callback sender quote the token as upstream's Lambda does.") var quoteToken = false
-    @Option(help: "Where the five executables are (default: beside this one).") var binDir: String?
+    @Option(help: "Where the six executables are (default: beside this one).") var binDir: String?
+    @Option(help: "The AWS gateway's HTTP port.") var gatewayPort = 4566
+    @Option(help: "The address the AWS gateway listens on (0.0.0.0: every interface).") var gatewayHost = "127.0.0.1"
+    @Option(help: "Make the gateway accept only requests signed with this key, KEY:SECRET; repeatable.")
+    var credentials: [String] = []
 
     func run() async throws {
-        let samTemplate = try template.map { try SAMTemplate.load(path: $0) } ?? SAMTemplate.seed()
+        let endpoint = "http://\(gatewayHost == "0.0.0.0" ? "localhost" : gatewayHost):\(gatewayPort)"
+        let samTemplate =
+            try template.map { try SAMTemplate.load(path: $0, endpoint: endpoint) }
+            ?? SAMTemplate.seed(endpoint: endpoint)
         var layout =
             ipc
             ? TopologyLayout.ipc(dataDirectory: topology.dataDir)
             : TopologyLayout.tcp(dataDirectory: topology.dataDir, basePort: basePort)
+        layout.gatewayHost = gatewayHost
+        layout.gatewayPort = gatewayPort
         layout.setClockRate(clockRate)
         if quoteToken { layout.extraArguments[ServiceName.callbackSender.rawValue, default: []] += ["--quote-token"] }
+        for pair in credentials {
+            layout.extraArguments[ServiceName.awsGateway.rawValue, default: []] += ["--credentials", pair]
+        }
         let context = Context()
         do {
             let launcher = Launcher(binDirectory: binDir, template: samTemplate)
@@ -63,7 +76,10 @@ struct Up: AsyncParsableCommand {
                     "pid": .int(Int(state.pids[service.rawValue] ?? 0)), "endpoint": .string(layout.endpoint(service)),
                 ]
             }
-            Output.printJSON(["dataDirectory": .string(topology.dataDir), "processes": .object(processes)])
+            Output.printJSON([
+                "endpoint": .string(layout.gatewayURL), "dataDirectory": .string(topology.dataDir),
+                "processes": .object(processes),
+            ])
         } catch {
             Output.printError(error, operation: "up")
             throw ExitCode(1)
@@ -227,15 +243,23 @@ struct SendTaskHeartbeat: AsyncParsableCommand {
 
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The notification log (CloudWatch Logs' FilterLogEvents shape).")
+        abstract: "The notification log, as CloudWatch Logs' FilterLogEvents answers (times in epoch milliseconds).")
     @OptionGroup var topology: TopologyOptions
-    @Option(help: "Only events containing this text.") var filterPattern: String?
+    @Option(help: "CloudWatch Logs filter pattern: terms, \"a phrase\", or { $.statusCode = 200 }.")
+    var filterPattern: String?
+    @Option(help: "Only events at or after this time, epoch milliseconds.") var startTime: Int?
+    @Option(help: "Only events at or before this time, epoch milliseconds.") var endTime: Int?
+    @Option(help: "At most this many events (1–10000).") var limit: Int?
+    @Option(help: "The nextToken of the previous page.") var nextToken: String?
 
     func run() async throws {
         try await perform(CloudWatchLogs.filterLogEvents) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .notificationLogger, CloudWatchLogs.filterLogEvents,
-                body: WireCoding.encode(FilterLogEventsInput(filterPattern: filterPattern)))
+            var input = FilterLogEventsInput(
+                logGroupName: "/aws/lambda/WorkflowResponseLogger", filterPattern: filterPattern, startTime: startTime,
+                endTime: endTime, nextToken: nextToken, limit: limit)
+            input.interleaved = nil
+            return try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
+                .notificationLogger, CloudWatchLogs.filterLogEvents, body: WireCoding.encode(input))
         }
     }
 }

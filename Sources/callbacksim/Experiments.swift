@@ -1,6 +1,7 @@
 import ArgumentParser
 import Faults
 import Foundation
+import Template
 import Topology
 
 struct ExperimentCommand: AsyncParsableCommand {

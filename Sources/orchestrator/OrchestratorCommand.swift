@@ -10,6 +10,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @OptionGroup var process: ProcessOptions
     @OptionGroup var clock: ClockOptions
     @OptionGroup var functions: FunctionOptions
+    @OptionGroup var account: AccountOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7101"
     @Option(help: "The queue broker's endpoint (SQS and SNS).") var queueBroker: String?
 
@@ -18,6 +19,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         try await OrchestratorService.run(
             .init(
                 dataDirectory: process.dataDir, endpoint: endpoint, queueBroker: queueBroker,
-                functions: try functions.endpoints(), clock: clock.clock))
+                functions: try functions.endpoints(), clock: clock.clock,
+                configuration: .init(region: account.region, accountId: account.account)))
     }
 }

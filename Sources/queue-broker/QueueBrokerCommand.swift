@@ -10,6 +10,8 @@ struct QueueBrokerCommand: AsyncParsableCommand {
     @OptionGroup var process: ProcessOptions
     @OptionGroup var clock: ClockOptions
     @OptionGroup var functions: FunctionOptions
+    @OptionGroup var account: AccountOptions
+    @Option(help: "Where the AWS gateway is reached: queue URLs point there.") var gatewayUrl = "http://localhost:4566"
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7102"
 
     func run() async throws {
@@ -17,6 +19,6 @@ struct QueueBrokerCommand: AsyncParsableCommand {
         try await QueueBrokerService.run(
             .init(
                 dataDirectory: process.dataDir, endpoint: endpoint, functions: try functions.endpoints(),
-                clock: clock.clock))
+                clock: clock.clock, region: account.region, accountId: account.account, gatewayUrl: gatewayUrl))
     }
 }

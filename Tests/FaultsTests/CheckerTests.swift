@@ -2,6 +2,7 @@ import Faults
 import Foundation
 import JSON
 import StatesLanguage
+import Template
 import Testing
 import Topology
 import Wire

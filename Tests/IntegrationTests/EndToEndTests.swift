@@ -196,10 +196,12 @@ extension IntegrationTests {
                     }
                     // A body that is not JSON, to an operation that needs one.
                     let op =
-                        service == .queueBroker
-                        ? "SendMessage"
-                        : service == .notificationLogger
-                            ? "Invoke" : service == .callbackSender ? "Invoke" : "StartExecution"
+                        switch service {
+                        case .queueBroker: "SendMessage"
+                        case .notificationLogger, .callbackSender: "Invoke"
+                        case .awsGateway: "PutFaultRules"
+                        case .orchestrator, .apiSimulator: "StartExecution"
+                        }
                     raw.send([Array(#"{"v":1,"op":"\#(op)","id":"w"}"#.utf8), Array("not json".utf8)])
                     let reply = try #require(await replies.next())
                     let error = try JSONDecoder().decode(AWSError.self, from: Data(reply[1]))

@@ -1,5 +1,6 @@
 import Faults
 import Foundation
+import Template
 import Testing
 import Topology
 

@@ -1,5 +1,5 @@
 import Testing
 
-/// Every multi-process test runs under this one serialized suite: each starts five processes, and the machine
+/// Every multi-process test runs under this one serialized suite: each starts six processes, and the machine
 /// has two cores.
 @Suite(.serialized) struct IntegrationTests {}

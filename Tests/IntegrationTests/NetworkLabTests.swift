@@ -9,7 +9,7 @@ extension IntegrationTests {
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("experiments/partition-orchestrator-queue-broker.yaml").path
 
-        /// Starts `callbacksim experiment run` and waits until its five processes run in their namespaces.
+        /// Starts `callbacksim experiment run` and waits until its six processes run in their namespaces.
         /// posix_spawn, not Foundation's Process: the test reaps the runner itself, whatever signal ends it.
         func startRun() async throws -> (runner: Int32, namespaces: [String], daemons: [Int32]) {
             let runner = try Launcher.spawnDetached(
@@ -21,11 +21,14 @@ extension IntegrationTests {
             while ContinuousClock.now < deadline {
                 let namespaces = NetworkLab.namespaces().filter { $0.hasPrefix(prefix) }
                 let daemons = namespaces.flatMap(NetworkLab.pids(in:))
-                if namespaces.count == 6, daemons.count == 5 { return (runner, namespaces, daemons) }
+                let processes = ServiceName.allCases.count
+                if namespaces.count == processes + 1, daemons.count == processes {
+                    return (runner, namespaces, daemons)
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
             kill(runner, SIGKILL)
-            throw Launcher.LaunchError(message: "the run's five processes did not start in their namespaces")
+            throw Launcher.LaunchError(message: "the run's processes did not start in their namespaces")
         }
 
         /// Waits for the runner to end; returns its raw wait status.

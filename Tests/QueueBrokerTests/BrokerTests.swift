@@ -98,14 +98,14 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         let dlq = try await fixture.queue("dlq")
         let url = try await fixture.queue(
             "work",
-            ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:dlq","maxReceiveCount":1}"#])
+            ["RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":1}"#])
         let sent = try await fixture.send(url, "job")
         #expect(try await fixture.receive(url).count == 1)
         fixture.clock.advance(by: 31)
         #expect(try await fixture.receive(url).isEmpty)
         let moved = try #require(try await fixture.receive(dlq).first)
         #expect(moved.MessageId == sent.MessageId)
-        #expect(moved.Attributes?["DeadLetterQueueSourceArn"] == "arn:aws:sqs:us-east-1:123456789012:work")
+        #expect(moved.Attributes?["DeadLetterQueueSourceArn"] == "arn:aws:sqs:us-east-1:000000000000:work")
     }
 
     @Test func aRedrivePolicyMustNameAnExistingQueue() async throws {
@@ -115,7 +115,7 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
                 "work",
                 [
                     "RedrivePolicy":
-                        #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:none","maxReceiveCount":1}"#
+                        #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:none","maxReceiveCount":1}"#
                 ])
         }
         await expectBrokerError("InvalidAttributeValue") {
@@ -125,7 +125,7 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         await expectBrokerError("InvalidParameterValue") { try await fixture.queue("bad name") }
         try await fixture.queue("same", ["DelaySeconds": "1"])
         try await fixture.queue("same", ["DelaySeconds": "1"])
-        await expectBrokerError("QueueAlreadyExists") { try await fixture.queue("same", ["DelaySeconds": "2"]) }
+        await expectBrokerError("QueueNameExists") { try await fixture.queue("same", ["DelaySeconds": "2"]) }
     }
 
     @Test func badRequestsGetSQSErrors() async throws {
@@ -201,17 +201,17 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         let url = try await fixture.queue("inbox")
         let raw = try await fixture.queue("raw")
         _ = try await fixture.broker.subscribe(
-            SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:inbox"))
+            SubscribeInput(TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:000000000000:inbox"))
         _ = try await fixture.broker.subscribe(
             SubscribeInput(
-                TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:123456789012:raw",
+                TopicArn: topic, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:000000000000:raw",
                 Attributes: ["RawMessageDelivery": "true"]))
         let lambda = try await fixture.broker.subscribe(
             SubscribeInput(
-                TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
+                TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:000000000000:function:Logger"))
         let again = try await fixture.broker.subscribe(
             SubscribeInput(
-                TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:123456789012:function:Logger"))
+                TopicArn: topic, Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:000000000000:function:Logger"))
         #expect(lambda.SubscriptionArn == again.SubscriptionArn)
 
         let reply = try await fixture.broker.publish(
@@ -236,7 +236,7 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         let fixture = try BrokerFixture()
         await expectBrokerError("NotFound") {
             _ = try await fixture.broker.publish(
-                PublishInput(TopicArn: "arn:aws:sns:us-east-1:123456789012:none", Message: "m"), idempotencyKey: nil)
+                PublishInput(TopicArn: "arn:aws:sns:us-east-1:000000000000:none", Message: "m"), idempotencyKey: nil)
         }
         let topic = try await fixture.broker.createTopic(CreateTopicInput(Name: "t")).TopicArn
         await expectBrokerError("InvalidParameter") {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import StatesLanguage
+import Template
 import Testing
 
 @testable import Topology
@@ -15,7 +16,7 @@ import Testing
         let policy = try JSONValue.parse(try #require(requestor.attributes["RedrivePolicy"]))
         #expect(
             policy == [
-                "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:workflow_requestorDLQ", "maxReceiveCount": 1,
+                "deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:workflow_requestorDLQ", "maxReceiveCount": 1,
             ])
     }
 
@@ -25,10 +26,53 @@ import Testing
         #expect(consumer.sqsSources.map(\.batchSize) == [10])
         #expect(
             consumer.environment["STATE_MACHINE_ARN"]
-                == "arn:aws:states:us-east-1:123456789012:stateMachine:WorkflowExternalAsyncAPISimulator")
+                == "arn:aws:states:us-east-1:000000000000:stateMachine:WorkflowExternalAsyncAPISimulator")
         let logger = try #require(template.functions.first { $0.name == "WorkflowResponseLogger" })
         #expect(logger.snsTopics == ["WorkflowAsyncAPIResponseTopic"])
         #expect(template.topics.map(\.name) == ["workflow_AsyncAPIResponseTopic"])
+    }
+
+    @Test func functionSettingsComeFromTheirPropertiesThenFromGlobals() throws {
+        let callback = try #require(template.functions.first { $0.name == "WorkflowCallbackSimulator" })
+        #expect(callback.configuration.runtime == "nodejs20.x")
+        #expect(callback.configuration.handler == "index.handler")
+        #expect(callback.configuration.timeout == 3)
+        #expect(callback.configuration.memorySize == 128)
+        let text = """
+            Globals:
+              Function:
+                Timeout: 30
+                Runtime: python3.12
+            Resources:
+              F:
+                Type: AWS::Serverless::Function
+                Properties:
+                  FunctionName: f
+                  Handler: app.handler
+            Outputs:
+              FunctionArn:
+                Description: the function
+                Value: !GetAtt F.Arn
+            """
+        let parsed = try SAMTemplate.parse(text, folder: "/", region: "eu-west-1", accountId: "111122223333")
+        let function = try #require(parsed.functions.first)
+        #expect(function.configuration.timeout == 30)
+        #expect(function.configuration.runtime == "python3.12")
+        #expect(function.configuration.handler == "app.handler")
+        #expect(
+            parsed.outputs
+                == [
+                    SAMTemplate.Output(
+                        key: "FunctionArn", value: "arn:aws:lambda:eu-west-1:111122223333:function:f",
+                        description: "the function")
+                ])
+    }
+
+    @Test func theSeedsOutputIsTheMainStateMachinesArn() {
+        #expect(
+            template.outputs.map(\.value) == [
+                "arn:aws:states:us-east-1:000000000000:stateMachine:WorkflowAsyncAPICallbackPattern"
+            ])
     }
 
     @Test func definitionsAreTheUpstreamFilesWithTheirSubstitutionsMade() throws {
@@ -38,11 +82,11 @@ import Testing
         let invoke = try #require(definition.states["Invoke Async API & Wait For CallBack"])
         #expect(invoke.resource?.arn == "arn:aws:states:::sqs:sendMessage.waitForTaskToken")
         #expect(
-            invoke.parameters?["QueueUrl"] == "https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorQueue"
+            invoke.parameters?["QueueUrl"] == "http://localhost:4566/000000000000/workflow_requestorQueue"
         )
         #expect(
             definition.states["SNS Publish - Send Error Notification"]?.parameters?["TopicArn"]
-                == "arn:aws:sns:us-east-1:123456789012:workflow_AsyncAPIResponseTopic")
+                == "arn:aws:sns:us-east-1:000000000000:workflow_AsyncAPIResponseTopic")
         let simulator = try #require(template.stateMachines.first { $0.name == "WorkflowExternalAsyncAPISimulator" })
         let simulatorDefinition = try StateMachineDefinition.parse(simulator.definition)
         let callback = try #require(simulatorDefinition.states["Callback the System"])
@@ -89,7 +133,7 @@ import Testing
         #expect(try JSONValue.parse(work.attributes["RedrivePolicy"]!)["maxReceiveCount"] == 3)
         #expect(
             parsed.functions.first?.environment == [
-                "URL": "https://sqs.us-east-1.amazonaws.com/123456789012/w", "ARN": "arn:aws:x:us-east-1",
+                "URL": "http://localhost:4566/000000000000/w", "ARN": "arn:aws:x:us-east-1",
             ])
     }
 

@@ -1,7 +1,7 @@
 import JSON
 
-// The Lambda Invoke API (payload carried as JSON rather than a blob) and the CloudWatch Logs query the
-// notification logger answers.
+// The Lambda Invoke API (payload carried as JSON rather than a blob), and the control operations every process
+// or one process answers.
 
 public enum Lambda {
     public static let invoke = APIOperation<InvokeInput, InvokeOutput>(.lambda, "Invoke")
@@ -32,45 +32,6 @@ public struct InvokeOutput: Codable, Sendable {
     }
 }
 
-public enum CloudWatchLogs {
-    public static let filterLogEvents = APIOperation<FilterLogEventsInput, FilterLogEventsOutput>(
-        .logs, "FilterLogEvents")
-}
-
-public struct FilterLogEventsInput: Codable, Sendable {
-    public var logGroupName: String?
-    public var startTime: Int?
-    public var endTime: Int?
-    public var filterPattern: String?
-    public var limit: Int?
-    public init(logGroupName: String? = nil, filterPattern: String? = nil, limit: Int? = nil) {
-        self.logGroupName = logGroupName
-        self.filterPattern = filterPattern
-        self.limit = limit
-    }
-}
-
-/// A log event in CloudWatch Logs' shape; `notification` is callbacksim's structured copy of what was logged.
-public struct LogEvent: Codable, Sendable {
-    public var logStreamName: String
-    public var timestamp: Int
-    public var message: String
-    public var ingestionTime: Int
-    public var eventId: String
-    public var notification: NotificationRecord?
-    public init(
-        logStreamName: String, timestamp: Int, message: String, ingestionTime: Int, eventId: String,
-        notification: NotificationRecord?
-    ) {
-        self.logStreamName = logStreamName
-        self.timestamp = timestamp
-        self.message = message
-        self.ingestionTime = ingestionTime
-        self.eventId = eventId
-        self.notification = notification
-    }
-}
-
 /// One SNS notification as the logger recorded it: joinable with the publish task's `MessageId` in a history.
 public struct NotificationRecord: Codable, Sendable, Equatable {
     public var messageId: String
@@ -94,17 +55,20 @@ public struct NotificationRecord: Codable, Sendable, Equatable {
     }
 }
 
-public struct FilterLogEventsOutput: Codable, Sendable {
-    public var events: [LogEvent]
-    public init(events: [LogEvent]) { self.events = events }
-}
-
 /// callbacksim's own operations: never forwarded by the AWS gateway.
 public enum Control {
     /// Every service answers `Ping`, so `callbacksim status` can tell a live process from a stale pid.
     public static let ping = APIOperation<EmptyOutput, PingOutput>(.control, "Ping")
     /// Every callback the callback sender sent, with the orchestrator's answer: `{"callbacks": […]}`.
     public static let listCallbacks = APIOperation<EmptyOutput, JSONValue>(.control, "ListCallbacks")
+    /// Every notification the notification logger recorded, structured (for the checker and the CLI).
+    public static let listNotifications = APIOperation<EmptyOutput, ListNotificationsOutput>(
+        .control, "ListNotifications")
+}
+
+public struct ListNotificationsOutput: Codable, Sendable {
+    public var notifications: [NotificationRecord]
+    public init(notifications: [NotificationRecord]) { self.notifications = notifications }
 }
 
 public struct PingOutput: Codable, Sendable {

@@ -101,7 +101,11 @@ public struct ListStateMachinesInput: Codable, Sendable {
 
 public struct ListStateMachinesOutput: Codable, Sendable {
     public var stateMachines: [StateMachineListItem]
-    public init(stateMachines: [StateMachineListItem]) { self.stateMachines = stateMachines }
+    public var nextToken: String?
+    public init(stateMachines: [StateMachineListItem], nextToken: String? = nil) {
+        self.stateMachines = stateMachines
+        self.nextToken = nextToken
+    }
 }
 
 public struct StartExecutionInput: Codable, Sendable {

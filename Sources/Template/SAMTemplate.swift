@@ -26,12 +26,38 @@ public struct SAMTemplate: Sendable {
         public var snsTopics: [String]
         /// Queues (names) this function consumes, with the batch size of the event source mapping.
         public var sqsSources: [(queue: String, batchSize: Int)]
+        /// What GetFunction reports: the template's own settings, with SAM's Globals applied.
+        public var configuration = Configuration()
+
+        public struct Configuration: Sendable, Equatable {
+            public var runtime: String?
+            public var handler: String?
+            public var description: String?
+            public var timeout = 3
+            public var memorySize = 128
+            public var architectures = ["x86_64"]
+            public var codeUri: String?
+        }
 
         public static func == (a: Function, b: Function) -> Bool {
             a.logicalId == b.logicalId && a.name == b.name && a.environment == b.environment
                 && a.snsTopics == b.snsTopics
                 && a.sqsSources.map(\.queue) == b.sqsSources.map(\.queue)
                 && a.sqsSources.map(\.batchSize) == b.sqsSources.map(\.batchSize)
+                && a.configuration == b.configuration
+        }
+    }
+
+    /// One of the template's `Outputs`, resolved as CloudFormation shows it after a deployment.
+    public struct Output: Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public var description: String?
+
+        public init(key: String, value: String, description: String? = nil) {
+            self.key = key
+            self.value = value
+            self.description = description
         }
     }
 
@@ -47,8 +73,18 @@ public struct SAMTemplate: Sendable {
     public var topics: [Topic] = []
     public var functions: [Function] = []
     public var stateMachines: [StateMachine] = []
+    public var outputs: [Output] = []
     public var region: String
     public var accountId: String
+    /// Where the topology's AWS endpoint is: a queue's URL points there, as SQS's point at SQS.
+    public var endpoint: String
+    /// The file it was read from; nil for one parsed from text.
+    public var path: String?
+
+    /// callbacksim's defaults, LocalStack's conventions: the account `test` credentials map to, and its port.
+    public static let defaultRegion = "us-east-1"
+    public static let defaultAccountId = "000000000000"
+    public static let defaultEndpoint = "http://localhost:4566"
 
     public struct LoadError: Error, CustomStringConvertible {
         public let message: String
@@ -56,23 +92,26 @@ public struct SAMTemplate: Sendable {
     }
 
     /// Reads a template and the definition files it names (relative to the template's folder).
-    public static func load(path: String, region: String = "us-east-1", accountId: String = "123456789012") throws
-        -> SAMTemplate
-    {
+    public static func load(
+        path: String, region: String = defaultRegion, accountId: String = defaultAccountId,
+        endpoint: String = defaultEndpoint
+    ) throws -> SAMTemplate {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let folder = (path as NSString).deletingLastPathComponent
-        return try parse(text, folder: folder, region: region, accountId: accountId)
+        var template = try parse(text, folder: folder, region: region, accountId: accountId, endpoint: endpoint)
+        template.path = path
+        return template
     }
 
     public static func parse(
-        _ text: String, folder: String, region: String = "us-east-1", accountId: String = "123456789012"
-    ) throws
-        -> SAMTemplate
-    {
+        _ text: String, folder: String, region: String = defaultRegion, accountId: String = defaultAccountId,
+        endpoint: String = defaultEndpoint
+    ) throws -> SAMTemplate {
         guard let root = try Yams.compose(yaml: text), let resources = root["Resources"]?.mapping else {
             throw LoadError(message: "the template has no Resources")
         }
-        var template = SAMTemplate(region: region, accountId: accountId)
+        var template = SAMTemplate(region: region, accountId: accountId, endpoint: endpoint)
+        let globals = root["Globals"]?["Function"]
         var kinds: [String: String] = [:]
         var properties: [String: Node] = [:]
         var order: [String] = []
@@ -82,7 +121,8 @@ public struct SAMTemplate: Sendable {
             properties[id] = value["Properties"]
             order.append(id)
         }
-        let resolver = Resolver(kinds: kinds, properties: properties, region: region, accountId: accountId)
+        let resolver = Resolver(
+            kinds: kinds, properties: properties, region: region, accountId: accountId, endpoint: endpoint)
 
         for id in order {
             let props = properties[id]
@@ -133,10 +173,23 @@ public struct SAMTemplate: Sendable {
                         continue
                     }
                 }
+                func setting(_ key: String) -> Node? { props?[key] ?? globals?[key] }
+                var configuration = Function.Configuration()
+                configuration.runtime = setting("Runtime")?.string
+                configuration.handler = setting("Handler")?.string
+                configuration.description = setting("Description")?.string
+                configuration.codeUri = setting("CodeUri")?.string
+                configuration.timeout = setting("Timeout")?.string.flatMap { Int($0) } ?? configuration.timeout
+                configuration.memorySize =
+                    setting("MemorySize")?.string.flatMap { Int($0) } ?? configuration.memorySize
+                if let architectures = setting("Architectures")?.sequence?.compactMap(\.string), !architectures.isEmpty
+                {
+                    configuration.architectures = architectures
+                }
                 template.functions.append(
                     Function(
                         logicalId: id, name: resolver.physicalName(id), environment: environment, snsTopics: topics,
-                        sqsSources: sources))
+                        sqsSources: sources, configuration: configuration))
             case "AWS::Serverless::StateMachine":
                 guard let uri = props?["DefinitionUri"]?.string else {
                     throw LoadError(message: "state machine \(id) has no DefinitionUri")
@@ -155,15 +208,37 @@ public struct SAMTemplate: Sendable {
                 continue
             }
         }
+        for (key, value) in root["Outputs"]?.mapping ?? [:] {
+            guard let name = key.string, let node = value["Value"] else { continue }
+            template.outputs.append(
+                Output(key: name, value: try resolver.resolve(node), description: value["Description"]?.string))
+        }
         return template
     }
 
+    /// The physical id of every resource, as `sam deploy` lists them: what a user looks for after deploying.
+    public var resourceSummaries: [(logicalId: String, type: String, physicalId: String)] {
+        queues.map { ($0.logicalId, "AWS::SQS::Queue", queueUrl($0.name)) }
+            + topics.map { ($0.logicalId, "AWS::SNS::Topic", "arn:aws:sns:\(region):\(accountId):\($0.name)") }
+            + functions.map { ($0.logicalId, "AWS::Lambda::Function", $0.name) }
+            + stateMachines.map {
+                (
+                    $0.logicalId, "AWS::StepFunctions::StateMachine",
+                    "arn:aws:states:\(region):\(accountId):stateMachine:\($0.name)"
+                )
+            }
+    }
+
+    public func queueUrl(_ name: String) -> String { "\(endpoint)/\(accountId)/\(name)" }
+
     /// The template shipped with callbacksim: the upstream sample, unchanged.
-    public static func seed() throws -> SAMTemplate {
+    public static func seed(
+        region: String = defaultRegion, accountId: String = defaultAccountId, endpoint: String = defaultEndpoint
+    ) throws -> SAMTemplate {
         guard let path = Bundle.module.path(forResource: "template", ofType: "yaml", inDirectory: "SeedPattern") else {
             throw LoadError(message: "the seed template is missing from the bundle")
         }
-        return try load(path: path)
+        return try load(path: path, region: region, accountId: accountId, endpoint: endpoint)
     }
 }
 
@@ -173,6 +248,7 @@ struct Resolver {
     let properties: [String: Node]
     let region: String
     let accountId: String
+    let endpoint: String
 
     func physicalName(_ id: String) -> String {
         let props = properties[id]
@@ -196,7 +272,7 @@ struct Resolver {
         }
         let name = physicalName(id)
         switch kinds[id] {
-        case "AWS::SQS::Queue": return "https://sqs.\(region).amazonaws.com/\(accountId)/\(name)"
+        case "AWS::SQS::Queue": return "\(endpoint)/\(accountId)/\(name)"
         case "AWS::SNS::Topic": return "arn:aws:sns:\(region):\(accountId):\(name)"
         case "AWS::Serverless::Function": return name
         case "AWS::Serverless::StateMachine": return "arn:aws:states:\(region):\(accountId):stateMachine:\(name)"
