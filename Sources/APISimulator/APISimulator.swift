@@ -61,8 +61,8 @@ public final class QueueConsumer: Sendable {
                         QueueUrl: queueUrl, MaxNumberOfMessages: batchSize, WaitTimeSeconds: 5,
                         MessageSystemAttributeNames: ["All"]),
                     timeout: .seconds(7))
-                guard !received.Messages.isEmpty else { continue }
-                try await process(received.Messages, queueUrl: queueUrl, stateMachineArn: stateMachineArn)
+                guard !received.received.isEmpty else { continue }
+                try await process(received.received, queueUrl: queueUrl, stateMachineArn: stateMachineArn)
             } catch is CancellationError {
                 return
             } catch let error as AWSError where error.type == "QueueDoesNotExist" {

@@ -30,7 +30,24 @@ enum EngineSchema {
                 id INTEGER PRIMARY KEY AUTOINCREMENT, execution_arn TEXT NOT NULL,
                 invocation TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL);
             CREATE INDEX outbox_by_next_attempt ON outbox(next_attempt);
-            """
+            """,
+            // State machines become regional and per account (a name is unique within one), and carry what
+            // UpdateStateMachine and TagResource change; executions know their parent (a states:startExecution
+            // task) and how often they were redriven.
+            "v2-scoped-machines": """
+            CREATE TABLE state_machines_v2 (
+                arn TEXT PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL,
+                role_arn TEXT NOT NULL, type TEXT NOT NULL, created REAL NOT NULL,
+                updated REAL, revision_id TEXT, description TEXT, tags TEXT NOT NULL DEFAULT '{}',
+                logging TEXT, tracing TEXT);
+            INSERT INTO state_machines_v2 (arn, name, definition, role_arn, type, created)
+                SELECT arn, name, definition, role_arn, type, created FROM state_machines;
+            DROP TABLE state_machines;
+            ALTER TABLE state_machines_v2 RENAME TO state_machines;
+            ALTER TABLE executions ADD COLUMN parent_arn TEXT;
+            ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE executions ADD COLUMN redrive_date REAL;
+            """,
         ])
     }
 }

@@ -45,11 +45,13 @@ public final class ServiceIntegrations: TaskDispatcher {
     {
         let parameters = (try? JSONValue.parse(invocation.parameters)) ?? .null
         let resource = invocation.resource
+        // The call is made in the execution's region and account, as the execution's role would make it.
+        let scope = WorkflowEngine.scope(ofArn: executionArn)
         switch (resource.resourceType, resource.action) {
         case ("sqs", "sendMessage"):
-            return await sendMessage(parameters, idempotencyKey: idempotencyKey)
+            return await sendMessage(parameters, idempotencyKey: idempotencyKey, scope: scope)
         case ("sns", "publish"):
-            return await publish(parameters, idempotencyKey: idempotencyKey)
+            return await publish(parameters, idempotencyKey: idempotencyKey, scope: scope)
         case ("lambda", "invoke") where resource.resource.hasPrefix("arn:"):
             // A bare function ARN as Resource: the parameters are the payload.
             return await invoke(
@@ -70,7 +72,7 @@ public final class ServiceIntegrations: TaskDispatcher {
 
     // MARK: SQS
 
-    func sendMessage(_ parameters: JSONValue, idempotencyKey: String) async -> DispatchOutcome {
+    func sendMessage(_ parameters: JSONValue, idempotencyKey: String, scope: Scope?) async -> DispatchOutcome {
         guard let broker = queueBroker else { return .unavailable("no queue broker endpoint configured") }
         guard let queueUrl = parameters["QueueUrl"]?.stringValue, let body = parameters["MessageBody"] else {
             return .failed(error: "SQS.MissingParameterException", cause: "QueueUrl and MessageBody are required")
@@ -83,12 +85,13 @@ public final class ServiceIntegrations: TaskDispatcher {
             if let value = parameters[key] { request[key] = value }
         }
         return await call(
-            broker, SQS.sendMessage.address, .object(request), service: "SQS", idempotencyKey: idempotencyKey)
+            broker, SQS.sendMessage.address, .object(request), service: "SQS", idempotencyKey: idempotencyKey,
+            scope: scope)
     }
 
     // MARK: SNS
 
-    func publish(_ parameters: JSONValue, idempotencyKey: String) async -> DispatchOutcome {
+    func publish(_ parameters: JSONValue, idempotencyKey: String, scope: Scope?) async -> DispatchOutcome {
         guard let broker = queueBroker else { return .unavailable("no queue broker endpoint configured") }
         guard let message = parameters["Message"] else {
             return .failed(error: "SNS.InvalidParameterException", cause: "Message is required")
@@ -101,7 +104,8 @@ public final class ServiceIntegrations: TaskDispatcher {
         }
         request["Message"] = .string(message.stringValue ?? message.serialized())
         return await call(
-            broker, SNS.publish.address, .object(request), service: "SNS", idempotencyKey: idempotencyKey)
+            broker, SNS.publish.address, .object(request), service: "SNS", idempotencyKey: idempotencyKey,
+            scope: scope)
     }
 
     // MARK: Lambda
@@ -150,14 +154,15 @@ public final class ServiceIntegrations: TaskDispatcher {
     // MARK: Shared
 
     func call(
-        _ client: WireClient, _ op: OperationName, _ request: JSONValue, service: String, idempotencyKey: String
+        _ client: WireClient, _ op: OperationName, _ request: JSONValue, service: String, idempotencyKey: String,
+        scope: Scope?
     ) async
         -> DispatchOutcome
     {
         let reply: [UInt8]
         do {
             reply = try await client.call(
-                op, body: request.utf8Bytes, timeout: callTimeout, idempotencyKey: idempotencyKey)
+                op, body: request.utf8Bytes, timeout: callTimeout, idempotencyKey: idempotencyKey, scope: scope)
         } catch let error as AWSError {
             let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
             let cause =

@@ -20,11 +20,15 @@ extension WorkflowEngine {
     /// The Step Functions API this engine serves.
     public var router: WireRouter {
         var router = WireRouter()
-        router.on(StepFunctions.createStateMachine) { input, _ in try await self.createStateMachine(input) }
+        router.on(StepFunctions.createStateMachine) { input, request in
+            try await self.createStateMachine(input, scope: request.header.scope)
+        }
         router.on(StepFunctions.describeStateMachine) { input, _ in
             try await self.describeStateMachine(input.stateMachineArn)
         }
-        router.on(StepFunctions.listStateMachines) { input, _ in try await self.listStateMachines(input) }
+        router.on(StepFunctions.listStateMachines) { input, request in
+            try await self.listStateMachines(input, scope: request.header.scope)
+        }
         router.on(StepFunctions.startExecution) { input, _ in try await self.startExecution(input) }
         router.on(StepFunctions.describeExecution) { input, _ in try await self.describeExecution(input.executionArn) }
         router.on(StepFunctions.listExecutions) { input, _ in try await self.listExecutions(input) }

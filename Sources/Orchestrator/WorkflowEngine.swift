@@ -75,8 +75,18 @@ public final class WorkflowEngine: Sendable {
 
     // MARK: ARNs
 
-    func stateMachineArn(_ name: String) -> String {
-        "arn:aws:states:\(configuration.region):\(configuration.accountId):stateMachine:\(name)"
+    func stateMachineArn(_ name: String, _ scope: Scope) -> String {
+        "arn:aws:states:\(scope.region):\(scope.account):stateMachine:\(name)"
+    }
+
+    /// The engine's own region and account, for requests that name none.
+    public var ownScope: Scope { Scope(region: configuration.region, account: configuration.accountId) }
+
+    /// The region and account an ARN is in.
+    static func scope(ofArn arn: String) -> Scope? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 5, parts[0] == "arn" else { return nil }
+        return Scope(region: String(parts[3]), account: String(parts[4]))
     }
 
     func executionArn(machine: String, name: String) -> String {
@@ -92,7 +102,10 @@ public final class WorkflowEngine: Sendable {
 
     // MARK: State machines
 
-    public func createStateMachine(_ input: CreateStateMachineInput) async throws -> CreateStateMachineOutput {
+    public func createStateMachine(_ input: CreateStateMachineInput, scope: Scope? = nil) async throws
+        -> CreateStateMachineOutput
+    {
+        let scope = scope ?? ownScope
         guard Self.isValidName(input.name) else {
             throw AWSError("InvalidName", "Invalid Name: '\(input.name)'")
         }
@@ -118,8 +131,8 @@ public final class WorkflowEngine: Sendable {
                 "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .sync or .waitForTaskToken service integration patterns'"
             )
         }
-        let arn = stateMachineArn(input.name)
-        let role = input.roleArn ?? configuration.roleArn
+        let arn = stateMachineArn(input.name, scope)
+        let role = input.roleArn ?? "arn:aws:iam::\(scope.account):role/callbacksim-execution-role"
         let now = clock.now()
         let created: Double = try await database.write { db in
             if let row = try Row.fetchOne(
@@ -136,7 +149,7 @@ public final class WorkflowEngine: Sendable {
                 arguments: [arn, input.name, input.definition, role, type, now])
             return now
         }
-        interpreters.withLock { $0[arn] = Interpreter(definition: definition, region: configuration.region) }
+        interpreters.withLock { $0[arn] = Interpreter(definition: definition, region: scope.region) }
         return CreateStateMachineOutput(stateMachineArn: arn, creationDate: created)
     }
 
@@ -152,15 +165,22 @@ public final class WorkflowEngine: Sendable {
         return output
     }
 
-    public func listStateMachines(_ input: ListStateMachinesInput = ListStateMachinesInput()) async throws
-        -> ListStateMachinesOutput
+    /// The state machines of the caller's region and account, by name.
+    public func listStateMachines(_ input: ListStateMachinesInput = ListStateMachinesInput(), scope: Scope? = nil)
+        async throws -> ListStateMachinesOutput
     {
+        let scope = scope ?? ownScope
         let after = try input.nextToken.map { token throws(AWSError) in try PageToken.decode(token) } ?? ""
         let size = input.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? PageToken.defaultPageSize
+        let prefix = "arn:aws:states:\(scope.region):\(scope.account):stateMachine:"
         let items = try await database.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT arn, name, type, created FROM state_machines WHERE name > ? ORDER BY name LIMIT ?",
-                arguments: [after, size + 1]
+                db,
+                sql: """
+                    SELECT arn, name, type, created FROM state_machines
+                    WHERE name > ? AND substr(arn, 1, ?) = ? ORDER BY name LIMIT ?
+                    """,
+                arguments: [after, prefix.count, prefix, size + 1]
             ).map {
                 StateMachineListItem(
                     stateMachineArn: $0["arn"], name: $0["name"], type: $0["type"], creationDate: $0["created"])
@@ -177,7 +197,8 @@ public final class WorkflowEngine: Sendable {
             let text = try String.fetchOne(
                 db, sql: "SELECT definition FROM state_machines WHERE arn = ?", arguments: [arn])
         else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
-        let interpreter = Interpreter(definition: try StateMachineDefinition.parse(text), region: configuration.region)
+        let region = Self.scope(ofArn: arn)?.region ?? configuration.region
+        let interpreter = Interpreter(definition: try StateMachineDefinition.parse(text), region: region)
         interpreters.withLock { $0[arn] = interpreter }
         return interpreter
     }

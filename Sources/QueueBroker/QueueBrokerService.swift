@@ -5,34 +5,87 @@ import Wire
 import ZeroMQ
 
 extension Broker {
-    /// The SQS and SNS APIs this broker serves, and its two read-only control operations.
+    /// The SQS and SNS APIs this broker serves, and its two read-only control operations. Each request is made in
+    /// its caller's region and account.
     public var router: WireRouter {
         var router = WireRouter()
-        router.on(SQS.createQueue) { input, _ in try await self.createQueue(input) }
-        router.on(SQS.getQueueUrl) { input, _ in try await self.getQueueUrl(input.QueueName) }
-        router.on(SQS.listQueues) { _, _ in try await self.listQueues() }
-        router.on(SQS.getQueueAttributes) { input, _ in try await self.getQueueAttributes(input) }
+        router.on(SQS.createQueue) { input, request in try await self.createQueue(input, scope: self.scope(of: request))
+        }
+        router.on(SQS.getQueueUrl) { input, request in try await self.getQueueUrl(input, scope: self.scope(of: request))
+        }
+        router.on(SQS.getQueueAttributes) { input, request in
+            try await self.getQueueAttributes(input, scope: self.scope(of: request))
+        }
+        router.on(SQS.setQueueAttributes) { input, request in
+            try await self.setQueueAttributes(input, scope: self.scope(of: request))
+            return EmptyOutput()
+        }
+        router.on(SQS.deleteQueue) { input, request in
+            try await self.deleteQueue(input.QueueUrl, scope: self.scope(of: request))
+            return EmptyOutput()
+        }
+        router.on(SQS.purgeQueue) { input, request in
+            try await self.purgeQueue(input.QueueUrl, scope: self.scope(of: request))
+            return EmptyOutput()
+        }
+        router.on(SQS.listQueues) { input, request in try await self.listQueues(input, scope: self.scope(of: request)) }
+        router.on(SQS.listDeadLetterSourceQueues) { input, request in
+            try await self.listDeadLetterSourceQueues(input, scope: self.scope(of: request))
+        }
+        router.on(SQS.tagQueue) { input, request in
+            try await self.tagQueue(input, scope: self.scope(of: request))
+            return EmptyOutput()
+        }
+        router.on(SQS.untagQueue) { input, request in
+            try await self.untagQueue(input, scope: self.scope(of: request))
+            return EmptyOutput()
+        }
+        router.on(SQS.listQueueTags) { input, request in
+            try await self.listQueueTags(input.QueueUrl, scope: self.scope(of: request))
+        }
         router.on(
             SQS.sendMessage,
             encoded: { input, request in
-                try await self.sendMessage(input, idempotencyKey: request.header.idem)
+                try await self.sendMessage(input, scope: self.scope(of: request), idempotencyKey: request.header.idem)
             })
-        router.on(SQS.receiveMessage) { input, _ in try await self.receiveMessage(input) }
-        router.on(SQS.deleteMessage) { input, _ in
-            try await self.deleteMessage(input)
+        router.on(
+            SQS.sendMessageBatch,
+            encoded: { input, request in
+                try await self.sendMessageBatch(
+                    input, scope: self.scope(of: request), idempotencyKey: request.header.idem)
+            })
+        router.on(SQS.receiveMessage) { input, request in
+            try await self.receiveMessage(input, scope: self.scope(of: request))
+        }
+        router.on(SQS.deleteMessage) { input, request in
+            try await self.deleteMessage(input, scope: self.scope(of: request))
             return EmptyOutput()
         }
-        router.on(SQS.changeMessageVisibility) { input, _ in
-            try await self.changeMessageVisibility(input)
+        router.on(SQS.deleteMessageBatch) { input, request in
+            try await self.deleteMessageBatch(input, scope: self.scope(of: request))
+        }
+        router.on(SQS.changeMessageVisibility) { input, request in
+            try await self.changeMessageVisibility(input, scope: self.scope(of: request))
             return EmptyOutput()
         }
-        router.on(SQS.purgeQueue) { input, _ in
-            try await self.purgeQueue(input.QueueUrl)
-            return EmptyOutput()
+        router.on(SQS.changeMessageVisibilityBatch) { input, request in
+            try await self.changeMessageVisibilityBatch(input, scope: self.scope(of: request))
         }
-        router.on(Control.listMessages) { input, _ in try await self.listMessages(input.QueueUrl) }
-        router.on(SNS.createTopic) { input, _ in try await self.createTopic(input) }
-        router.on(SNS.listTopics) { _, _ in try await self.listTopics() }
+        router.on(SQS.startMessageMoveTask) { input, _ in
+            try await self.startMessageMoveTask(input)
+        }
+        router.on(SQS.listMessageMoveTasks) { input, _ in
+            try await self.listMessageMoveTasks(input)
+        }
+        router.on(SQS.cancelMessageMoveTask) { input, _ in
+            try await self.cancelMessageMoveTask(input)
+        }
+        router.on(Control.listMessages) { input, request in
+            try await self.listMessages(input.QueueUrl, scope: self.scope(of: request))
+        }
+        router.on(SNS.createTopic) { input, request in try await self.createTopic(input, scope: self.scope(of: request))
+        }
+        router.on(SNS.listTopics) { input, request in try await self.listTopics(input, scope: self.scope(of: request)) }
         router.on(SNS.subscribe) { input, _ in try await self.subscribe(input) }
         router.on(SNS.listSubscriptionsByTopic) { input, _ in try await self.listSubscriptions(topicArn: input.TopicArn)
         }
@@ -91,6 +144,7 @@ public enum QueueBrokerService {
             [
                 LoopService("deliveries") { await broker.runDeliveries(functions: functionClients) },
                 LoopService("housekeeping") { await broker.runHousekeeping() },
+                LoopService("message moves") { await broker.runMoveTasks() },
                 ServiceHost.api(
                     "queue-broker", server: server, clock: options.clock as? AdjustableWallClock, router: broker.router),
             ], logger: logger)

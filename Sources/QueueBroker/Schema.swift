@@ -24,7 +24,29 @@ enum BrokerSchema {
                 payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL);
             CREATE INDEX deliveries_by_next_attempt ON deliveries(next_attempt);
             CREATE TABLE idempotency (key TEXT PRIMARY KEY, reply TEXT NOT NULL, created REAL NOT NULL);
-            """
+            """,
+            // Queues become regional and per account: keyed by ARN, and every message row names its queue's ARN.
+            // Earlier builds kept one account and region, us-east-1 / 123456789012.
+            "v2-queues-by-arn": """
+            CREATE TABLE queues_by_arn (
+                arn TEXT PRIMARY KEY, name TEXT NOT NULL, attributes TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '{}',
+                created REAL NOT NULL, modified REAL NOT NULL, purged REAL);
+            INSERT INTO queues_by_arn (arn, name, attributes, created, modified)
+                SELECT 'arn:aws:sqs:us-east-1:123456789012:' || name, name, attributes, created, created FROM queues;
+            DROP TABLE queues;
+            ALTER TABLE queues_by_arn RENAME TO queues;
+            UPDATE messages SET queue = 'arn:aws:sqs:us-east-1:123456789012:' || queue,
+                moved_from = CASE WHEN moved_from IS NULL THEN NULL
+                    ELSE 'arn:aws:sqs:us-east-1:123456789012:' || moved_from END;
+            UPDATE fifo_deduplication SET queue = 'arn:aws:sqs:us-east-1:123456789012:' || queue;
+            CREATE TABLE deleted_queues (arn TEXT PRIMARY KEY, deleted REAL NOT NULL);
+            CREATE TABLE move_tasks (
+                handle TEXT PRIMARY KEY, source_arn TEXT NOT NULL, destination_arn TEXT, per_second INTEGER,
+                status TEXT NOT NULL, moved INTEGER NOT NULL DEFAULT 0, to_move INTEGER NOT NULL,
+                started REAL NOT NULL, failure TEXT);
+            CREATE INDEX move_tasks_by_source ON move_tasks(source_arn, started);
+            ALTER TABLE topics ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+            """,
         ])
     }
 }

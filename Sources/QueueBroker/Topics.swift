@@ -9,7 +9,8 @@ import Wire
 /// SNS: topics, subscriptions, and fan-out to SQS queues (in the publishing transaction) and to Lambda functions
 /// (through a durable delivery table, retried with SNS's policy for AWS-managed endpoints).
 extension Broker {
-    public func createTopic(_ input: CreateTopicInput) async throws -> TopicArnOutput {
+    public func createTopic(_ input: CreateTopicInput, scope: Scope? = nil) async throws -> TopicArnOutput {
+        let scope = scope ?? ownScope
         let name = input.Name
         guard (1...256).contains(name.count),
             name.unicodeScalars.allSatisfy({
@@ -18,7 +19,7 @@ extension Broker {
         else {
             throw AWSError("InvalidParameter", "Invalid parameter: Topic Name")
         }
-        let arn = topicArn(name)
+        let arn = topicArn(name, scope)
         let attributes = String(decoding: try JSONEncoder().encode(input.Attributes ?? [:]), as: UTF8.self)
         let now = clock.now()
         try await database.write { db in
@@ -35,9 +36,19 @@ extension Broker {
         )
     }
 
-    public func listTopics() async throws -> ListTopicsOutput {
-        let arns = try await database.read { db in try String.fetchAll(db, sql: "SELECT arn FROM topics ORDER BY arn") }
-        return ListTopicsOutput(Topics: arns.map(ListTopicsOutput.Topic.init))
+    /// The caller's topics, a hundred a page, as AWS pages them.
+    public func listTopics(_ input: ListTopicsInput, scope: Scope? = nil) async throws -> ListTopicsOutput {
+        let scope = scope ?? ownScope
+        let prefix = "arn:aws:sns:\(scope.region):\(scope.account):"
+        let arns = try await database.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT arn FROM topics WHERE substr(arn, 1, ?) = ? ORDER BY arn",
+                arguments: [prefix.count, prefix])
+        }
+        let page = try PageToken.page(
+            arns, after: input.NextToken, limit: 100, key: { $0 },
+            invalid: AWSError("InvalidParameter", "Invalid parameter: NextToken"))
+        return ListTopicsOutput(Topics: page.items.map(ListTopicsOutput.Topic.init), NextToken: page.nextToken)
     }
 
     public func subscribe(_ input: SubscribeInput) async throws -> SubscribeOutput {
@@ -53,8 +64,7 @@ extension Broker {
                 throw AWSError("NotFound", "Topic does not exist")
             }
             if input.Protocol == "sqs" {
-                let queue = String(input.Endpoint.split(separator: ":").last ?? "")
-                _ = try self.queue(named: queue, db)
+                _ = try self.queue(arn: input.Endpoint, db)
             }
             if let existing = try String.fetchOne(
                 db, sql: "SELECT arn FROM subscriptions WHERE topic_arn = ? AND protocol = ? AND endpoint = ?",
@@ -121,13 +131,12 @@ extension Broker {
                     switch subscription["protocol"] as String {
                     case "sqs":
                         let raw = (subscription["attributes"] as String).contains("\"RawMessageDelivery\":\"true\"")
-                        let queue = String(endpoint.split(separator: ":").last ?? "")
                         _ = try self.enqueue(
-                            name: queue, body: raw ? input.Message : notification.sqsEnvelope.serialized(),
-                            attributes: nil,
+                            try self.queue(arn: endpoint, db),
+                            body: raw ? input.Message : notification.sqsEnvelope.serialized(), attributes: nil,
                             delay: nil, groupId: input.MessageGroupId, deduplicationId: input.MessageDeduplicationId,
                             now: now, db)
-                        touchedQueues.append(queue)
+                        touchedQueues.append(endpoint)
                     default:
                         let functionName = String(endpoint.split(separator: ":").last ?? Substring(endpoint))
                         try db.execute(

@@ -60,7 +60,7 @@ public struct Recorder: Sendable {
             "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed",
         ]
-        .compactMap { attributes.Attributes[$0].flatMap(Int.init) }.reduce(0, +)
+        .compactMap { attributes.Attributes?[$0].flatMap(Int.init) }.reduce(0, +)
     }
 
     public func record() async throws -> RecordedRun {
@@ -100,7 +100,7 @@ public struct Recorder: Sendable {
             executions: executions,
             notifications: try await client.notifications(),
             callbacks: callbacks,
-            deadLetters: deadLetters.Messages.map { .init(messageId: $0.MessageId, body: $0.Body) },
+            deadLetters: deadLetters.received.map { .init(messageId: $0.MessageId, body: $0.Body) },
             simulatorRuns: simulatorRuns,
             messagesLeftInRequestQueue: try await messagesLeft(),
             taskTimeoutSeconds: taskTimeoutSeconds, timeoutToleranceSeconds: timeoutToleranceSeconds)

@@ -49,3 +49,7 @@ def test_a_wrong_secret_or_an_unknown_key_is_refused(signed_topology):
     assert error_code(client(signed_topology, "sns", "AKIDNOBODY", "x").list_topics) == "InvalidClientTokenId"
     assert error_code(client(signed_topology, "lambda", "AKIDCALLBACKSIM", "wrong").list_functions) == (
         "InvalidSignatureException")
+def test_a_twelve_digit_key_is_its_own_account(signed_topology):
+    other = client(signed_topology, "sqs", "111122223333", "other")
+    url = other.create_queue(QueueName="mine")["QueueUrl"]
+    assert "/111122223333/mine" in url

@@ -92,7 +92,7 @@ extension IntegrationTests.CrashRecoveryTests {
                 let output: ReceiveMessageOutput = try await harness.client.call(
                     .queueBroker, SQS.receiveMessage,
                     ReceiveMessageInput(QueueUrl: url.QueueUrl, WaitTimeSeconds: 1))
-                received = output.Messages
+                received = output.received
             }
             #expect(received.count <= 1)
             // Never deleted: past its 30 s visibility timeout (0.3 s here) the next receive moves it to the DLQ.

@@ -78,7 +78,7 @@ extension IntegrationTests {
             try await withTopology { harness in
                 // A task that waits for a callback that never comes (nobody consumes this queue).
                 let definition =
-                    #"{"StartAt":"Wait","States":{"Wait":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorDLQ","MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}"#
+                    #"{"StartAt":"Wait","States":{"Wait":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/000000000000/workflow_requestorDLQ","MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}"#
                 let _: CreateStateMachineOutput = try await harness.client.call(
                     .orchestrator, StepFunctions.createStateMachine,
                     CreateStateMachineInput(name: "Manual", definition: definition))
@@ -137,7 +137,7 @@ extension IntegrationTests {
                       "Items": "{% $states.input.orders %}",
                       "ItemProcessor": {"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
                         "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                        "Arguments": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/workflow_requestorDLQ",
+                        "Arguments": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/000000000000/workflow_requestorDLQ",
                                       "MessageBody": {"token": "{% $states.context.Task.Token %}", "order": "{% $states.input %}"}},
                         "Output": "{% $states.input & ':' & $states.result.verdict %}", "End": true}}},
                       "Output": "{% $join($states.result, ',') %}", "End": true}}}

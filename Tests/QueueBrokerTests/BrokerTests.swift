@@ -33,11 +33,14 @@ struct BrokerFixture {
                 idempotencyKey: key))
     }
 
-    func receive(_ url: String, max: Int = 10, wait: Int = 0) async throws -> [SQSMessage] {
+    func receive(_ url: String, max: Int = 10, wait: Int = 0, attributes: [String] = ["All"]) async throws
+        -> [SQSMessage]
+    {
         try await broker.receiveMessage(
             ReceiveMessageInput(
-                QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageSystemAttributeNames: ["All"])
-        ).Messages
+                QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: wait, MessageSystemAttributeNames: ["All"],
+                MessageAttributeNames: attributes)
+        ).received
     }
 }
 

@@ -47,7 +47,11 @@ public struct ListTopicsOutput: Codable, Sendable {
         public init(TopicArn: String) { self.TopicArn = TopicArn }
     }
     public var Topics: [Topic]
-    public init(Topics: [Topic]) { self.Topics = Topics }
+    public var NextToken: String?
+    public init(Topics: [Topic], NextToken: String? = nil) {
+        self.Topics = Topics
+        self.NextToken = NextToken
+    }
 }
 
 public struct SubscribeInput: Codable, Sendable {
