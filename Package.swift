@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "StatesLanguage", "Wire", "Storage", "JSON", "ServiceSupport",
+                "StatesLanguage", "StepFunctionsLocal", "Wire", "Storage", "JSON", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -32,21 +32,28 @@ enum EngineSchema {
             CREATE INDEX outbox_by_next_attempt ON outbox(next_attempt);
             """,
             // State machines become regional and per account (a name is unique within one), and carry what
-            // UpdateStateMachine and TagResource change; executions know their parent (a states:startExecution
-            // task) and how often they were redriven.
+            // UpdateStateMachine, DeleteStateMachine and TagResource change. Every definition a machine had is a
+            // revision, and an execution runs the revision it started with. Executions know their parent (a
+            // states:startExecution task) and how often they were redriven.
             "v2-scoped-machines": """
             CREATE TABLE state_machines_v2 (
                 arn TEXT PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL,
                 role_arn TEXT NOT NULL, type TEXT NOT NULL, created REAL NOT NULL,
-                updated REAL, revision_id TEXT, description TEXT, tags TEXT NOT NULL DEFAULT '{}',
-                logging TEXT, tracing TEXT);
+                status TEXT NOT NULL DEFAULT 'ACTIVE', updated REAL, revision_id TEXT NOT NULL DEFAULT 'initial',
+                description TEXT, tags TEXT NOT NULL DEFAULT '{}', logging TEXT, tracing TEXT);
             INSERT INTO state_machines_v2 (arn, name, definition, role_arn, type, created)
                 SELECT arn, name, definition, role_arn, type, created FROM state_machines;
             DROP TABLE state_machines;
             ALTER TABLE state_machines_v2 RENAME TO state_machines;
+            CREATE TABLE revisions (
+                state_machine_arn TEXT NOT NULL, revision_id TEXT NOT NULL, definition TEXT NOT NULL,
+                role_arn TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (state_machine_arn, revision_id));
+            INSERT INTO revisions SELECT arn, revision_id, definition, role_arn, created FROM state_machines;
+            ALTER TABLE executions ADD COLUMN revision_id TEXT NOT NULL DEFAULT 'initial';
             ALTER TABLE executions ADD COLUMN parent_arn TEXT;
             ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE executions ADD COLUMN redrive_date REAL;
+            CREATE INDEX executions_by_parent ON executions(parent_arn);
             """,
         ])
     }

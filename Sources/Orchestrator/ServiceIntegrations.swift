@@ -40,6 +40,13 @@ public final class ServiceIntegrations: TaskDispatcher {
         return ServiceIntegrations(queueBroker: broker, functions: clients)
     }
 
+    public func supports(_ resource: TaskResource) -> Bool {
+        switch (resource.resourceType, resource.action) {
+        case ("sqs", "sendMessage"), ("sns", "publish"), ("lambda", "invoke"): return true
+        default: return false
+        }
+    }
+
     public func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async
         -> DispatchOutcome
     {

@@ -26,6 +26,31 @@ extension WorkflowEngine {
         router.on(StepFunctions.describeStateMachine) { input, _ in
             try await self.describeStateMachine(input.stateMachineArn)
         }
+        router.on(StepFunctions.updateStateMachine) { input, _ in try await self.updateStateMachine(input) }
+        router.on(StepFunctions.deleteStateMachine) { input, _ in
+            try await self.deleteStateMachine(input.stateMachineArn)
+            return EmptyOutput()
+        }
+        router.on(StepFunctions.describeStateMachineForExecution) { input, _ in
+            try await self.describeStateMachineForExecution(input.executionArn)
+        }
+        router.on(StepFunctions.validateStateMachineDefinition) { input, _ in
+            try self.validateStateMachineDefinition(input)
+        }
+        router.on(StepFunctions.testState) { input, _ in try await self.testState(input) }
+        router.on(StepFunctions.tagResource) { input, _ in
+            try await self.tagResource(input)
+            return EmptyOutput()
+        }
+        router.on(StepFunctions.untagResource) { input, _ in
+            try await self.untagResource(input)
+            return EmptyOutput()
+        }
+        router.on(StepFunctions.listTagsForResource) { input, _ in
+            try await self.listTagsForResource(input.resourceArn)
+        }
+        router.on(StepFunctions.startSyncExecution) { input, _ in try await self.startSyncExecution(input) }
+        router.on(StepFunctions.redriveExecution) { input, _ in try await self.redriveExecution(input) }
         router.on(StepFunctions.listStateMachines) { input, request in
             try await self.listStateMachines(input, scope: request.header.scope)
         }

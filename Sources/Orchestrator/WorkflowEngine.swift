@@ -11,6 +11,12 @@ import Wire
 public protocol TaskDispatcher: Sendable {
     /// `idempotencyKey` is the same for every delivery attempt of one call, so a receiver can drop repeats.
     func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async -> DispatchOutcome
+    /// Whether it can call `resource` at all: a machine that names another is refused when it is created.
+    func supports(_ resource: TaskResource) -> Bool
+}
+
+extension TaskDispatcher {
+    public func supports(_ resource: TaskResource) -> Bool { true }
 }
 
 public enum DispatchOutcome: Sendable, Equatable {
@@ -49,6 +55,8 @@ public final class WorkflowEngine: Sendable {
     let configuration: EngineConfiguration
     let logger: Logger
     private let interpreters = Mutex<[String: Interpreter]>([:])
+    /// Signalled whenever an execution ends: StartSyncExecution waits on it.
+    let completions = Broadcast()
     private let timerWakeup = Wakeup()
     private let outboxWakeup = Wakeup()
     private let inFlight = Mutex<Set<Int64>>([])
@@ -100,69 +108,25 @@ public final class WorkflowEngine: Sendable {
             }
     }
 
-    // MARK: State machines
+    // MARK: Interpreters
 
-    public func createStateMachine(_ input: CreateStateMachineInput, scope: Scope? = nil) async throws
-        -> CreateStateMachineOutput
-    {
-        let scope = scope ?? ownScope
-        guard Self.isValidName(input.name) else {
-            throw AWSError("InvalidName", "Invalid Name: '\(input.name)'")
-        }
-        let type = input.type ?? "STANDARD"
-        guard ["STANDARD", "EXPRESS"].contains(type) else {
-            throw AWSError.validation(
-                "Value '\(type)' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-            )
-        }
-        let definition: StateMachineDefinition
-        do {
-            definition = try StateMachineDefinition.parse(input.definition)
-        } catch {
-            throw AWSError("InvalidDefinition", error.description)
-        }
-        if type == "EXPRESS",
-            definition.states.values.contains(where: {
-                $0.resource?.pattern == .waitForTaskToken || $0.resource?.pattern == .sync
-            })
-        {
-            throw AWSError(
-                "InvalidDefinition",
-                "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .sync or .waitForTaskToken service integration patterns'"
-            )
-        }
-        let arn = stateMachineArn(input.name, scope)
-        let role = input.roleArn ?? "arn:aws:iam::\(scope.account):role/callbacksim-execution-role"
-        let now = clock.now()
-        let created: Double = try await database.write { db in
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT definition, role_arn, created FROM state_machines WHERE arn = ?", arguments: [arn])
-            {
-                guard row["definition"] as String == input.definition, row["role_arn"] as String == role else {
-                    throw AWSError("StateMachineAlreadyExists", "State Machine Already Exists: '\(arn)'")
-                }
-                return row["created"]
-            }
-            try db.execute(
-                sql:
-                    "INSERT INTO state_machines (arn, name, definition, role_arn, type, created) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [arn, input.name, input.definition, role, type, now])
-            return now
-        }
-        interpreters.withLock { $0[arn] = Interpreter(definition: definition, region: scope.region) }
-        return CreateStateMachineOutput(stateMachineArn: arn, creationDate: created)
+    /// One interpreter per revision of a machine, parsed once.
+    func cache(_ interpreter: Interpreter, arn: String, revision: String) {
+        interpreters.withLock { $0["\(arn)#\(revision)"] = interpreter }
     }
 
-    public func describeStateMachine(_ arn: String) async throws -> DescribeStateMachineOutput {
-        let output = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM state_machines WHERE arn = ?", arguments: [arn]).map { row in
-                DescribeStateMachineOutput(
-                    stateMachineArn: row["arn"], name: row["name"], status: "ACTIVE", definition: row["definition"],
-                    roleArn: row["role_arn"], type: row["type"], creationDate: row["created"])
-            }
-        }
-        guard let output else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
-        return output
+    /// The interpreter of a machine's revision: the one an execution started with.
+    func interpreter(for arn: String, revision: String, _ db: Database) throws -> Interpreter {
+        if let cached = interpreters.withLock({ $0["\(arn)#\(revision)"] }) { return cached }
+        guard
+            let text = try String.fetchOne(
+                db, sql: "SELECT definition FROM revisions WHERE state_machine_arn = ? AND revision_id = ?",
+                arguments: [arn, revision])
+        else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
+        let region = Self.scope(ofArn: arn)?.region ?? configuration.region
+        let interpreter = Interpreter(definition: try StateMachineDefinition.parse(text), region: region)
+        cache(interpreter, arn: arn, revision: revision)
+        return interpreter
     }
 
     /// The state machines of the caller's region and account, by name.
@@ -189,149 +153,6 @@ public final class WorkflowEngine: Sendable {
         let page = Array(items.prefix(size))
         return ListStateMachinesOutput(
             stateMachines: page, nextToken: items.count > size ? page.last.map { PageToken.encode($0.name) } : nil)
-    }
-
-    func interpreter(for arn: String, _ db: Database) throws -> Interpreter {
-        if let cached = interpreters.withLock({ $0[arn] }) { return cached }
-        guard
-            let text = try String.fetchOne(
-                db, sql: "SELECT definition FROM state_machines WHERE arn = ?", arguments: [arn])
-        else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
-        let region = Self.scope(ofArn: arn)?.region ?? configuration.region
-        let interpreter = Interpreter(definition: try StateMachineDefinition.parse(text), region: region)
-        interpreters.withLock { $0[arn] = interpreter }
-        return interpreter
-    }
-
-    // MARK: Executions
-
-    public func startExecution(_ input: StartExecutionInput) async throws -> StartExecutionOutput {
-        let machineName = try machineName(fromArn: input.stateMachineArn)
-        let name = input.name ?? UUID().uuidString.lowercased()
-        guard Self.isValidName(name) else { throw AWSError("InvalidName", "Invalid Name: '\(name)'") }
-        let inputText = input.input ?? "{}"
-        guard inputText.utf8.count <= Self.payloadLimit else {
-            throw AWSError(
-                "InvalidExecutionInput",
-                "Invalid State Machine Execution Input: 'The input exceeds the \(Self.payloadLimit)-byte limit'")
-        }
-        do {
-            _ = try JSONValue.parse(inputText)
-        } catch {
-            throw AWSError("InvalidExecutionInput", "Invalid State Machine Execution Input: '\(error)'")
-        }
-        let arn = executionArn(machine: machineName, name: name)
-        let now = clock.now()
-        let roleFallback = configuration.roleArn
-        let startDate: Double = try await database.write { db in
-            let interpreter = try self.interpreter(for: input.stateMachineArn, db)
-            if let existing = try Row.fetchOne(
-                db, sql: "SELECT input, status, start_date FROM executions WHERE arn = ?", arguments: [arn])
-            {
-                // StartExecution is idempotent for a running execution with the same name and input.
-                guard existing["input"] as String == inputText, existing["status"] as String == "RUNNING" else {
-                    throw AWSError("ExecutionAlreadyExists", "Execution Already Exists: '\(arn)'")
-                }
-                return existing["start_date"]
-            }
-            let role =
-                try String.fetchOne(
-                    db, sql: "SELECT role_arn FROM state_machines WHERE arn = ?", arguments: [input.stateMachineArn])
-                ?? roleFallback
-            let identity = ExecutionIdentity(
-                executionArn: arn, name: name, stateMachineArn: input.stateMachineArn, stateMachineName: machineName,
-                roleArn: role, startTime: now, input: inputText)
-            var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
-            let step = interpreter.start(identity, now: now, random: &random)
-            try self.persist(step, identity: identity, db, isNew: true)
-            return now
-        }
-        signalLoops()
-        return StartExecutionOutput(executionArn: arn, startDate: startDate)
-    }
-
-    func machineName(fromArn arn: String) throws -> String {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 7, parts[0] == "arn", parts[2] == "states", parts[5] == "stateMachine" else {
-            throw AWSError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: \(arn)'")
-        }
-        return String(parts[6])
-    }
-
-    public func describeExecution(_ arn: String) async throws -> DescribeExecutionOutput {
-        let output = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE arn = ?", arguments: [arn]).map { row in
-                DescribeExecutionOutput(
-                    executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
-                    status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"],
-                    input: row["input"],
-                    output: row["output"], error: row["error"], cause: row["cause"])
-            }
-        }
-        guard let output else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(arn)'") }
-        return output
-    }
-
-    public func listExecutions(_ input: ListExecutionsInput) async throws -> ListExecutionsOutput {
-        var sql = "SELECT arn, state_machine_arn, name, status, start_date, stop_date FROM executions WHERE 1"
-        var arguments: StatementArguments = []
-        if let machine = input.stateMachineArn {
-            sql += " AND state_machine_arn = ?"
-            _ = arguments.append(contentsOf: [machine])
-        }
-        if let status = input.statusFilter {
-            sql += " AND status = ?"
-            _ = arguments.append(contentsOf: [status])
-        }
-        sql += " ORDER BY start_date DESC, arn"
-        if let limit = input.maxResults, limit > 0 { sql += " LIMIT \(limit)" }
-        let items = try await database.read { [sql, arguments] db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
-                ExecutionListItem(
-                    executionArn: $0["arn"], stateMachineArn: $0["state_machine_arn"], name: $0["name"],
-                    status: $0["status"], startDate: $0["start_date"], stopDate: $0["stop_date"])
-            }
-        }
-        return ListExecutionsOutput(executions: items)
-    }
-
-    /// The history as GetExecutionHistory's JSON body. Events are stored as the JSON text they are served as,
-    /// so they are forwarded without re-encoding (and keep AWS's field order).
-    public func getExecutionHistory(_ input: GetExecutionHistoryInput) async throws -> [UInt8] {
-        let order = input.reverseOrder == true ? "DESC" : "ASC"
-        let limit = input.maxResults.map { " LIMIT \($0)" } ?? ""
-        let (exists, texts) = try await database.read { db in
-            let exists =
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM executions WHERE arn = ?", arguments: [input.executionArn])
-                ?? false
-            let texts = try String.fetchAll(
-                db, sql: "SELECT event FROM history WHERE execution_arn = ? ORDER BY id \(order)\(limit)",
-                arguments: [input.executionArn])
-            return (exists, texts)
-        }
-        guard exists else {
-            throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
-        }
-        return Array(("{\"events\":[" + texts.joined(separator: ",") + "]}").utf8)
-    }
-
-    public func stopExecution(_ input: StopExecutionInput) async throws -> StopExecutionOutput {
-        let now = clock.now()
-        let stopDate: Double = try await database.write { db in
-            guard
-                let status = try String.fetchOne(
-                    db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [input.executionArn])
-            else {
-                throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
-            }
-            if status == "RUNNING" {
-                _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
-            }
-            return try Double.fetchOne(
-                db, sql: "SELECT stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? now
-        }
-        signalLoops()
-        return StopExecutionOutput(stopDate: stopDate)
     }
 
     // MARK: Task tokens
@@ -400,15 +221,7 @@ public final class WorkflowEngine: Sendable {
     /// Loads an execution, applies one event, and persists the step, inside the caller's transaction.
     /// Returns nil when the event did not apply (stale, or the execution is closed).
     func apply(_ event: ExecutionEvent, to executionArn: String, _ db: Database, now: Double) throws -> Step? {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT state_machine_arn, identity, state FROM executions WHERE arn = ?",
-                arguments: [executionArn])
-        else { return nil }
-        let decoder = JSONDecoder()
-        let identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
-        let state = try decoder.decode(ExecutionState.self, from: Data((row["state"] as String).utf8))
-        let interpreter = try self.interpreter(for: row["state_machine_arn"], db)
+        guard let (identity, state, interpreter) = try load(executionArn, db) else { return nil }
         var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
         guard let step = interpreter.handle(event, state: state, identity: identity, now: now, random: &random) else {
             return nil
@@ -417,7 +230,26 @@ public final class WorkflowEngine: Sendable {
         return step
     }
 
-    func persist(_ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool) throws {
+    /// An execution's identity, its state, and the interpreter of the revision it runs.
+    func load(_ executionArn: String, _ db: Database) throws -> (ExecutionIdentity, ExecutionState, Interpreter)? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT state_machine_arn, revision_id, identity, state FROM executions WHERE arn = ?",
+                arguments: [executionArn])
+        else { return nil }
+        let decoder = JSONDecoder()
+        let identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
+        let state = try decoder.decode(ExecutionState.self, from: Data((row["state"] as String).utf8))
+        let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
+        return (identity, state, interpreter)
+    }
+
+    /// Writes a step: the execution's row, its new history events, and the timers, tokens and owed calls its
+    /// effects ask for, in the caller's transaction. A new execution records the revision it runs and its parent.
+    func persist(
+        _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
+        parent: String? = nil
+    ) throws {
         let encoder = JSONEncoder()
         let stateText = String(decoding: try encoder.encode(step.state), as: UTF8.self)
         let state = step.state
@@ -426,12 +258,13 @@ public final class WorkflowEngine: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
-                        error, cause, identity, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        error, cause, identity, state, revision_id, parent_arn)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     identity.executionArn, identity.stateMachineArn, identity.name, state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    identityText, stateText,
+                    identityText, stateText, revision ?? "initial", parent,
                 ])
         } else {
             try db.execute(
@@ -471,6 +304,21 @@ public final class WorkflowEngine: Sendable {
                     sql: "UPDATE task_tokens SET open = 0, closed_at = ? WHERE token = ?",
                     arguments: [step.events.last?.timestamp, token])
             }
+        }
+        if state.status != .running {
+            try executionEnded(identity, state, db)
+        }
+    }
+
+    /// What an execution's end sets going: a machine waiting to be deleted goes, and a parent execution that
+    /// waits on this one (states:startExecution) is told.
+    func executionEnded(_ identity: ExecutionIdentity, _ state: ExecutionState, _ db: Database) throws {
+        completions.signal()
+        if try String.fetchOne(
+            db, sql: "SELECT status FROM state_machines WHERE arn = ?", arguments: [identity.stateMachineArn])
+            == "DELETING"
+        {
+            try finishDeletion(of: identity.stateMachineArn, db)
         }
     }
 

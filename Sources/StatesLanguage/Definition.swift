@@ -242,3 +242,49 @@ public struct Diagnostic: Sendable, Codable, Equatable {
         self.severity = severity
     }
 }
+
+extension StateGraph {
+    /// Every state of the graph and of the graphs nested in it (Parallel branches, Map processors), with the
+    /// path to it (`States.Branch.States.Task`).
+    public var allStates: [(location: String, state: StateDefinition)] {
+        var found: [(String, StateDefinition)] = []
+        func walk(_ graph: StateGraph, _ prefix: String) {
+            for (name, state) in graph.states.sorted(by: { $0.key < $1.key }) {
+                let location = "\(prefix)States/\(name)"
+                found.append((location, state))
+                for (index, branch) in state.branches.enumerated() { walk(branch, "\(location)/Branches/\(index)/") }
+                if let map = state.map { walk(map.processor, "\(location)/ItemProcessor/") }
+            }
+        }
+        walk(self, "")
+        return found
+    }
+}
+
+extension StateMachineDefinition {
+    /// ValidateStateMachineDefinition's checks: the definition's own errors and warnings, and what the machine's
+    /// type does not allow (an EXPRESS machine runs no `.sync` or `.waitForTaskToken` task).
+    public static func validate(_ text: String, type: String = "STANDARD") -> (
+        definition: StateMachineDefinition?, errors: [Diagnostic], warnings: [Diagnostic]
+    ) {
+        let definition: StateMachineDefinition
+        do {
+            definition = try parse(text)
+        } catch {
+            return (nil, error.diagnostics, [])
+        }
+        var errors: [Diagnostic] = []
+        if type == "EXPRESS" {
+            for (location, state) in definition.graph.allStates
+            where state.resource?.pattern == .waitForTaskToken || state.resource?.pattern == .sync {
+                errors.append(
+                    Diagnostic(
+                        code: "SCHEMA_VALIDATION_FAILED",
+                        message:
+                            "Express state machines do not support the .sync or .waitForTaskToken service integration patterns",
+                        location: location + "/Resource"))
+            }
+        }
+        return (errors.isEmpty ? definition : nil, errors, definition.warnings)
+    }
+}

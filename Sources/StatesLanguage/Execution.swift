@@ -48,6 +48,20 @@ public struct ExecutionState: Codable, Sendable, Equatable {
     var serial = 0
     /// Where the execution's main flow waits; Parallel and Map positions hold their branches' and iterations'.
     var root: StatePosition?
+    /// The last state the main flow entered, with its input and the variables then: where a redrive starts.
+    var redrivePoint: RedrivePoint?
+    /// How often RedriveExecution restarted the execution (`$$.Execution.RedriveCount`); optional so states
+    /// stored before redrives existed still decode.
+    var redrives: Int?
+    public internal(set) var redriveCount: Int {
+        get { redrives ?? 0 }
+        set { redrives = newValue }
+    }
+
+    /// Whether RedriveExecution can restart it: it failed, timed out or was stopped after entering a state.
+    public var isRedrivable: Bool {
+        [.failed, .timedOut, .aborted].contains(status) && redrivePoint != nil
+    }
 
     /// The tokens of the tasks the execution waits on (several under Parallel and Map).
     public var openTaskTokens: [String] {
@@ -57,6 +71,12 @@ public struct ExecutionState: Codable, Sendable, Equatable {
         }
         return tokens
     }
+}
+
+struct RedrivePoint: Codable, Sendable, Equatable {
+    var stateName: String
+    var stateInput: String
+    var variables: String?
 }
 
 /// A state that has been entered and has not finished: it waits for a task, a timer, or its branches.

@@ -24,6 +24,19 @@ public struct Interpreter: Sendable {
         return run.finish()
     }
 
+    /// Restarts a failed, timed-out or stopped execution at the state its main flow last entered, with that
+    /// state's input and the variables it saw (RedriveExecution). A Parallel or Map state starts over whole,
+    /// where AWS reruns only the branches and iterations that did not succeed. Nil when it cannot be redriven.
+    public func redrive(
+        state: ExecutionState, identity: ExecutionIdentity, now: Double, random: inout any RandomNumberGenerator
+    ) -> Step? {
+        guard state.isRedrivable, let point = state.redrivePoint else { return nil }
+        var run = InterpreterRun(interpreter: self, identity: identity, state: state, now: now, random: random)
+        run.redrive(from: point)
+        random = run.random.base
+        return run.finish()
+    }
+
     /// Applies one event. Returns nil when the event does not apply (a stale timer, a task already closed):
     /// the caller then changes nothing, and a SendTask* call gets `TaskTimedOut`.
     public func handle(
@@ -136,6 +149,24 @@ struct InterpreterRun {
         }
         let input = (try? JSONValue.parse(identity.input)) ?? .object(JSONObject())
         settle(proceed(enter(definition.graph, definition.startAt, input: input, first: true), in: definition.graph))
+    }
+
+    mutating func redrive(from point: RedrivePoint) {
+        state.redriveCount += 1
+        state.status = .running
+        state.output = nil
+        state.error = nil
+        state.cause = nil
+        state.stopDate = nil
+        record(
+            "ExecutionRedriven", "executionRedrivenEventDetails",
+            JSONObject([("redriveCount", .int(state.redriveCount))]))
+        if let timeout = definition.timeoutSeconds {
+            effects.append(.startTimer(id: "execution-timeout", dueAt: now + Double(timeout)))
+        }
+        scopes = [point.variables.flatMap { try? JSONValue.parse($0).objectValue } ?? JSONObject()]
+        let input = (try? JSONValue.parse(point.stateInput)) ?? .object(JSONObject())
+        settle(proceed(enter(definition.graph, point.stateName, input: input, first: false), in: definition.graph))
     }
 
     /// Applies an event to the execution; false when nothing waits for it.
@@ -273,7 +304,7 @@ struct InterpreterRun {
         execution["Name"] = .string(identity.name)
         execution["RoleArn"] = .string(identity.roleArn)
         execution["StartTime"] = .string(Timestamp.format(Date(timeIntervalSince1970: identity.startTime)))
-        execution["RedriveCount"] = .int(0)
+        execution["RedriveCount"] = .int(state.redriveCount)
         var context = JSONObject()
         context["Execution"] = .object(execution)
         var stateObject = JSONObject([
@@ -443,6 +474,11 @@ struct InterpreterRun {
             ]),
             previous: first ? 0 : nil)
         let enteredId = state.lastEventId
+        if scopes.count == 1, muted == 0 {
+            // The main flow: a redrive would start here.
+            let variables = scopes[0].isEmpty ? nil : JSONValue.object(scopes[0]).serialized()
+            state.redrivePoint = RedrivePoint(stateName: name, stateInput: input.serialized(), variables: variables)
+        }
         let context = self.context(
             stateName: name, enteredTime: now, retryCount: definitionState.type == .task ? 0 : nil, token: nil)
         if let fields = definitionState.jsonata, ![.task, .parallel, .map].contains(definitionState.type) {

@@ -41,18 +41,48 @@ public final class TopologyClient: Sendable {
     /// Accepts a state machine's name or ARN.
     public func stateMachineArn(_ nameOrArn: String) async throws -> String {
         if nameOrArn.hasPrefix("arn:") { return nameOrArn }
-        let list = try await call(.orchestrator, StepFunctions.listStateMachines, ListStateMachinesInput())
+        let list = try WireCoding.decode(
+            ListStateMachinesOutput.self,
+            from: try await stepFunctions(
+                StepFunctions.listStateMachines, body: WireCoding.encode(ListStateMachinesInput(maxResults: 1000))))
         guard let match = list.stateMachines.first(where: { $0.name == nameOrArn }) else {
             throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(nameOrArn)'")
         }
         return match.stateMachineArn
     }
 
+    /// A directory of the topology's processes: Step Functions calls reach whichever process holds the machine.
+    public func directory() async throws -> ServiceDirectory {
+        try await ServiceDirectory.connect(
+            context: context,
+            endpoints: .init(
+                stepFunctions: [layout.endpoint(.orchestrator), layout.endpoint(.apiSimulator)],
+                queueBroker: layout.endpoint(.queueBroker), logs: layout.endpoint(.notificationLogger), functions: [:]))
+    }
+
+    /// A Step Functions call, to whichever process holds the state machine, execution or task it names.
+    public func stepFunctions<Input, Output>(_ operation: APIOperation<Input, Output>, body: [UInt8]) async throws
+        -> [UInt8]
+    {
+        let directory = try await directory()
+        defer { directory.close() }
+        return try await directory.call(operation.address, body: body, timeout: .seconds(10))
+    }
+
+    /// Every event of an execution's history, read a page at a time.
     public func history(_ executionArn: String) async throws -> [JSONValue] {
-        let reply = try await call(
-            .orchestrator, StepFunctions.getExecutionHistory,
-            body: WireCoding.encode(GetExecutionHistoryInput(executionArn: executionArn)))
-        return try WireCoding.decodeJSON(reply)["events"]?.arrayValue ?? []
+        var events: [JSONValue] = []
+        var token: String?
+        repeat {
+            let reply = try WireCoding.decodeJSON(
+                try await stepFunctions(
+                    StepFunctions.getExecutionHistory,
+                    body: WireCoding.encode(
+                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token))))
+            events += reply["events"]?.arrayValue ?? []
+            token = reply["nextToken"]?.stringValue
+        } while token != nil
+        return events
     }
 
     /// Every notification the logger recorded, structured.

@@ -196,7 +196,8 @@ public final class ServiceDirectory: Sendable {
         repeat {
             let reply = try await host.call(
                 StepFunctions.listStateMachines.address,
-                body: WireCoding.encode(ListStateMachinesInput(maxResults: 1000, nextToken: token)), scope: scope)
+                body: WireCoding.encode(ListStateMachinesInput(maxResults: 1000, nextToken: token)),
+                timeout: .seconds(3), scope: scope)
             let page = try WireCoding.decode(ListStateMachinesOutput.self, from: reply)
             items += page.stateMachines
             token = page.nextToken
@@ -204,17 +205,26 @@ public final class ServiceDirectory: Sendable {
         return items
     }
 
-    /// ListStateMachines over every host, sorted by name and paged here.
+    /// ListStateMachines over every host, sorted by name and paged here. A host that does not answer (being
+    /// restarted) is left out of the list rather than failing it; if none answers, the call fails.
     private func listStateMachinesOfEveryHost(body: [UInt8], scope: Scope?) async throws -> [UInt8] {
         let input = try WireCoding.decode(ListStateMachinesInput.self, from: body)
         var items: [StateMachineListItem] = []
         var learned: [String: Int] = [:]
+        var lastFailure: (any Error)?
+        var answered = false
         for (index, host) in stepFunctionsHosts.enumerated() {
-            for machine in try await allStateMachines(of: host, scope: scope) {
-                items.append(machine)
-                learned[machine.name] = learned[machine.name] ?? index
+            do {
+                for machine in try await allStateMachines(of: host, scope: scope) {
+                    items.append(machine)
+                    learned[machine.name] = learned[machine.name] ?? index
+                }
+                answered = true
+            } catch let error as WireError {
+                lastFailure = error
             }
         }
+        if !answered, let lastFailure { throw lastFailure }
         machineHosts.withLock { $0.merge(learned) { _, new in new } }
         items.sort { $0.name < $1.name }
         let page = try PageToken.page(items, after: input.nextToken, limit: input.maxResults, key: \.name)

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import StatesLanguage
 import StepFunctionsLocal
+import Wire
 
 struct ASLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,30 +23,19 @@ struct ValidateDefinition: AsyncParsableCommand {
         abstract: "Check a definition as ValidateStateMachineDefinition does; exit 1 when it has errors.",
         discussion: "Warnings (such as Credentials, which callbacksim ignores) are listed with result OK.")
     @Argument(help: "The definition (ASL JSON).") var file: String
+    @Option(help: "STANDARD or EXPRESS (EXPRESS refuses .sync and .waitForTaskToken tasks).") var type = "STANDARD"
 
     func run() async throws {
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        let diagnostics: [Diagnostic]
-        var failed = false
-        do {
-            diagnostics = try StateMachineDefinition.parse(text).warnings
-        } catch {
-            diagnostics = error.diagnostics
-            failed = true
-        }
-        let result: JSONValue = [
-            "result": .string(failed ? "FAIL" : "OK"),
-            "diagnostics": .array(
-                diagnostics.map {
-                    [
-                        "severity": .string($0.severity), "code": .string($0.code), "message": .string($0.message),
-                        "location": .string("/" + $0.location),
-                    ]
-                }),
-            "truncated": false,
-        ]
-        Output.printJSON(result)
-        if failed { throw ExitCode(1) }
+        let (_, errors, warnings) = StateMachineDefinition.validate(text, type: type)
+        let output = ValidateStateMachineDefinitionOutput(
+            result: errors.isEmpty ? "OK" : "FAIL",
+            diagnostics: (errors + warnings).map {
+                ValidationDiagnostic(
+                    severity: $0.severity, code: $0.code, message: $0.message, location: "/" + $0.location)
+            }, truncated: false)
+        Output.printJSON(WireCoding.encode(output))
+        if !errors.isEmpty { throw ExitCode(1) }
     }
 }
 

@@ -122,8 +122,8 @@ struct StartExecution: AsyncParsableCommand {
         try await perform(StepFunctions.startExecution) {
             let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
             let arn = try await client.stateMachineArn(stateMachine)
-            return try await client.call(
-                .orchestrator, StepFunctions.startExecution,
+            return try await client.stepFunctions(
+                StepFunctions.startExecution,
                 body: WireCoding.encode(StartExecutionInput(stateMachineArn: arn, name: name, input: input)))
         }
     }
@@ -136,8 +136,8 @@ struct DescribeExecution: AsyncParsableCommand {
 
     func run() async throws {
         try await perform(StepFunctions.describeExecution) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctions.describeExecution,
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).stepFunctions(
+                StepFunctions.describeExecution,
                 body: WireCoding.encode(ExecutionArnInput(executionArn: executionArn)))
         }
     }
@@ -151,11 +151,23 @@ struct GetExecutionHistory: AsyncParsableCommand {
     @Flag var reverseOrder = false
 
     func run() async throws {
+        // Every page, merged, as the AWS CLI prints a paginated list.
         try await perform(StepFunctions.getExecutionHistory) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctions.getExecutionHistory,
-                body: WireCoding.encode(
-                    GetExecutionHistoryInput(executionArn: executionArn, reverseOrder: reverseOrder)))
+            let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
+            var events: [JSONValue] = []
+            var token: String?
+            repeat {
+                let page = try WireCoding.decodeJSON(
+                    try await client.stepFunctions(
+                        StepFunctions.getExecutionHistory,
+                        body: WireCoding.encode(
+                            GetExecutionHistoryInput(
+                                executionArn: executionArn, reverseOrder: reverseOrder, maxResults: 1000,
+                                nextToken: token))))
+                events += page["events"]?.arrayValue ?? []
+                token = page["nextToken"]?.stringValue
+            } while token != nil
+            return JSONValue.object(JSONObject([("events", .array(events))])).utf8Bytes
         }
     }
 }
@@ -172,8 +184,8 @@ struct ListExecutions: AsyncParsableCommand {
             let client = try TopologyClient.connect(dataDirectory: topology.dataDir, context: Context())
             var arn: String?
             if let stateMachine { arn = try await client.stateMachineArn(stateMachine) }
-            return try await client.call(
-                .orchestrator, StepFunctions.listExecutions,
+            return try await client.stepFunctions(
+                StepFunctions.listExecutions,
                 body: WireCoding.encode(
                     ListExecutionsInput(stateMachineArn: arn, statusFilter: statusFilter, maxResults: maxResults)))
         }
@@ -189,8 +201,8 @@ struct StopExecution: AsyncParsableCommand {
 
     func run() async throws {
         try await perform(StepFunctions.stopExecution) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctions.stopExecution,
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).stepFunctions(
+                StepFunctions.stopExecution,
                 body: WireCoding.encode(StopExecutionInput(executionArn: executionArn, error: error, cause: cause)))
         }
     }
@@ -204,8 +216,8 @@ struct SendTaskSuccess: AsyncParsableCommand {
 
     func run() async throws {
         try await perform(StepFunctions.sendTaskSuccess) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctions.sendTaskSuccess,
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).stepFunctions(
+                StepFunctions.sendTaskSuccess,
                 body: WireCoding.encode(SendTaskSuccessInput(taskToken: taskToken, output: taskOutput)))
         }
     }
@@ -220,8 +232,8 @@ struct SendTaskFailure: AsyncParsableCommand {
 
     func run() async throws {
         try await perform(StepFunctions.sendTaskFailure) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctions.sendTaskFailure,
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).stepFunctions(
+                StepFunctions.sendTaskFailure,
                 body: WireCoding.encode(SendTaskFailureInput(taskToken: taskToken, error: error, cause: cause)))
         }
     }
@@ -234,8 +246,8 @@ struct SendTaskHeartbeat: AsyncParsableCommand {
 
     func run() async throws {
         try await perform(StepFunctions.sendTaskHeartbeat) {
-            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).call(
-                .orchestrator, StepFunctions.sendTaskHeartbeat,
+            try await TopologyClient.connect(dataDirectory: topology.dataDir, context: Context()).stepFunctions(
+                StepFunctions.sendTaskHeartbeat,
                 body: WireCoding.encode(SendTaskHeartbeatInput(taskToken: taskToken)))
         }
     }

@@ -74,7 +74,8 @@ def topology():
 
 @pytest.fixture
 def sfn(topology):
-    return topology.client("stepfunctions")
+    # StartSyncExecution and TestState go to `sync-<host>` unless told not to, as with LocalStack.
+    return topology.client("stepfunctions", inject_host_prefix=False)
 
 
 @pytest.fixture

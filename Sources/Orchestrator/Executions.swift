@@ -1,0 +1,344 @@
+import Foundation
+import JSON
+import StatesLanguage
+import Storage
+import Wire
+
+/// Step Functions' execution API: start (asynchronously, or synchronously for EXPRESS machines), describe, list,
+/// read the history, stop, redrive.
+extension WorkflowEngine {
+    static let executionStatuses = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
+    /// How long AWS keeps a failed execution redrivable.
+    static let redriveWindow = 14.0 * 86_400
+
+    func machineName(fromArn arn: String) throws(AWSError) -> String {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 7, parts.count <= 8, parts[0] == "arn", parts[2] == "states",
+            parts[5] == "stateMachine"
+        else {
+            throw AWSError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: \(arn)'")
+        }
+        return String(parts[6])
+    }
+
+    static func checkInput(_ text: String) throws(AWSError) {
+        guard text.utf8.count <= payloadLimit else {
+            throw AWSError(
+                "InvalidExecutionInput",
+                "Invalid State Machine Execution Input: 'The input exceeds the \(payloadLimit)-byte limit'")
+        }
+        do {
+            _ = try JSONValue.parse(text)
+        } catch {
+            throw AWSError("InvalidExecutionInput", "Invalid State Machine Execution Input: '\(error)'")
+        }
+    }
+
+    // MARK: Start
+
+    public func startExecution(_ input: StartExecutionInput, parent: String? = nil) async throws
+        -> StartExecutionOutput
+    {
+        let started = try await start(input, parent: parent, synchronous: false)
+        return StartExecutionOutput(executionArn: started.arn, startDate: started.startDate)
+    }
+
+    /// Starts an execution in one transaction; a name and input already started and still running is the same
+    /// execution (StartExecution is idempotent then).
+    func start(_ input: StartExecutionInput, parent: String?, synchronous: Bool) async throws -> (
+        arn: String, startDate: Double
+    ) {
+        let machineName = try machineName(fromArn: input.stateMachineArn)
+        let name = input.name ?? UUID().uuidString.lowercased()
+        guard Self.isValidName(name) else { throw AWSError("InvalidName", "Invalid Name: '\(name)'") }
+        let inputText = input.input ?? "{}"
+        try Self.checkInput(inputText)
+        let now = clock.now()
+        let (arn, startDate): (String, Double) = try await database.write { db in
+            let machine = try self.stateMachineRow(input.stateMachineArn, db)
+            guard machine["status"] as String != "DELETING" else {
+                throw AWSError("StateMachineDeleting", "State machine is being deleted: '\(input.stateMachineArn)'")
+            }
+            let type: String = machine["type"]
+            if synchronous && type != "EXPRESS" {
+                throw AWSError(
+                    "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+            }
+            let scope = Self.scope(ofArn: input.stateMachineArn) ?? self.ownScope
+            // An EXPRESS execution's ARN carries a unique suffix: the same name may run again.
+            let arn =
+                type == "EXPRESS"
+                ? "arn:aws:states:\(scope.region):\(scope.account):express:\(machineName):\(name):\(UUID().uuidString.lowercased())"
+                : "arn:aws:states:\(scope.region):\(scope.account):execution:\(machineName):\(name)"
+            if let existing = try Row.fetchOne(
+                db, sql: "SELECT input, status, start_date FROM executions WHERE arn = ?", arguments: [arn])
+            {
+                guard existing["input"] as String == inputText, existing["status"] as String == "RUNNING" else {
+                    throw AWSError("ExecutionAlreadyExists", "Execution Already Exists: '\(arn)'")
+                }
+                return (arn, existing["start_date"])
+            }
+            let revision: String = machine["revision_id"]
+            let interpreter = try self.interpreter(for: input.stateMachineArn, revision: revision, db)
+            let identity = ExecutionIdentity(
+                executionArn: arn, name: name, stateMachineArn: input.stateMachineArn, stateMachineName: machineName,
+                roleArn: machine["role_arn"], startTime: now, input: inputText)
+            var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+            let step = interpreter.start(identity, now: now, random: &random)
+            try self.persist(step, identity: identity, db, isNew: true, revision: revision, parent: parent)
+            return (arn, now)
+        }
+        signalLoops()
+        return (arn, startDate)
+    }
+
+    /// StartSyncExecution: an EXPRESS machine's execution, answered when it ends (at most five minutes, EXPRESS's
+    /// limit, after which it is stopped and reported TIMED_OUT).
+    public func startSyncExecution(_ input: StartExecutionInput) async throws -> StartSyncExecutionOutput {
+        let started = try await start(input, parent: nil, synchronous: true)
+        let deadline = ContinuousClock.now + .seconds(300)
+        var description = try await describeExecution(started.arn)
+        while description.status == "RUNNING" && ContinuousClock.now < deadline {
+            await completions.wait(timeout: .milliseconds(100))
+            description = try await describeExecution(started.arn)
+        }
+        var status = description.status
+        if status == "RUNNING" {
+            _ = try await stopExecution(
+                StopExecutionInput(executionArn: started.arn, error: "States.Timeout", cause: "Express execution limit")
+            )
+            description = try await describeExecution(started.arn)
+            status = "TIMED_OUT"
+        }
+        var output = StartSyncExecutionOutput(
+            executionArn: started.arn, stateMachineArn: input.stateMachineArn, name: description.name,
+            startDate: description.startDate, stopDate: description.stopDate ?? clock.now(),
+            status: status == "ABORTED" ? "FAILED" : status, error: description.error, cause: description.cause,
+            input: description.input, output: description.output)
+        let billed = Int(((output.stopDate - output.startDate) * 1000).rounded(.up))
+        output.billingDetails = ["billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": .int(max(100, billed))]
+        return output
+    }
+
+    // MARK: Describe and list
+
+    public func describeExecution(_ arn: String) async throws -> DescribeExecutionOutput {
+        let output = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE arn = ?", arguments: [arn]).map { row in
+                var output = DescribeExecutionOutput(
+                    executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
+                    status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"],
+                    input: row["input"], output: row["output"], error: row["error"], cause: row["cause"])
+                let count: Int = row["redrive_count"]
+                output.redriveCount = count
+                output.redriveDate = row["redrive_date"]
+                let status: String = row["status"]
+                if ["FAILED", "TIMED_OUT", "ABORTED"].contains(status) {
+                    output.redriveStatus = "REDRIVABLE"
+                } else {
+                    output.redriveStatus = "NOT_REDRIVABLE"
+                    output.redriveStatusReason = "Execution is \(status) and cannot be redriven"
+                }
+                return output
+            }
+        }
+        guard let output else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(arn)'") }
+        return output
+    }
+
+    /// Executions newest first, paged by a token holding the last one's start date and ARN.
+    public func listExecutions(_ input: ListExecutionsInput) async throws -> ListExecutionsOutput {
+        if let status = input.statusFilter, !Self.executionStatuses.contains(status) {
+            throw AWSError.validation(
+                "1 validation error detected: Value '\(status)' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [\(Self.executionStatuses.joined(separator: ", "))]"
+            )
+        }
+        if let filter = input.redriveFilter, !["REDRIVEN", "NOT_REDRIVEN"].contains(filter) {
+            throw AWSError.validation(
+                "1 validation error detected: Value '\(filter)' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]"
+            )
+        }
+        let size = input.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? PageToken.defaultPageSize
+        guard size <= 1000 else {
+            throw AWSError.validation(
+                "1 validation error detected: Value '\(size)' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
+            )
+        }
+        let after: (Double, String)? = try input.nextToken.map { token throws(AWSError) -> (Double, String) in
+            let key = try PageToken.decode(token)
+            guard let bar = key.firstIndex(of: "|"), let date = Double(key[..<bar]) else {
+                throw AWSError("InvalidToken", "Invalid Token: 'Invalid pagination token'")
+            }
+            return (date, String(key[key.index(after: bar)...]))
+        }
+        var sql = "SELECT * FROM executions WHERE 1"
+        var arguments: StatementArguments = []
+        if let machine = input.stateMachineArn {
+            let type = try await database.read { db in try self.stateMachineRow(machine, db)["type"] as String }
+            if type == "EXPRESS" {
+                throw AWSError(
+                    "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+            }
+            sql += " AND state_machine_arn = ?"
+            _ = arguments.append(contentsOf: [machine])
+        }
+        if let status = input.statusFilter {
+            sql += " AND status = ?"
+            _ = arguments.append(contentsOf: [status])
+        }
+        switch input.redriveFilter {
+        case "REDRIVEN": sql += " AND redrive_count > 0"
+        case "NOT_REDRIVEN": sql += " AND redrive_count = 0"
+        default: break
+        }
+        if let (date, arn) = after {
+            sql += " AND (start_date < ? OR (start_date = ? AND arn > ?))"
+            _ = arguments.append(contentsOf: [date, date, arn])
+        }
+        sql += " ORDER BY start_date DESC, arn LIMIT \(size + 1)"
+        let items = try await database.read { [sql, arguments] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                var item = ExecutionListItem(
+                    executionArn: $0["arn"], stateMachineArn: $0["state_machine_arn"], name: $0["name"],
+                    status: $0["status"], startDate: $0["start_date"], stopDate: $0["stop_date"])
+                let count: Int = $0["redrive_count"]
+                if count > 0 {
+                    item.redriveCount = count
+                    item.redriveDate = $0["redrive_date"]
+                }
+                return item
+            }
+        }
+        let page = Array(items.prefix(size))
+        let next =
+            items.count > size ? page.last.map { PageToken.encode("\($0.startDate)|\($0.executionArn)") } : nil
+        return ListExecutionsOutput(executions: page, nextToken: next)
+    }
+
+    // MARK: History
+
+    /// The history as GetExecutionHistory's JSON body, a page at a time (100 events unless asked otherwise).
+    /// Events are stored as the JSON text they are served as, so a full page is forwarded without re-encoding.
+    public func getExecutionHistory(_ input: GetExecutionHistoryInput) async throws -> [UInt8] {
+        let size = input.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? PageToken.defaultPageSize
+        guard size <= 1000 else {
+            throw AWSError.validation(
+                "1 validation error detected: Value '\(size)' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
+            )
+        }
+        let reverse = input.reverseOrder == true
+        let after: Int? = try input.nextToken.map { token throws(AWSError) -> Int in
+            guard let id = Int(try PageToken.decode(token)) else {
+                throw AWSError("InvalidToken", "Invalid Token: 'Invalid pagination token'")
+            }
+            return id
+        }
+        let (exists, rows) = try await database.read { db in
+            let exists =
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM executions WHERE arn = ?", arguments: [input.executionArn])
+                ?? false
+            let condition = after == nil ? "" : (reverse ? " AND id < ?" : " AND id > ?")
+            var arguments: StatementArguments = [input.executionArn]
+            if let after { _ = arguments.append(contentsOf: [after]) }
+            _ = arguments.append(contentsOf: [size + 1])
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT id, event FROM history WHERE execution_arn = ?\(condition) ORDER BY id \(reverse ? "DESC" : "ASC") LIMIT ?",
+                arguments: arguments
+            ).map { ($0["id"] as Int, $0["event"] as String) }
+            return (exists, rows)
+        }
+        guard exists else {
+            throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
+        }
+        let page = rows.prefix(size)
+        var texts = page.map(\.1)
+        if input.includeExecutionData == false { texts = texts.map(Self.withoutExecutionData) }
+        var body = "{\"events\":[" + texts.joined(separator: ",") + "]"
+        if rows.count > size, let last = page.last {
+            body += ",\"nextToken\":" + JSONValue.string(PageToken.encode(String(last.0))).serialized()
+        }
+        return Array((body + "}").utf8)
+    }
+
+    /// An event without the input and output it carries (`includeExecutionData: false`).
+    static func withoutExecutionData(_ text: String) -> String {
+        guard case .object(var event) = (try? JSONValue.parse(text)) ?? .null else { return text }
+        for key in event.keys where key.hasSuffix("EventDetails") {
+            guard case .object(var details) = event[key] else { continue }
+            for field in ["input", "output", "parameters"] { details[field] = nil }
+            event[key] = .object(details)
+        }
+        return JSONValue.object(event).serialized()
+    }
+
+    // MARK: Stop and redrive
+
+    public func stopExecution(_ input: StopExecutionInput) async throws -> StopExecutionOutput {
+        if let error = input.error, error.count > 256 {
+            throw AWSError.validation(
+                "1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256"
+            )
+        }
+        if let cause = input.cause, cause.count > 32_768 {
+            throw AWSError.validation(
+                "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768"
+            )
+        }
+        let now = clock.now()
+        let stopDate: Double = try await database.write { db in
+            guard
+                let status = try String.fetchOne(
+                    db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [input.executionArn])
+            else {
+                throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
+            }
+            if status == "RUNNING" {
+                _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
+            }
+            return try Double.fetchOne(
+                db, sql: "SELECT stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? now
+        }
+        signalLoops()
+        return StopExecutionOutput(stopDate: stopDate)
+    }
+
+    /// RedriveExecution: a failed, timed-out or stopped STANDARD execution starts again at the state it failed in
+    /// (README: a Parallel or Map state starts over whole).
+    public func redriveExecution(_ input: RedriveExecutionInput) async throws -> RedriveExecutionOutput {
+        let now = clock.now()
+        try await database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT status, stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn])
+            else {
+                throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
+            }
+            let status: String = row["status"]
+            guard ["FAILED", "TIMED_OUT", "ABORTED"].contains(status), !input.executionArn.contains(":express:")
+            else {
+                throw AWSError(
+                    "ExecutionNotRedrivable", "Execution is \(status) and cannot be redriven: '\(input.executionArn)'")
+            }
+            if let stopped = row["stop_date"] as Double?, now - stopped > Self.redriveWindow {
+                throw AWSError(
+                    "ExecutionNotRedrivable", "Execution can no longer be redriven: it ended more than 14 days ago")
+            }
+            guard let (identity, state, interpreter) = try self.load(input.executionArn, db) else {
+                throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
+            }
+            var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+            guard let step = interpreter.redrive(state: state, identity: identity, now: now, random: &random) else {
+                throw AWSError(
+                    "ExecutionNotRedrivable", "Execution cannot be redriven: it failed before entering a state")
+            }
+            try self.persist(step, identity: identity, db, isNew: false)
+            try db.execute(
+                sql: "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE arn = ?",
+                arguments: [now, input.executionArn])
+        }
+        signalLoops()
+        return RedriveExecutionOutput(redriveDate: now)
+    }
+}
