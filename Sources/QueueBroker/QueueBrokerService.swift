@@ -85,15 +85,52 @@ extension Broker {
         }
         router.on(SNS.createTopic) { input, request in try await self.createTopic(input, scope: self.scope(of: request))
         }
+        router.on(SNS.deleteTopic) { input, _ in
+            try await self.deleteTopic(input.TopicArn)
+            return EmptyOutput()
+        }
         router.on(SNS.listTopics) { input, request in try await self.listTopics(input, scope: self.scope(of: request)) }
+        router.on(SNS.getTopicAttributes) { input, _ in try await self.getTopicAttributes(input.TopicArn) }
+        router.on(SNS.setTopicAttributes) { input, _ in
+            try await self.setTopicAttributes(input)
+            return EmptyOutput()
+        }
         router.on(SNS.subscribe) { input, _ in try await self.subscribe(input) }
-        router.on(SNS.listSubscriptionsByTopic) { input, _ in try await self.listSubscriptions(topicArn: input.TopicArn)
+        router.on(SNS.confirmSubscription) { input, _ in try await self.confirmSubscription(input) }
+        router.on(SNS.unsubscribe) { input, _ in
+            try await self.unsubscribe(input.SubscriptionArn)
+            return EmptyOutput()
+        }
+        router.on(SNS.listSubscriptions) { input, request in
+            try await self.listSubscriptions(input, scope: self.scope(of: request))
+        }
+        router.on(SNS.listSubscriptionsByTopic) { input, _ in try await self.listSubscriptions(byTopic: input) }
+        router.on(SNS.getSubscriptionAttributes) { input, _ in
+            try await self.getSubscriptionAttributes(input.SubscriptionArn)
+        }
+        router.on(SNS.setSubscriptionAttributes) { input, _ in
+            try await self.setSubscriptionAttributes(input)
+            return EmptyOutput()
         }
         router.on(
             SNS.publish,
             encoded: { input, request in
                 try await self.publish(input, idempotencyKey: request.header.idem)
             })
+        router.on(
+            SNS.publishBatch,
+            encoded: { input, request in
+                try await self.publishBatch(input, idempotencyKey: request.header.idem)
+            })
+        router.on(SNS.tagResource) { input, _ in
+            try await self.tagResource(input)
+            return EmptyOutput()
+        }
+        router.on(SNS.untagResource) { input, _ in
+            try await self.untagResource(input)
+            return EmptyOutput()
+        }
+        router.on(SNS.listTagsForResource) { input, _ in try await self.listTagsForResource(input.ResourceArn) }
         router.on(Control.getDeliveryBacklog) { _, _ in try await self.deliveryBacklog() }
         return router
     }

@@ -46,6 +46,13 @@ enum BrokerSchema {
                 started REAL NOT NULL, failure TEXT);
             CREATE INDEX move_tasks_by_source ON move_tasks(source_arn, started);
             ALTER TABLE topics ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+            ALTER TABLE subscriptions ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE subscriptions ADD COLUMN token TEXT;
+            CREATE INDEX subscriptions_by_topic ON subscriptions(topic_arn);
+            ALTER TABLE deliveries ADD COLUMN kind TEXT NOT NULL DEFAULT 'lambda';
+            ALTER TABLE deliveries ADD COLUMN headers TEXT;
+            ALTER TABLE deliveries ADD COLUMN max_attempts INTEGER;
+            ALTER TABLE deliveries ADD COLUMN retry_delay REAL;
             """,
         ])
     }

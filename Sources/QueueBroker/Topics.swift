@@ -6,34 +6,107 @@ import Storage
 import Synchronization
 import Wire
 
-/// SNS: topics, subscriptions, and fan-out to SQS queues (in the publishing transaction) and to Lambda functions
-/// (through a durable delivery table, retried with SNS's policy for AWS-managed endpoints).
+/// SNS: topics, subscriptions with filter policies and raw delivery, and fan-out — to SQS queues in the
+/// publishing transaction, to Lambda functions and HTTP endpoints through a durable delivery table retried with
+/// SNS's policies (Deliveries.swift).
 extension Broker {
+    static let protocols = ["sqs", "lambda", "http", "https"]
+    static let settableTopicAttributes: Set<String> = [
+        "DisplayName", "Policy", "DeliveryPolicy", "KmsMasterKeyId", "TracingConfig", "SignatureVersion",
+        "ContentBasedDeduplication", "FifoTopic", "ArchivePolicy", "DataProtectionPolicy",
+    ]
+    static let settableSubscriptionAttributes: Set<String> = [
+        "DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy",
+        "SubscriptionRoleArn", "ReplayPolicy",
+    ]
+
+    struct TopicRecord {
+        var arn: String
+        var attributes: [String: String]
+        var tags: [SNSTag]
+    }
+
+    struct SubscriptionRecord: Sendable {
+        var arn: String
+        var topicArn: String
+        var protocolName: String
+        var endpoint: String
+        var attributes: [String: String]
+        var confirmed: Bool
+        var token: String?
+
+        init(_ row: Row) {
+            arn = row["arn"]
+            topicArn = row["topic_arn"]
+            protocolName = row["protocol"]
+            endpoint = row["endpoint"]
+            attributes = Broker.decodeMap(row["attributes"])
+            confirmed = row["confirmed"]
+            token = row["token"]
+        }
+
+        var isRaw: Bool { attributes["RawMessageDelivery"] == "true" }
+
+        var filter: FilterPolicy? {
+            guard let text = attributes["FilterPolicy"], !text.isEmpty else { return nil }
+            let scope = FilterPolicy.Scope(rawValue: attributes["FilterPolicyScope"] ?? "") ?? .messageAttributes
+            return try? FilterPolicy(text, scope: scope)
+        }
+    }
+
+    func topic(_ arn: String, _ db: Database) throws -> TopicRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM topics WHERE arn = ?", arguments: [arn]) else {
+            throw AWSError("NotFound", "Topic does not exist")
+        }
+        return TopicRecord(
+            arn: arn, attributes: Self.decodeMap(row["attributes"]),
+            tags: (try? WireCoding.decode([SNSTag].self, from: Array((row["tags"] as String).utf8))) ?? [])
+    }
+
+    func subscription(_ arn: String, _ db: Database) throws -> SubscriptionRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM subscriptions WHERE arn = ?", arguments: [arn]) else {
+            throw AWSError("NotFound", "Subscription does not exist")
+        }
+        return SubscriptionRecord(row)
+    }
+
+    static func account(ofArn arn: String) -> String {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count > 4 ? String(parts[4]) : ""
+    }
+
+    // MARK: Topics
+
     public func createTopic(_ input: CreateTopicInput, scope: Scope? = nil) async throws -> TopicArnOutput {
         let scope = scope ?? ownScope
         let name = input.Name
+        let base = name.hasSuffix(".fifo") ? String(name.dropLast(5)) : name
         guard (1...256).contains(name.count),
-            name.unicodeScalars.allSatisfy({
-                CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" || $0 == "."
-            })
+            base.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" })
         else {
             throw AWSError("InvalidParameter", "Invalid parameter: Topic Name")
         }
+        let attributes = input.Attributes ?? [:]
+        for key in attributes.keys where !Self.settableTopicAttributes.contains(key) {
+            throw AWSError("InvalidParameter", "Invalid parameter: Attributes Reason: Unknown attribute \(key)")
+        }
         let arn = topicArn(name, scope)
-        let attributes = String(decoding: try JSONEncoder().encode(input.Attributes ?? [:]), as: UTF8.self)
         let now = clock.now()
+        let tags = String(decoding: WireCoding.encode(input.Tags ?? []), as: UTF8.self)
         try await database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO topics (arn, name, attributes, created) VALUES (?, ?, ?, ?)",
-                arguments: [arn, name, attributes, now])
+                sql: "INSERT OR IGNORE INTO topics (arn, name, attributes, tags, created) VALUES (?, ?, ?, ?, ?)",
+                arguments: [arn, name, Self.encodeMap(attributes), tags, now])
         }
         return TopicArnOutput(TopicArn: arn)
     }
 
-    public func deliveryBacklog() async throws -> DeliveryBacklogOutput {
-        DeliveryBacklogOutput(
-            pending: try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries") ?? 0 }
-        )
+    /// Deletes a topic and its subscriptions; deleting one that does not exist succeeds, as on AWS.
+    public func deleteTopic(_ arn: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM topics WHERE arn = ?", arguments: [arn])
+            try db.execute(sql: "DELETE FROM subscriptions WHERE topic_arn = ?", arguments: [arn])
+        }
     }
 
     /// The caller's topics, a hundred a page, as AWS pages them.
@@ -51,49 +124,356 @@ extension Broker {
         return ListTopicsOutput(Topics: page.items.map(ListTopicsOutput.Topic.init), NextToken: page.nextToken)
     }
 
+    public func getTopicAttributes(_ arn: String) async throws -> AttributesOutput {
+        try await database.read { db in
+            let topic = try self.topic(arn, db)
+            let counts = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT SUM(confirmed) AS confirmed, SUM(1 - confirmed) AS pending FROM subscriptions WHERE topic_arn = ?",
+                arguments: [arn])
+            var attributes = topic.attributes
+            attributes["TopicArn"] = arn
+            attributes["Owner"] = Self.account(ofArn: arn)
+            attributes["DisplayName"] = attributes["DisplayName"] ?? ""
+            attributes["SubscriptionsConfirmed"] = String(counts?["confirmed"] as Int? ?? 0)
+            attributes["SubscriptionsPending"] = String(counts?["pending"] as Int? ?? 0)
+            attributes["SubscriptionsDeleted"] = "0"
+            attributes["Policy"] = attributes["Policy"] ?? Self.defaultTopicPolicy(arn)
+            attributes["EffectiveDeliveryPolicy"] = Self.defaultDeliveryPolicy
+            if arn.hasSuffix(".fifo") {
+                attributes["FifoTopic"] = "true"
+                attributes["ContentBasedDeduplication"] = attributes["ContentBasedDeduplication"] ?? "false"
+            }
+            return AttributesOutput(Attributes: attributes)
+        }
+    }
+
+    static func defaultTopicPolicy(_ arn: String) -> String {
+        let account = account(ofArn: arn)
+        return
+            #"{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","SNS:Publish"],"Resource":"\#(arn)","Condition":{"StringEquals":{"AWS:SourceOwner":"\#(account)"}}}]}"#
+    }
+
+    /// SNS's default for HTTP/S endpoints: three retries twenty seconds apart.
+    static let defaultDeliveryPolicy =
+        #"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
+
+    public func setTopicAttributes(_ input: SetTopicAttributesInput) async throws {
+        guard Self.settableTopicAttributes.contains(input.AttributeName) else {
+            throw AWSError("InvalidParameter", "Invalid parameter: AttributeName")
+        }
+        if input.AttributeName == "DeliveryPolicy", let value = input.AttributeValue, !value.isEmpty {
+            guard (try? JSONValue.parse(value))?.objectValue != nil else {
+                throw AWSError("InvalidParameter", "Invalid parameter: DeliveryPolicy: not a JSON object")
+            }
+        }
+        try await database.write { db in
+            var attributes = try self.topic(input.TopicArn, db).attributes
+            attributes[input.AttributeName] = input.AttributeValue.flatMap { $0.isEmpty ? nil : $0 }
+            try db.execute(
+                sql: "UPDATE topics SET attributes = ? WHERE arn = ?",
+                arguments: [Self.encodeMap(attributes), input.TopicArn])
+        }
+    }
+
+    // MARK: Subscriptions
+
+    /// Checks one subscription attribute as SetSubscriptionAttributes and Subscribe do.
+    static func checkSubscriptionAttribute(_ name: String, _ value: String?, protocolName: String, scope: String?)
+        throws(AWSError)
+    {
+        guard settableSubscriptionAttributes.contains(name) else {
+            throw AWSError("InvalidParameter", "Invalid parameter: AttributeName")
+        }
+        switch name {
+        case "RawMessageDelivery":
+            guard value == "true" || value == "false" else {
+                throw AWSError(
+                    "InvalidParameter",
+                    "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [\(value ?? "")]. Must be true or false."
+                )
+            }
+            if value == "true", !["sqs", "http", "https", "firehose"].contains(protocolName) {
+                throw AWSError(
+                    "InvalidParameter",
+                    "Invalid parameter: Attributes Reason: Delivery protocol [\(protocolName)] does not support raw message delivery."
+                )
+            }
+        case "FilterPolicy":
+            if let value, !value.isEmpty {
+                _ = try FilterPolicy(value, scope: FilterPolicy.Scope(rawValue: scope ?? "") ?? .messageAttributes)
+            }
+        case "FilterPolicyScope":
+            guard let value, FilterPolicy.Scope(rawValue: value) != nil else {
+                throw AWSError(
+                    "InvalidParameter",
+                    "Invalid parameter: Attributes Reason: FilterPolicyScope: Invalid value [\(value ?? "")]. Please use either MessageBody or MessageAttributes"
+                )
+            }
+        case "DeliveryPolicy", "RedrivePolicy":
+            if let value, !value.isEmpty, (try? JSONValue.parse(value))?.objectValue == nil {
+                throw AWSError("InvalidParameter", "Invalid parameter: \(name): not a JSON object")
+            }
+        default:
+            break
+        }
+    }
+
+    /// Subscribes an endpoint. A queue or function subscription is confirmed at once; an HTTP/S endpoint is sent a
+    /// SubscriptionConfirmation and gets nothing else until it confirms (its SubscriptionArn is then "pending
+    /// confirmation" unless ReturnSubscriptionArn asks for the ARN).
     public func subscribe(_ input: SubscribeInput) async throws -> SubscribeOutput {
-        guard ["sqs", "lambda"].contains(input.Protocol) else {
+        let protocolName = input.Protocol.lowercased()
+        guard Self.protocols.contains(protocolName) else {
             throw AWSError(
                 "InvalidParameter",
-                "Invalid parameter: Amazon SNS supports only sqs and lambda subscriptions in callbacksim")
+                "Invalid parameter: Amazon SNS supports \(Self.protocols.joined(separator: ", ")) subscriptions in callbacksim"
+            )
         }
-        let attributes = String(decoding: try JSONEncoder().encode(input.Attributes ?? [:]), as: UTF8.self)
-        return try await database.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM topics WHERE arn = ?", arguments: [input.TopicArn]) ?? false
-            else {
-                throw AWSError("NotFound", "Topic does not exist")
-            }
-            if input.Protocol == "sqs" {
-                _ = try self.queue(arn: input.Endpoint, db)
-            }
-            if let existing = try String.fetchOne(
-                db, sql: "SELECT arn FROM subscriptions WHERE topic_arn = ? AND protocol = ? AND endpoint = ?",
-                arguments: [input.TopicArn, input.Protocol, input.Endpoint])
+        guard let endpoint = input.Endpoint, !endpoint.isEmpty else {
+            throw AWSError("InvalidParameter", "Invalid parameter: Endpoint")
+        }
+        if protocolName.hasPrefix("http"), !endpoint.lowercased().hasPrefix(protocolName + "://") {
+            throw AWSError("InvalidParameter", "Invalid parameter: Endpoint must match the specified protocol")
+        }
+        let attributes = input.Attributes ?? [:]
+        for (name, value) in attributes {
+            try Self.checkSubscriptionAttribute(
+                name, value, protocolName: protocolName, scope: attributes["FilterPolicyScope"])
+        }
+        let now = clock.now()
+        let (arn, confirmed) = try await database.write { db -> (String, Bool) in
+            let topic = try self.topic(input.TopicArn, db)
+            if protocolName == "sqs" { _ = try self.queue(arn: endpoint, db) }
+            if let existing = try Row.fetchOne(
+                db, sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND protocol = ? AND endpoint = ?",
+                arguments: [topic.arn, protocolName, endpoint])
             {
-                return SubscribeOutput(SubscriptionArn: existing)
+                let record = SubscriptionRecord(existing)
+                return (record.arn, record.confirmed)
             }
-            let arn = "\(input.TopicArn):\(UUID().uuidString.lowercased())"
+            let arn = "\(topic.arn):\(UUID().uuidString.lowercased())"
+            let needsConfirmation = protocolName.hasPrefix("http")
+            let token = needsConfirmation ? Self.confirmationToken() : nil
             try db.execute(
-                sql:
-                    "INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint, attributes) VALUES (?, ?, ?, ?, ?)",
-                arguments: [arn, input.TopicArn, input.Protocol, input.Endpoint, attributes])
+                sql: """
+                    INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint, attributes, confirmed, token)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    arn, topic.arn, protocolName, endpoint, Self.encodeMap(attributes), !needsConfirmation, token,
+                ])
+            if let token {
+                try self.scheduleConfirmation(
+                    topicArn: topic.arn, subscriptionArn: arn, endpoint: endpoint, token: token, now: now, db)
+            }
+            return (arn, !needsConfirmation)
+        }
+        deliveryWakeup.signal()
+        if !confirmed && input.ReturnSubscriptionArn != true {
+            return SubscribeOutput(SubscriptionArn: "pending confirmation")
+        }
+        return SubscribeOutput(SubscriptionArn: arn)
+    }
+
+    static func confirmationToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    /// ConfirmSubscription, or the endpoint fetching its SubscribeURL (a GET of the same action at the gateway).
+    public func confirmSubscription(_ input: ConfirmSubscriptionInput) async throws -> SubscribeOutput {
+        try await database.write { db in
+            _ = try self.topic(input.TopicArn, db)
+            guard
+                let arn = try String.fetchOne(
+                    db, sql: "SELECT arn FROM subscriptions WHERE topic_arn = ? AND token = ?",
+                    arguments: [input.TopicArn, input.Token])
+            else {
+                throw AWSError("InvalidParameter", "Invalid parameter: Token")
+            }
+            try db.execute(sql: "UPDATE subscriptions SET confirmed = 1 WHERE arn = ?", arguments: [arn])
             return SubscribeOutput(SubscriptionArn: arn)
         }
     }
 
-    public func listSubscriptions(topicArn: String) async throws -> ListSubscriptionsOutput {
-        let items = try await database.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT arn, topic_arn, protocol, endpoint FROM subscriptions WHERE topic_arn = ? ORDER BY arn",
-                arguments: [topicArn]
-            ).map {
+    public func unsubscribe(_ arn: String) async throws {
+        guard arn.hasPrefix("arn:") else { throw AWSError("InvalidParameter", "Invalid parameter: SubscriptionArn") }
+        try await database.write { db in
+            _ = try self.subscription(arn, db)
+            try db.execute(sql: "DELETE FROM subscriptions WHERE arn = ?", arguments: [arn])
+            try db.execute(sql: "DELETE FROM deliveries WHERE subscription_arn = ?", arguments: [arn])
+        }
+    }
+
+    func subscriptionItems(_ sql: String, _ arguments: StatementArguments, after token: String?) async throws
+        -> ListSubscriptionsOutput
+    {
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SubscriptionRecord.init)
+        }
+        let page = try PageToken.page(
+            rows, after: token, limit: 100, key: \.arn,
+            invalid: AWSError("InvalidParameter", "Invalid parameter: NextToken"))
+        return ListSubscriptionsOutput(
+            Subscriptions: page.items.map {
                 SubscriptionItem(
-                    SubscriptionArn: $0["arn"], TopicArn: $0["topic_arn"], Protocol: $0["protocol"],
-                    Endpoint: $0["endpoint"])
+                    SubscriptionArn: $0.confirmed ? $0.arn : "PendingConfirmation",
+                    Owner: Self.account(ofArn: $0.topicArn),
+                    Protocol: $0.protocolName, Endpoint: $0.endpoint, TopicArn: $0.topicArn)
+            }, NextToken: page.nextToken)
+    }
+
+    public func listSubscriptions(_ input: ListTopicsInput, scope: Scope? = nil) async throws -> ListSubscriptionsOutput
+    {
+        let scope = scope ?? ownScope
+        let prefix = "arn:aws:sns:\(scope.region):\(scope.account):"
+        return try await subscriptionItems(
+            "SELECT * FROM subscriptions WHERE substr(topic_arn, 1, ?) = ? ORDER BY arn", [prefix.count, prefix],
+            after: input.NextToken)
+    }
+
+    public func listSubscriptions(byTopic input: ListSubscriptionsByTopicInput) async throws -> ListSubscriptionsOutput
+    {
+        _ = try await database.read { db in try self.topic(input.TopicArn, db) }
+        return try await subscriptionItems(
+            "SELECT * FROM subscriptions WHERE topic_arn = ? ORDER BY arn", [input.TopicArn], after: input.NextToken)
+    }
+
+    public func getSubscriptionAttributes(_ arn: String) async throws -> AttributesOutput {
+        try await database.read { db in
+            let record = try self.subscription(arn, db)
+            var attributes = record.attributes
+            attributes["SubscriptionArn"] = record.arn
+            attributes["TopicArn"] = record.topicArn
+            attributes["Owner"] = Self.account(ofArn: record.topicArn)
+            attributes["Protocol"] = record.protocolName
+            attributes["Endpoint"] = record.endpoint
+            attributes["ConfirmationWasAuthenticated"] = record.confirmed ? "true" : "false"
+            attributes["PendingConfirmation"] = record.confirmed ? "false" : "true"
+            attributes["RawMessageDelivery"] = record.isRaw ? "true" : "false"
+            if attributes["FilterPolicy"] != nil {
+                attributes["FilterPolicyScope"] = attributes["FilterPolicyScope"] ?? "MessageAttributes"
+            }
+            attributes["EffectiveDeliveryPolicy"] = Self.defaultDeliveryPolicy
+            return AttributesOutput(Attributes: attributes)
+        }
+    }
+
+    public func setSubscriptionAttributes(_ input: SetSubscriptionAttributesInput) async throws {
+        try await database.write { db in
+            var record = try self.subscription(input.SubscriptionArn, db)
+            let scope =
+                input.AttributeName == "FilterPolicyScope"
+                ? input.AttributeValue : record.attributes["FilterPolicyScope"]
+            try Self.checkSubscriptionAttribute(
+                input.AttributeName, input.AttributeValue, protocolName: record.protocolName, scope: scope)
+            if input.AttributeName == "FilterPolicyScope", let policy = record.attributes["FilterPolicy"] {
+                _ = try FilterPolicy(
+                    policy, scope: FilterPolicy.Scope(rawValue: input.AttributeValue ?? "") ?? .messageAttributes)
+            }
+            record.attributes[input.AttributeName] = input.AttributeValue.flatMap { $0.isEmpty ? nil : $0 }
+            try db.execute(
+                sql: "UPDATE subscriptions SET attributes = ? WHERE arn = ?",
+                arguments: [Self.encodeMap(record.attributes), record.arn])
+        }
+    }
+
+    // MARK: Tags
+
+    func changeTopicTags(_ arn: String, _ change: @Sendable @escaping (inout [SNSTag]) -> Void) async throws {
+        try await database.write { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT tags FROM topics WHERE arn = ?", arguments: [arn])
+            else {
+                throw AWSError("ResourceNotFound", "Resource does not exist")
+            }
+            var tags = (try? WireCoding.decode([SNSTag].self, from: Array(text.utf8))) ?? []
+            change(&tags)
+            guard tags.count <= 50 else {
+                throw AWSError("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
+            }
+            try db.execute(
+                sql: "UPDATE topics SET tags = ? WHERE arn = ?",
+                arguments: [String(decoding: WireCoding.encode(tags), as: UTF8.self), arn])
+        }
+    }
+
+    public func tagResource(_ input: SNSTagResourceInput) async throws {
+        try await changeTopicTags(input.ResourceArn) { tags in
+            for tag in input.Tags {
+                tags.removeAll { $0.Key == tag.Key }
+                tags.append(tag)
             }
         }
-        return ListSubscriptionsOutput(Subscriptions: items)
+    }
+
+    public func untagResource(_ input: SNSUntagResourceInput) async throws {
+        try await changeTopicTags(input.ResourceArn) { tags in tags.removeAll { input.TagKeys.contains($0.Key) } }
+    }
+
+    public func listTagsForResource(_ arn: String) async throws -> SNSTagsOutput {
+        try await database.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT tags FROM topics WHERE arn = ?", arguments: [arn])
+            else {
+                throw AWSError("ResourceNotFound", "Resource does not exist")
+            }
+            return SNSTagsOutput(Tags: (try? WireCoding.decode([SNSTag].self, from: Array(text.utf8))) ?? [])
+        }
+    }
+
+    // MARK: Publish
+
+    /// What a Publish or PublishBatch entry carries.
+    struct Publication: Sendable {
+        var message: String
+        var subject: String?
+        var structure: String?
+        var attributes: [String: SNSMessageAttribute]?
+        var groupId: String?
+        var deduplicationId: String?
+
+        init(_ input: PublishInput) {
+            message = input.Message
+            subject = input.Subject
+            structure = input.MessageStructure
+            attributes = input.MessageAttributes
+            groupId = input.MessageGroupId
+            deduplicationId = input.MessageDeduplicationId
+        }
+
+        init(_ entry: PublishBatchInput.Entry) {
+            message = entry.Message
+            subject = entry.Subject
+            structure = entry.MessageStructure
+            attributes = entry.MessageAttributes
+            groupId = entry.MessageGroupId
+            deduplicationId = entry.MessageDeduplicationId
+        }
+
+        /// The checks Publish makes before the topic is looked at.
+        func check() throws(AWSError) -> [String: String]? {
+            guard !message.isEmpty else { throw AWSError("InvalidParameter", "Invalid parameter: Empty message") }
+            guard message.utf8.count <= Broker.snsMessageLimit else {
+                throw AWSError("InvalidParameter", "Invalid parameter: Message too long")
+            }
+            if let subject, subject.count > 100 || subject.isEmpty {
+                throw AWSError("InvalidParameter", "Invalid parameter: Subject")
+            }
+            guard (attributes?.count ?? 0) <= 10 else {
+                throw AWSError(
+                    "InvalidParameter", "Invalid parameter: MessageAttributes: Number of message attributes exceeds 10")
+            }
+            guard structure == "json" else { return nil }
+            guard case .object(let byProtocol) = (try? JSONValue.parse(message)) ?? .null,
+                byProtocol["default"]?.stringValue != nil
+            else {
+                throw AWSError(
+                    "InvalidParameter", "Invalid parameter: Message Structure - No default entry in JSON message body")
+            }
+            return Dictionary(
+                uniqueKeysWithValues: byProtocol.compactMap { key, value in value.stringValue.map { (key, $0) } })
+        }
     }
 
     public func publish(_ input: PublishInput, idempotencyKey: String?) async throws -> [UInt8] {
@@ -101,57 +481,112 @@ extension Broker {
             throw AWSError(
                 "InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
         }
-        guard !input.Message.isEmpty else {
-            throw AWSError("InvalidParameter", "Invalid parameter: Empty message")
-        }
-        guard input.Message.utf8.count <= Self.snsMessageLimit else {
-            throw AWSError("InvalidParameter", "Invalid parameter: Message too long")
-        }
-        if let subject = input.Subject, subject.count > 100 || subject.isEmpty {
-            throw AWSError("InvalidParameter", "Invalid parameter: Subject")
-        }
+        let publication = Publication(input)
+        let byProtocol = try publication.check()
         let now = clock.now()
-        let (reply, touchedQueues): ([UInt8], [String]) = try await database.write { db in
-            var touchedQueues: [String] = []
+        let (reply, touched): ([UInt8], Set<String>) = try await database.write { db in
+            var touched = Set<String>()
             let reply = try self.idempotent(idempotencyKey, db) {
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM topics WHERE arn = ?", arguments: [topic]) ?? false
-                else {
-                    throw AWSError("NotFound", "Topic does not exist")
-                }
-                let messageId = UUID().uuidString.lowercased()
-                let subscriptions = try Row.fetchAll(
-                    db, sql: "SELECT arn, protocol, endpoint, attributes FROM subscriptions WHERE topic_arn = ?",
-                    arguments: [topic])
-                for subscription in subscriptions {
-                    let arn: String = subscription["arn"]
-                    let endpoint: String = subscription["endpoint"]
-                    let notification = self.notification(
-                        messageId: messageId, topicArn: topic, subject: input.Subject, message: input.Message,
-                        attributes: input.MessageAttributes, subscriptionArn: arn, now: now)
-                    switch subscription["protocol"] as String {
-                    case "sqs":
-                        let raw = (subscription["attributes"] as String).contains("\"RawMessageDelivery\":\"true\"")
-                        _ = try self.enqueue(
-                            try self.queue(arn: endpoint, db),
-                            body: raw ? input.Message : notification.sqsEnvelope.serialized(), attributes: nil,
-                            delay: nil, groupId: input.MessageGroupId, deduplicationId: input.MessageDeduplicationId,
-                            now: now, db)
-                        touchedQueues.append(endpoint)
-                    default:
-                        let functionName = String(endpoint.split(separator: ":").last ?? Substring(endpoint))
-                        try db.execute(
-                            sql:
-                                "INSERT INTO deliveries (subscription_arn, function_name, payload, next_attempt) VALUES (?, ?, ?, 0)",
-                            arguments: [arn, functionName, notification.lambdaEvent.serialized()])
-                    }
-                }
+                let messageId = try self.fanOut(
+                    publication, byProtocol: byProtocol, to: topic, now: now, touched: &touched, db)
                 return WireCoding.encode(PublishOutput(MessageId: messageId))
             }
-            return (reply, touchedQueues)
+            return (reply, touched)
         }
-        for queue in touchedQueues { arrivalSignal(queue).signal() }
+        for queue in touched { arrivalSignal(queue).signal() }
         deliveryWakeup.signal()
         return reply
+    }
+
+    /// Up to ten messages; an entry that is refused fails alone, inside an HTTP 200.
+    public func publishBatch(_ input: PublishBatchInput, idempotencyKey: String?) async throws -> [UInt8] {
+        try Self.checkBatch(input.PublishBatchRequestEntries.map(\.Id))
+        let total = input.PublishBatchRequestEntries.reduce(0) { $0 + $1.Message.utf8.count }
+        guard total <= Self.snsMessageLimit else {
+            throw AWSError(
+                "BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
+        }
+        let now = clock.now()
+        let (reply, touched): ([UInt8], Set<String>) = try await database.write { db in
+            var touched = Set<String>()
+            let reply = try self.idempotent(idempotencyKey, db) {
+                _ = try self.topic(input.TopicArn, db)
+                var output = PublishBatchOutput(Successful: [], Failed: [])
+                for entry in input.PublishBatchRequestEntries {
+                    do {
+                        let publication = Publication(entry)
+                        let byProtocol = try publication.check()
+                        let messageId = try self.fanOut(
+                            publication, byProtocol: byProtocol, to: input.TopicArn, now: now, touched: &touched, db)
+                        output.Successful.append(.init(Id: entry.Id, MessageId: messageId))
+                    } catch let error as AWSError {
+                        output.Failed.append(
+                            BatchResultErrorEntry(Id: entry.Id, Code: error.type, Message: error.message))
+                    }
+                }
+                return WireCoding.encode(output)
+            }
+            return (reply, touched)
+        }
+        for queue in touched { arrivalSignal(queue).signal() }
+        deliveryWakeup.signal()
+        return reply
+    }
+
+    /// Delivers one message to every confirmed subscription whose filter accepts it: onto SQS queues now, and
+    /// into the delivery table for functions and HTTP endpoints. Returns the message's id.
+    func fanOut(
+        _ publication: Publication, byProtocol: [String: String]?, to topicArn: String, now: Double,
+        touched: inout Set<String>, _ db: Database
+    ) throws -> String {
+        _ = try topic(topicArn, db)
+        let messageId = UUID().uuidString.lowercased()
+        let subscriptions = try Row.fetchAll(
+            db, sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND confirmed = 1", arguments: [topicArn]
+        ).map(SubscriptionRecord.init)
+        for subscription in subscriptions {
+            let message = byProtocol.map { $0[subscription.protocolName] ?? $0["default"] ?? "" } ?? publication.message
+            if let filter = subscription.filter,
+                !filter.accepts(attributes: publication.attributes, message: message)
+            {
+                continue
+            }
+            let notification = self.notification(
+                messageId: messageId, topicArn: topicArn, subject: publication.subject, message: message,
+                attributes: publication.attributes, subscriptionArn: subscription.arn, now: now)
+            switch subscription.protocolName {
+            case "sqs":
+                // Raw delivery passes the message and its attributes as the SQS message's own.
+                let attributes =
+                    subscription.isRaw
+                    ? publication.attributes?.mapValues {
+                        MessageAttributeValue(
+                            DataType: $0.DataType, StringValue: $0.StringValue, BinaryValue: $0.BinaryValue)
+                    } : nil
+                _ = try enqueue(
+                    try queue(arn: subscription.endpoint, db),
+                    body: subscription.isRaw ? message : notification.sqsEnvelope.serialized(), attributes: attributes,
+                    delay: nil, groupId: publication.groupId, deduplicationId: publication.deduplicationId, now: now, db
+                )
+                touched.insert(subscription.endpoint)
+            case "lambda":
+                let functionName = String(
+                    subscription.endpoint.split(separator: ":").last ?? Substring(subscription.endpoint))
+                try scheduleDelivery(
+                    kind: "lambda", subscriptionArn: subscription.arn, target: functionName,
+                    payload: notification.lambdaEvent.serialized(), headers: nil, policy: nil, db)
+            default:
+                let headers: JSONValue = [
+                    "x-amz-sns-message-type": "Notification", "x-amz-sns-message-id": .string(messageId),
+                    "x-amz-sns-topic-arn": .string(topicArn), "x-amz-sns-subscription-arn": .string(subscription.arn),
+                ]
+                try scheduleDelivery(
+                    kind: "http", subscriptionArn: subscription.arn, target: subscription.endpoint,
+                    payload: subscription.isRaw ? message : notification.sqsEnvelope.serialized(), headers: headers,
+                    policy: HTTPRetryPolicy(subscription.attributes["DeliveryPolicy"]), db)
+            }
+        }
+        return messageId
     }
 
     struct Notification {
@@ -165,14 +600,14 @@ extension Broker {
     ) -> Notification {
         let timestamp = Timestamp.format(Date(timeIntervalSince1970: now))
         var attributeObject = JSONObject()
-        for (name, value) in attributes ?? [:] {
+        for (name, value) in (attributes ?? [:]).sorted(by: { $0.key < $1.key }) {
             attributeObject[name] = [
                 "Type": .string(value.DataType), "Value": .string(value.StringValue ?? value.BinaryValue ?? ""),
             ]
         }
+        let region = topicArn.split(separator: ":").dropFirst(3).first.map(String.init) ?? self.region
         let signingUrl = "https://sns.\(region).amazonaws.com/SimpleNotificationService-callbacksim.pem"
-        let unsubscribeUrl =
-            "https://sns.\(region).amazonaws.com/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
+        let unsubscribeUrl = "\(gatewayUrl)/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
         var envelope = JSONObject()
         envelope["Type"] = "Notification"
         envelope["MessageId"] = .string(messageId)
@@ -205,92 +640,37 @@ extension Broker {
         return Notification(sqsEnvelope: .object(envelope), lambdaEvent: ["Records": [record]])
     }
 
-    /// SNS's retry policy for AWS-managed endpoints: 3 immediate tries, 2 one second apart, 10 backing off
-    /// from 1 to 20 seconds, then every 20 seconds (100,015 tries in all).
-    static func deliveryRetryDelay(afterFailures failures: Int) -> Double? {
-        switch failures {
-        case 0..<3: return 0
-        case 3..<5: return 1
-        case 5..<15: return min(20, pow(2, Double(failures - 5)))
-        case 15..<100_015: return 20
-        default: return nil
-        }
+    /// The SubscriptionConfirmation an HTTP/S endpoint is sent, whose SubscribeURL confirms at the gateway.
+    func scheduleConfirmation(
+        topicArn: String, subscriptionArn: String, endpoint: String, token: String, now: Double, _ db: Database
+    ) throws {
+        let messageId = UUID().uuidString.lowercased()
+        let query = "Action=ConfirmSubscription&TopicArn=\(Self.formEncode(topicArn))&Token=\(token)"
+        var body = JSONObject()
+        body["Type"] = "SubscriptionConfirmation"
+        body["MessageId"] = .string(messageId)
+        body["Token"] = .string(token)
+        body["TopicArn"] = .string(topicArn)
+        body["Message"] = .string(
+            "You have chosen to subscribe to the topic \(topicArn).\nTo confirm the subscription, visit the SubscribeURL included in this message."
+        )
+        body["SubscribeURL"] = .string("\(gatewayUrl)/?\(query)")
+        body["Timestamp"] = .string(Timestamp.format(Date(timeIntervalSince1970: now)))
+        body["SignatureVersion"] = "1"
+        body["Signature"] = "callbacksim-unsigned"
+        body["SigningCertURL"] = "https://sns.amazonaws.com/SimpleNotificationService-callbacksim.pem"
+        let headers: JSONValue = [
+            "x-amz-sns-message-type": "SubscriptionConfirmation", "x-amz-sns-message-id": .string(messageId),
+            "x-amz-sns-topic-arn": .string(topicArn),
+        ]
+        try scheduleDelivery(
+            kind: "http", subscriptionArn: subscriptionArn, target: endpoint,
+            payload: JSONValue.object(body).serialized(),
+            headers: headers, policy: HTTPRetryPolicy(nil), db)
     }
 
-    /// Pushes notifications to subscribed functions until cancelled. `functions` maps function names to clients.
-    public func runDeliveries(functions: [String: WireClient], maxConcurrent: Int = 64) async {
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let now = clock.now()
-                let due =
-                    (try? await database.read { db in
-                        try Row.fetchAll(
-                            db,
-                            sql:
-                                "SELECT id, subscription_arn, function_name, payload, attempts FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256",
-                            arguments: [now]
-                        ).map {
-                            (
-                                $0["id"] as Int64, $0["function_name"] as String, $0["payload"] as String,
-                                $0["attempts"] as Int
-                            )
-                        }
-                    }) ?? []
-                for (id, functionName, payload, attempts) in due {
-                    guard deliveriesInFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else {
-                        continue
-                    }
-                    group.addTask {
-                        defer {
-                            self.deliveriesInFlight.withLock { _ = $0.remove(id) }
-                            self.deliveryWakeup.signal()
-                        }
-                        await self.deliver(
-                            id: id, to: functions[functionName], functionName: functionName, payload: payload,
-                            attempts: attempts)
-                    }
-                }
-                let next = try? await database.read { db in
-                    try Double.fetchOne(
-                        db, sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?", arguments: [now])
-                }
-                let wait = min(max((next.flatMap { $0 } ?? .infinity) - clock.now(), 0.001), 1.0)
-                await deliveryWakeup.wait(timeout: .seconds(wait))
-            }
-        }
-    }
-
-    private func deliver(id: Int64, to client: WireClient?, functionName: String, payload: String, attempts: Int) async
-    {
-        var delivered = false
-        if let client, let event = try? JSONValue.parse(payload) {
-            do {
-                let request = InvokeInput(FunctionName: functionName, Payload: event, InvocationType: "Event")
-                let reply = try await client.call(
-                    Lambda.invoke, request, timeout: .seconds(5), idempotencyKey: "sns-delivery-\(id)")
-                delivered = reply.FunctionError == nil
-            } catch {
-                logger.debug("delivery \(id) to \(functionName) failed: \(error)")
-            }
-        } else if client == nil {
-            logger.warning("no endpoint for function \(functionName); delivery \(id) waits")
-        }
-        let now = clock.now()
-        if delivered {
-            _ = try? await database.write { db in
-                try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [id])
-            }
-        } else if let delay = Self.deliveryRetryDelay(afterFailures: attempts + 1) {
-            _ = try? await database.write { db in
-                try db.execute(
-                    sql: "UPDATE deliveries SET attempts = attempts + 1, next_attempt = ? WHERE id = ?",
-                    arguments: [now + delay, id])
-            }
-        } else {
-            logger.error("delivery \(id) to \(functionName) dropped after exhausting SNS's retry policy")
-            _ = try? await database.write { db in
-                try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [id])
-            }
-        }
+    static func formEncode(_ text: String) -> String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_.~"))
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }

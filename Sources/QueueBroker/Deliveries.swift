@@ -1,0 +1,189 @@
+import AsyncHTTPClient
+import Foundation
+import JSON
+import NIOCore
+import Storage
+import Wire
+
+/// SNS's pushes to subscribed functions and HTTP/S endpoints: rows of a delivery table, written in the publishing
+/// transaction and retried until delivered or out of retries, so a crash loses none.
+extension Broker {
+    /// An HTTP/S subscription's retry policy: `DeliveryPolicy`'s `healthyRetryPolicy` (numRetries, minDelayTarget;
+    /// linear), else SNS's default of three retries twenty seconds apart.
+    struct HTTPRetryPolicy {
+        var retries: Int
+        var delay: Double
+
+        init(_ text: String?) {
+            let policy = text.flatMap { try? JSONValue.parse($0) }
+            let healthy = policy?["healthyRetryPolicy"] ?? policy?["http"]?["defaultHealthyRetryPolicy"]
+            retries = min(healthy?["numRetries"]?.integerValue ?? 3, 100)
+            delay = healthy?["minDelayTarget"]?.numberValue ?? 20
+        }
+    }
+
+    func scheduleDelivery(
+        kind: String, subscriptionArn: String, target: String, payload: String, headers: JSONValue?,
+        policy: HTTPRetryPolicy?, _ db: Database
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO deliveries (subscription_arn, function_name, payload, next_attempt, kind, headers,
+                    max_attempts, retry_delay) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
+                """,
+            arguments: [
+                subscriptionArn, target, payload, kind, headers?.serialized(), policy.map { $0.retries + 1 },
+                policy?.delay,
+            ])
+    }
+
+    public func deliveryBacklog() async throws -> DeliveryBacklogOutput {
+        DeliveryBacklogOutput(
+            pending: try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries") ?? 0 }
+        )
+    }
+
+    /// SNS's retry policy for AWS-managed endpoints (functions): 3 immediate tries, 2 one second apart, 10 backing
+    /// off from 1 to 20 seconds, then every 20 seconds (100,015 tries in all).
+    static func deliveryRetryDelay(afterFailures failures: Int) -> Double? {
+        switch failures {
+        case 0..<3: return 0
+        case 3..<5: return 1
+        case 5..<15: return min(20, pow(2, Double(failures - 5)))
+        case 15..<100_015: return 20
+        default: return nil
+        }
+    }
+
+    struct DueDelivery: Sendable {
+        var id: Int64
+        var kind: String
+        var target: String
+        var payload: String
+        var headers: String?
+        var attempts: Int
+        var maxAttempts: Int?
+        var retryDelay: Double?
+    }
+
+    /// What one attempt came to.
+    enum DeliveryResult {
+        case delivered
+        /// Worth another try (no answer, a 5xx, a function error).
+        case retry
+        /// An HTTP 4xx: SNS does not retry it.
+        case refused
+    }
+
+    /// Pushes notifications until cancelled. `functions` maps function names to clients.
+    public func runDeliveries(functions: [String: WireClient], maxConcurrent: Int = 64) async {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let now = clock.now()
+                let due =
+                    (try? await database.read { db in
+                        try Row.fetchAll(
+                            db,
+                            sql:
+                                "SELECT * FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256",
+                            arguments: [now]
+                        ).map {
+                            DueDelivery(
+                                id: $0["id"], kind: $0["kind"], target: $0["function_name"], payload: $0["payload"],
+                                headers: $0["headers"], attempts: $0["attempts"], maxAttempts: $0["max_attempts"],
+                                retryDelay: $0["retry_delay"])
+                        }
+                    }) ?? []
+                for delivery in due {
+                    guard deliveriesInFlight.withLock({ $0.count < maxConcurrent && $0.insert(delivery.id).inserted })
+                    else { continue }
+                    group.addTask {
+                        defer {
+                            self.deliveriesInFlight.withLock { _ = $0.remove(delivery.id) }
+                            self.deliveryWakeup.signal()
+                        }
+                        let result: DeliveryResult =
+                            delivery.kind == "http"
+                            ? await self.post(delivery, with: http)
+                            : await self.invoke(delivery, functions[delivery.target])
+                        await self.settle(delivery, result)
+                    }
+                }
+                let next = try? await database.read { db in
+                    try Double.fetchOne(
+                        db, sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?", arguments: [now])
+                }
+                let wait = min(max((next.flatMap { $0 } ?? .infinity) - clock.now(), 0.001), 1.0)
+                await deliveryWakeup.wait(timeout: .seconds(wait))
+            }
+        }
+        try? await http.shutdown()
+    }
+
+    private func invoke(_ delivery: DueDelivery, _ client: WireClient?) async -> DeliveryResult {
+        guard let client, let event = try? JSONValue.parse(delivery.payload) else {
+            logger.warning("no endpoint for function \(delivery.target); delivery \(delivery.id) waits")
+            return .retry
+        }
+        do {
+            let request = InvokeInput(FunctionName: delivery.target, Payload: event, InvocationType: "Event")
+            let reply = try await client.call(
+                Lambda.invoke, request, timeout: .seconds(5), idempotencyKey: "sns-delivery-\(delivery.id)")
+            return reply.FunctionError == nil ? .delivered : .retry
+        } catch {
+            logger.debug("delivery \(delivery.id) to \(delivery.target) failed: \(error)")
+            return .retry
+        }
+    }
+
+    /// POSTs a notification as SNS does: its headers, `text/plain`, a 15-second timeout; 2xx delivers, 4xx is
+    /// a permanent failure, anything else is retried.
+    private func post(_ delivery: DueDelivery, with http: HTTPClient) async -> DeliveryResult {
+        var request = HTTPClientRequest(url: delivery.target)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "text/plain; charset=UTF-8")
+        request.headers.add(name: "User-Agent", value: "Amazon Simple Notification Service Agent")
+        for (name, value) in (delivery.headers.flatMap { try? JSONValue.parse($0) }?.objectValue ?? JSONObject()) {
+            if let text = value.stringValue { request.headers.add(name: name, value: text) }
+        }
+        request.body = .bytes(ByteBuffer(string: delivery.payload))
+        do {
+            let response = try await http.execute(request, timeout: .seconds(15))
+            _ = try? await response.body.collect(upTo: 1_048_576)
+            switch response.status.code {
+            case 200..<300: return .delivered
+            case 400..<500: return .refused
+            default: return .retry
+            }
+        } catch {
+            logger.debug("delivery \(delivery.id) to \(delivery.target) failed: \(error)")
+            return .retry
+        }
+    }
+
+    private func settle(_ delivery: DueDelivery, _ result: DeliveryResult) async {
+        let now = clock.now()
+        let failures = delivery.attempts + 1
+        let delay: Double? =
+            switch (result, delivery.maxAttempts) {
+            case (.retry, .some(let maxAttempts)): failures < maxAttempts ? delivery.retryDelay ?? 20 : nil
+            case (.retry, .none): Self.deliveryRetryDelay(afterFailures: failures)
+            default: nil
+            }
+        if result == .refused {
+            logger.warning("\(delivery.target) refused delivery \(delivery.id) (HTTP 4xx); SNS does not retry it")
+        } else if result == .retry && delay == nil {
+            logger.error("delivery \(delivery.id) to \(delivery.target) dropped after exhausting its retry policy")
+        }
+        _ = try? await database.write { db in
+            if let delay {
+                try db.execute(
+                    sql: "UPDATE deliveries SET attempts = attempts + 1, next_attempt = ? WHERE id = ?",
+                    arguments: [now + delay, delivery.id])
+            } else {
+                try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [delivery.id])
+            }
+        }
+    }
+}
