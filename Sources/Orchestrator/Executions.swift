@@ -36,16 +36,14 @@ extension WorkflowEngine {
 
     // MARK: Start
 
-    public func startExecution(_ input: StartExecutionInput, parent: String? = nil) async throws
-        -> StartExecutionOutput
-    {
-        let started = try await start(input, parent: parent, synchronous: false)
+    public func startExecution(_ input: StartExecutionInput) async throws -> StartExecutionOutput {
+        let started = try await start(input, parent: nil, synchronous: false)
         return StartExecutionOutput(executionArn: started.arn, startDate: started.startDate)
     }
 
     /// Starts an execution in one transaction; a name and input already started and still running is the same
     /// execution (StartExecution is idempotent then).
-    func start(_ input: StartExecutionInput, parent: String?, synchronous: Bool) async throws -> (
+    func start(_ input: StartExecutionInput, parent: ParentLink?, synchronous: Bool) async throws -> (
         arn: String, startDate: Double
     ) {
         let machineName = try machineName(fromArn: input.stateMachineArn)

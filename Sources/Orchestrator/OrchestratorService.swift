@@ -40,6 +40,7 @@ public enum OrchestratorService {
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("orchestrator serving on \(server.endpoint), data in \(options.dataDirectory)")
         try await ServiceHost.run(
-            engine.services(serving: server, as: "orchestrator", clock: options.clock), logger: logger)
+            engine.services(serving: server, as: "orchestrator", clock: options.clock)
+                + [LoopService("integrations") { await integrations.learnBrokerOperations() }], logger: logger)
     }
 }

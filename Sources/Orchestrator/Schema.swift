@@ -51,6 +51,8 @@ enum EngineSchema {
             INSERT INTO revisions SELECT arn, revision_id, definition, role_arn, created FROM state_machines;
             ALTER TABLE executions ADD COLUMN revision_id TEXT NOT NULL DEFAULT 'initial';
             ALTER TABLE executions ADD COLUMN parent_arn TEXT;
+            ALTER TABLE executions ADD COLUMN parent_task TEXT;
+            ALTER TABLE executions ADD COLUMN parent_output TEXT;
             ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE executions ADD COLUMN redrive_date REAL;
             CREATE INDEX executions_by_parent ON executions(parent_arn);

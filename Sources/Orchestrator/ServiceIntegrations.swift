@@ -3,18 +3,23 @@ import JSON
 import Logging
 import ServiceSupport
 import StatesLanguage
+import Synchronization
 import Wire
 import ZeroMQ
 
-/// The optimized integrations the seed needs — `sqs:sendMessage`, `sns:publish`, `lambda:invoke` — spoken to
-/// the queue broker and to Lambda function processes over the wire protocol.
+/// The integrations with the topology's other services, spoken to the queue broker and to Lambda function
+/// processes over the wire protocol: the optimized `sqs:sendMessage`, `sns:publish` and `lambda:invoke`, and the
+/// AWS SDK integrations `aws-sdk:sqs:*` and `aws-sdk:sns:*` for every operation the broker serves.
 ///
 /// A service that does not answer is `unavailable` (the engine retries delivery, as AWS's own client would); a
-/// service that answers with an error fails the task with AWS's error name for it (`SQS.…`, `SNS.…`, `Lambda.…`).
+/// service that answers with an error fails the task with AWS's error name for it: `SQS.…`, `SNS.…`, `Lambda.…`
+/// for the optimized integrations, `Sqs.…Exception`, `Sns.…Exception` for the SDK ones.
 public final class ServiceIntegrations: TaskDispatcher {
     let queueBroker: WireClient?
     let functions: [String: WireClient]
     let callTimeout: Duration
+    /// The operations the broker serves, learned from it (`sqs:SendMessage`); empty until it answered once.
+    let brokerOperations = Mutex<Set<String>>([])
 
     public init(queueBroker: WireClient?, functions: [String: WireClient], callTimeout: Duration = .seconds(5)) {
         self.queueBroker = queueBroker
@@ -43,7 +48,29 @@ public final class ServiceIntegrations: TaskDispatcher {
     public func supports(_ resource: TaskResource) -> Bool {
         switch (resource.resourceType, resource.action) {
         case ("sqs", "sendMessage"), ("sns", "publish"), ("lambda", "invoke"): return true
+        case ("aws-sdk:sqs", let action), ("aws-sdk:sns", let action):
+            let api = resource.resourceType == "aws-sdk:sqs" ? "sqs" : "sns"
+            let known = brokerOperations.withLock { $0 }
+            // Before the broker has told us what it serves, accept: the call itself will say.
+            return known.isEmpty || known.contains("\(api):\(Self.operationName(action))")
         default: return false
+        }
+    }
+
+    static func operationName(_ action: String) -> String { action.prefix(1).uppercased() + action.dropFirst() }
+
+    /// Asks the broker which operations it serves, for `supports`: every second until it answers, then every
+    /// minute. Runs until cancelled (a service of the process's group must not return).
+    public func learnBrokerOperations() async {
+        while !Task.isCancelled {
+            var learned = false
+            if let queueBroker,
+                let output = try? await queueBroker.call(Control.listOperations, EmptyOutput(), timeout: .seconds(2))
+            {
+                brokerOperations.withLock { $0 = Set(output.operations) }
+                learned = true
+            }
+            try? await Task.sleep(for: .seconds(learned ? 60 : 1))
         }
     }
 
@@ -59,6 +86,10 @@ public final class ServiceIntegrations: TaskDispatcher {
             return await sendMessage(parameters, idempotencyKey: idempotencyKey, scope: scope)
         case ("sns", "publish"):
             return await publish(parameters, idempotencyKey: idempotencyKey, scope: scope)
+        case ("aws-sdk:sqs", let action), ("aws-sdk:sns", let action):
+            return await callBroker(
+                resource.resourceType == "aws-sdk:sqs" ? .sqs : .sns, action: action, parameters: parameters,
+                idempotencyKey: idempotencyKey, scope: scope)
         case ("lambda", "invoke") where resource.resource.hasPrefix("arn:"):
             // A bare function ARN as Resource: the parameters are the payload.
             return await invoke(
@@ -113,6 +144,38 @@ public final class ServiceIntegrations: TaskDispatcher {
         return await call(
             broker, SNS.publish.address, .object(request), service: "SNS", idempotencyKey: idempotencyKey,
             scope: scope)
+    }
+
+    // MARK: AWS SDK integrations with SQS and SNS
+
+    /// An SQS or SNS operation with the state's parameters (PascalCase, as both APIs already spell their members;
+    /// SQS's two lower-case ones are mapped), its result as the API returns it.
+    func callBroker(_ api: API, action: String, parameters: JSONValue, idempotencyKey: String, scope: Scope?) async
+        -> DispatchOutcome
+    {
+        guard let broker = queueBroker else { return .unavailable("no queue broker endpoint configured") }
+        var request = parameters.objectValue ?? JSONObject()
+        if api == .sqs, let tags = request["Tags"], request["tags"] == nil {
+            request["Tags"] = nil
+            request["tags"] = tags
+        }
+        let prefix = api == .sqs ? "Sqs" : "Sns"
+        do {
+            let reply = try await broker.call(
+                OperationName(api, Self.operationName(action)), body: JSONValue.object(request).utf8Bytes,
+                timeout: callTimeout, idempotencyKey: idempotencyKey, scope: scope)
+            guard case .object(var output) = try WireCoding.decodeJSON(reply) else { return .completed(.null) }
+            if let urls = output["queueUrls"] {
+                output["queueUrls"] = nil
+                output["QueueUrls"] = urls
+            }
+            return .completed(.object(output))
+        } catch let error as AWSError {
+            let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
+            return .failed(error: "\(prefix).\(name)", cause: error.message)
+        } catch {
+            return .unavailable("\(error)")
+        }
     }
 
     // MARK: Lambda

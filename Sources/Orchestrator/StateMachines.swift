@@ -19,7 +19,7 @@ extension WorkflowEngine {
         var (definition, errors, warnings) = StateMachineDefinition.validate(text, type: type)
         if let parsed = definition {
             for (location, state) in parsed.graph.allStates {
-                guard let resource = state.resource, !dispatcher.supports(resource) else { continue }
+                guard let resource = state.resource, !supports(resource) else { continue }
                 errors.append(
                     Diagnostic(
                         code: "SCHEMA_VALIDATION_FAILED",

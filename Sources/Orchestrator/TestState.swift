@@ -56,7 +56,7 @@ extension WorkflowEngine {
                 return []
             }
             if let invocation = recorder.first {
-                switch await dispatcher.dispatch(
+                switch await dispatch(
                     invocation,
                     executionArn:
                         "arn:aws:states:\(configuration.region):\(configuration.accountId):execution:TestState:\(UUID().uuidString.lowercased())",

@@ -248,7 +248,7 @@ public final class WorkflowEngine: Sendable {
     /// effects ask for, in the caller's transaction. A new execution records the revision it runs and its parent.
     func persist(
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
-        parent: String? = nil
+        parent: ParentLink? = nil
     ) throws {
         let encoder = JSONEncoder()
         let stateText = String(decoding: try encoder.encode(step.state), as: UTF8.self)
@@ -258,13 +258,14 @@ public final class WorkflowEngine: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
-                        error, cause, identity, state, revision_id, parent_arn)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        error, cause, identity, state, revision_id, parent_arn, parent_task, parent_output)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     identity.executionArn, identity.stateMachineArn, identity.name, state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    identityText, stateText, revision ?? "initial", parent,
+                    identityText, stateText, revision ?? "initial", parent?.executionArn, parent?.taskKey,
+                    parent?.parsedOutput == true ? "parsed" : nil,
                 ])
         } else {
             try db.execute(
@@ -314,6 +315,7 @@ public final class WorkflowEngine: Sendable {
     /// waits on this one (states:startExecution) is told.
     func executionEnded(_ identity: ExecutionIdentity, _ state: ExecutionState, _ db: Database) throws {
         completions.signal()
+        try completeParent(ofChild: identity.executionArn, db, now: state.stopDate ?? clock.now())
         if try String.fetchOne(
             db, sql: "SELECT status FROM state_machines WHERE arn = ?", arguments: [identity.stateMachineArn])
             == "DELETING"
@@ -422,7 +424,7 @@ public final class WorkflowEngine: Sendable {
             }
             return
         }
-        let outcome = await dispatcher.dispatch(
+        let outcome = await dispatch(
             invocation, executionArn: executionArn, idempotencyKey: "\(executionArn)#\(invocation.taskKey)")
         let event: ExecutionEvent
         switch outcome {
@@ -438,10 +440,11 @@ public final class WorkflowEngine: Sendable {
             }
             return
         case .completed(let output):
+            // A callback or a child execution finishes the task later; the call only submitted it.
             event =
-                invocation.resource.pattern == .waitForTaskToken
-                ? .taskSubmitted(taskKey: invocation.taskKey, output: output)
-                : .taskSucceeded(taskKey: invocation.taskKey, output: output)
+                invocation.resource.pattern == .requestResponse
+                ? .taskSucceeded(taskKey: invocation.taskKey, output: output)
+                : .taskSubmitted(taskKey: invocation.taskKey, output: output)
         case .failed(let error, let cause):
             event = .taskFailed(taskKey: invocation.taskKey, error: error, cause: cause)
         }
@@ -451,6 +454,12 @@ public final class WorkflowEngine: Sendable {
                 try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
                 guard db.changesCount > 0 else { return }
                 _ = try self.apply(event, to: executionArn, db, now: now)
+                // A `.sync` child may have ended already: now that the task is submitted, it completes it.
+                if case .taskSubmitted(_, let output) = event, invocation.resource.resourceType == "states",
+                    let child = output["ExecutionArn"]?.stringValue
+                {
+                    try self.completeParent(ofChild: child, db, now: now)
+                }
             }
             timerWakeup.signal()
         } catch is CancellationError {

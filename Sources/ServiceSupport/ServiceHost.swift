@@ -59,6 +59,8 @@ extension ServiceHost {
         Transport.install(faults)
         var routes = router
         routes.on(Control.ping) { _, _ in PingOutput(service: service, pid: getpid(), endpoint: endpoint) }
+        let served = router.operations.map(\.description).sorted()
+        routes.on(Control.listOperations) { _, _ in ListOperationsOutput(operations: served) }
         routes.on(Control.putFaultRules) { input, _ in
             faults.put(input)
             return EmptyOutput()

@@ -179,15 +179,25 @@ public struct TaskResource: Sendable, Codable, Equatable {
     public let action: String
     public let pattern: Pattern
 
+    /// `.sync:2`: a child execution's output comes back parsed, not as JSON text.
+    public var isSync2: Bool { resource.hasSuffix(".sync:2") }
+
     public init?(arn: String) {
         self.arn = arn
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 6, parts[0] == "arn" else { return nil }
         if parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty {
-            // arn:aws:states:::sqs:sendMessage.waitForTaskToken
-            guard parts.count == 7 else { return nil }
-            resourceType = parts[5]
-            resource = parts[6]
+            // arn:aws:states:::sqs:sendMessage.waitForTaskToken, arn:aws:states:::states:startExecution.sync:2,
+            // arn:aws:states:::aws-sdk:sfn:sendTaskSuccess (resource type `aws-sdk:sfn`, as histories name it)
+            if parts[5] == "aws-sdk" {
+                guard parts.count >= 8, !parts[6].isEmpty, !parts[7].isEmpty else { return nil }
+                resourceType = "aws-sdk:" + parts[6]
+                resource = parts[7...].joined(separator: ":")
+            } else {
+                guard parts.count >= 7, !parts[6].isEmpty else { return nil }
+                resourceType = parts[5]
+                resource = parts[6...].joined(separator: ":")
+            }
             if resource.hasSuffix(".waitForTaskToken") {
                 pattern = .waitForTaskToken
                 action = String(resource.dropLast(".waitForTaskToken".count))

@@ -63,6 +63,15 @@ public struct ExecutionState: Codable, Sendable, Equatable {
         [.failed, .timedOut, .aborted].contains(status) && redrivePoint != nil
     }
 
+    /// Whether the task waits with its call accepted (TaskSubmitted recorded): a `.sync` child may complete it then.
+    public func hasSubmitted(taskKey: String) -> Bool {
+        var submitted = false
+        root?.visit { position in
+            if case .task(let task) = position.activity, task.taskKey == taskKey { submitted = task.submitted }
+        }
+        return submitted
+    }
+
     /// The tokens of the tasks the execution waits on (several under Parallel and Map).
     public var openTaskTokens: [String] {
         var tokens: [String] = []

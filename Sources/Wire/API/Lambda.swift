@@ -61,9 +61,16 @@ public enum Control {
     public static let ping = APIOperation<EmptyOutput, PingOutput>(.control, "Ping")
     /// Every callback the callback sender sent, with the orchestrator's answer: `{"callbacks": […]}`.
     public static let listCallbacks = APIOperation<EmptyOutput, JSONValue>(.control, "ListCallbacks")
+    /// The operations a process serves, `api:Name` (`sqs:SendMessage`): what a state machine may call.
+    public static let listOperations = APIOperation<EmptyOutput, ListOperationsOutput>(.control, "ListOperations")
     /// Every notification the notification logger recorded, structured (for the checker and the CLI).
     public static let listNotifications = APIOperation<EmptyOutput, ListNotificationsOutput>(
         .control, "ListNotifications")
+}
+
+public struct ListOperationsOutput: Codable, Sendable {
+    public var operations: [String]
+    public init(operations: [String]) { self.operations = operations }
 }
 
 public struct ListNotificationsOutput: Codable, Sendable {
