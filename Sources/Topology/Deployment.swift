@@ -12,12 +12,14 @@ public struct Deployment: Sendable {
         self.template = template
     }
 
-    /// The state machine a queue consumer starts runs on the api-simulator; every other runs on the orchestrator.
-    public func host(ofStateMachine name: String) -> ServiceName {
+    /// The state machine a queue consumer starts runs on the api-simulator (when the topology runs it); every
+    /// other runs on the orchestrator.
+    public func host(ofStateMachine name: String, in layout: TopologyLayout) -> ServiceName {
         let consumerTargets = template.functions.filter { !$0.sqsSources.isEmpty }.compactMap {
             $0.environment["STATE_MACHINE_ARN"]
         }
-        return consumerTargets.contains { $0.hasSuffix(":stateMachine:\(name)") } ? .apiSimulator : .orchestrator
+        let isConsumers = consumerTargets.contains { $0.hasSuffix(":stateMachine:\(name)") }
+        return isConsumers && layout.runs(.apiSimulator) ? .apiSimulator : .orchestrator
     }
 
     public func apply(to layout: TopologyLayout, context: Context) async throws {
@@ -40,7 +42,8 @@ public struct Deployment: Sendable {
                 SNS.createTopic, CreateTopicInput(Name: topic.name))
             topicArns[topic.logicalId] = output.TopicArn
         }
-        for function in template.functions {
+        // A function left to the user's own code gets no subscription: nothing here would answer its deliveries.
+        for function in template.functions where layout.runs(Launcher.host(ofFunction: function)) {
             for topic in function.snsTopics {
                 guard let arn = topicArns[topic] else { continue }
                 let endpoint = "arn:aws:lambda:\(template.region):\(template.accountId):function:\(function.name)"
@@ -50,7 +53,7 @@ public struct Deployment: Sendable {
         }
         for machine in template.stateMachines {
             let client = try await WireClient.connect(
-                context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name)))
+                context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name, in: layout)))
             defer { client.close() }
             let _: CreateStateMachineOutput = try await client.call(
                 StepFunctions.createStateMachine,

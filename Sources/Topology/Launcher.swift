@@ -39,6 +39,14 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     /// Where the gateway's HTTP port listens (AWS SDKs' `endpoint_url`); default 127.0.0.1:4566.
     public var gatewayHost: String?
     public var gatewayPort: Int?
+    /// Services left to the user's own code (`up --external api-simulator`): not started, not deployed to.
+    public var external: [String]?
+
+    /// Whether the topology runs `service` itself.
+    public func runs(_ service: ServiceName) -> Bool { !(external ?? []).contains(service.rawValue) }
+
+    /// The services the topology runs.
+    public var running: [ServiceName] { ServiceName.allCases.filter(runs) }
 
     /// The AWS endpoint SDKs and the AWS CLI are pointed at.
     public var gatewayURL: String {
@@ -104,10 +112,18 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
     }
 }
 
-/// What `callbacksim up` wrote: the layout and the pid of each process it started.
+/// What `callbacksim up` wrote: the layout, the pid of each process it started, and the deployed template's
+/// Outputs (as `sam deploy` lists them).
 public struct TopologyState: Codable, Sendable {
     public var layout: TopologyLayout
     public var pids: [String: Int32]
+    public var outputs: [Output]?
+
+    public struct Output: Codable, Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public var description: String?
+    }
 
     public static func path(dataDirectory: String) -> String { dataDirectory + "/topology.json" }
 
@@ -174,6 +190,7 @@ public struct Launcher: Sendable {
         var subscribed: [String: String] = [:]
         for function in template.functions {
             // `service@endpoint`: the process knows which link a call travels, for link faults.
+            guard layout.runs(Self.host(ofFunction: function)) else { continue }
             if !function.sqsSources.isEmpty {
                 invokable[function.name] = "api-simulator@" + layout.endpoint(.apiSimulator)
             } else if function.snsTopics.isEmpty {
@@ -184,6 +201,12 @@ public struct Launcher: Sendable {
             }
         }
         return (invokable, subscribed)
+    }
+
+    /// The process that runs a function of the template.
+    public static func host(ofFunction function: SAMTemplate.Function) -> ServiceName {
+        if !function.sqsSources.isEmpty { return .apiSimulator }
+        return function.snsTopics.isEmpty ? .callbackSender : .notificationLogger
     }
 
     /// The queue consumer's binding: which queue, which state machine it starts, the batch size.
@@ -232,10 +255,12 @@ public struct Launcher: Sendable {
                     "--gateway-host", layout.gatewayHost ?? "127.0.0.1", "--gateway-port",
                     String(layout.gatewayPort ?? 4566),
                     "--step-functions", "orchestrator@" + layout.endpoint(.orchestrator),
-                    "--step-functions", "api-simulator@" + layout.endpoint(.apiSimulator),
                     "--queue-broker", "queue-broker@" + layout.endpoint(.queueBroker),
                     "--logs", "notification-logger@" + layout.endpoint(.notificationLogger),
                 ] + account
+            if layout.runs(.apiSimulator) {
+                arguments += ["--step-functions", "api-simulator@" + layout.endpoint(.apiSimulator)]
+            }
             if let path = template.path { arguments += ["--template", path] }
             for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
                 arguments += ["--function", "\(name)=\(endpoint)"]
@@ -252,12 +277,12 @@ public struct Launcher: Sendable {
             atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
         var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
         state.layout = layout
-        for service in ServiceName.allCases {
+        for service in layout.running {
             if let pid = state.pids[service.rawValue], Self.isAlive(pid) { continue }
             state.pids[service.rawValue] = try spawn(service, layout: layout)
         }
         try state.save()
-        for service in ServiceName.allCases {
+        for service in layout.running {
             guard await Self.waitUntilAnswering(layout.endpoint(service), context: context, timeout: .seconds(30))
             else {
                 throw LaunchError(
@@ -276,6 +301,8 @@ public struct Launcher: Sendable {
             )
         }
         try await Deployment(template: template).apply(to: layout, context: context)
+        state.outputs = template.outputs.map { .init(key: $0.key, value: $0.value, description: $0.description) }
+        try state.save()
         return state
     }
 
@@ -415,7 +442,9 @@ public struct Launcher: Sendable {
             let pid = state.pids[service.rawValue]
             let endpoint = state.layout.endpoint(service)
             let health: String
-            if let pid, isAlive(pid) {
+            if !state.layout.runs(service) {
+                health = "external"
+            } else if let pid, isAlive(pid) {
                 health = await ping(endpoint, context: context) != nil ? "ok" : "unresponsive"
             } else {
                 health = "not running"

@@ -56,7 +56,7 @@ public final class TopologyClient: Sendable {
         try await ServiceDirectory.connect(
             context: context,
             endpoints: .init(
-                stepFunctions: [layout.endpoint(.orchestrator), layout.endpoint(.apiSimulator)],
+                stepFunctions: [ServiceName.orchestrator, .apiSimulator].filter(layout.runs).map(layout.endpoint),
                 queueBroker: layout.endpoint(.queueBroker), logs: layout.endpoint(.notificationLogger), functions: [:]))
     }
 

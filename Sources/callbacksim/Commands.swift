@@ -12,7 +12,7 @@ struct CallbackSim: AsyncParsableCommand {
         commandName: "callbacksim",
         abstract: "Run, break and test the asynchronous-API-with-callbacks workflow pattern on one host.",
         subcommands: [
-            Up.self, Down.self, Status.self, Demo.self, StartExecution.self, DescribeExecution.self,
+            Up.self, Down.self, Status.self, Outputs.self, Demo.self, StartExecution.self, DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
             SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self, ASLCommand.self,
         ])
@@ -48,6 +48,16 @@ struct Up: AsyncParsableCommand {
     @Option(help: "The address the AWS gateway listens on (0.0.0.0: every interface).") var gatewayHost = "127.0.0.1"
     @Option(help: "Make the gateway accept only requests signed with this key, KEY:SECRET; repeatable.")
     var credentials: [String] = []
+    @Option(
+        help: "Leave a service to your own code: api-simulator, callback-sender or notification-logger; repeatable.")
+    var external: [String] = []
+
+    func validate() throws {
+        let allowed = ["api-simulator", "callback-sender", "notification-logger"]
+        for name in external where !allowed.contains(name) {
+            throw ValidationError("--external takes \(allowed.joined(separator: ", ")), got '\(name)'")
+        }
+    }
 
     func run() async throws {
         let endpoint = "http://\(gatewayHost == "0.0.0.0" ? "localhost" : gatewayHost):\(gatewayPort)"
@@ -62,6 +72,7 @@ struct Up: AsyncParsableCommand {
         layout.gatewayPort = gatewayPort
         layout.setClockRate(clockRate)
         if quoteToken { layout.extraArguments[ServiceName.callbackSender.rawValue, default: []] += ["--quote-token"] }
+        layout.external = external.isEmpty ? nil : external
         for pair in credentials {
             layout.extraArguments[ServiceName.awsGateway.rawValue, default: []] += ["--credentials", pair]
         }
@@ -72,13 +83,16 @@ struct Up: AsyncParsableCommand {
             let state = try await launcher.up(layout, context: context)
             var processes = JSONObject()
             for service in ServiceName.allCases {
-                processes[service.rawValue] = [
-                    "pid": .int(Int(state.pids[service.rawValue] ?? 0)), "endpoint": .string(layout.endpoint(service)),
-                ]
+                processes[service.rawValue] =
+                    layout.runs(service)
+                    ? [
+                        "pid": .int(Int(state.pids[service.rawValue] ?? 0)),
+                        "endpoint": .string(layout.endpoint(service)),
+                    ] : ["external": true]
             }
             Output.printJSON([
                 "endpoint": .string(layout.gatewayURL), "dataDirectory": .string(topology.dataDir),
-                "processes": .object(processes),
+                "processes": .object(processes), "outputs": Outputs.json(state.outputs ?? []),
             ])
         } catch {
             Output.printError(error, operation: "up")
@@ -91,10 +105,46 @@ struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stop every process (SIGTERM, then SIGKILL).")
     @OptionGroup var topology: TopologyOptions
     @Option(help: "Seconds to wait after SIGTERM before SIGKILL.") var grace = 5.0
+    @Flag(help: "Remove the data directory too, as deleting a stack removes its resources.") var purge = false
 
     func run() async throws {
         let outcome = await Launcher.down(dataDirectory: topology.dataDir, grace: .seconds(grace))
-        Output.printJSON(.object(JSONObject(outcome.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+        var report = JSONObject(outcome.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+        if purge {
+            do {
+                if FileManager.default.fileExists(atPath: topology.dataDir) {
+                    try FileManager.default.removeItem(atPath: topology.dataDir)
+                }
+                report["purged"] = .string(topology.dataDir)
+            } catch {
+                Output.printError(error, operation: "down")
+                throw ExitCode(1)
+            }
+        }
+        Output.printJSON(.object(report))
+    }
+}
+
+struct Outputs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The deployed template's Outputs, resolved, and the AWS endpoint (as `sam deploy` lists them).")
+    @OptionGroup var topology: TopologyOptions
+
+    static func json(_ outputs: [TopologyState.Output]) -> JSONValue {
+        .array(
+            outputs.map { output in
+                var object = JSONObject([("OutputKey", .string(output.key)), ("OutputValue", .string(output.value))])
+                if let description = output.description { object["Description"] = .string(description) }
+                return .object(object)
+            })
+    }
+
+    func run() async throws {
+        guard let state = TopologyState.load(dataDirectory: topology.dataDir) else {
+            Output.printError(Launcher.LaunchError(message: "no topology in \(topology.dataDir)"), operation: "outputs")
+            throw ExitCode(1)
+        }
+        Output.printJSON(["endpoint": .string(state.layout.gatewayURL), "outputs": Self.json(state.outputs ?? [])])
     }
 }
 

@@ -108,8 +108,19 @@ import Testing
             launcher.arguments(for: .queueBroker, layout: layout).contains(
                 "WorkflowResponseLogger=notification-logger@tcp://127.0.0.1:7105"))
         let deployment = Deployment(template: template)
-        #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator") == .apiSimulator)
-        #expect(deployment.host(ofStateMachine: "WorkflowAsyncAPICallbackPattern") == .orchestrator)
+        #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator", in: layout) == .apiSimulator)
+        #expect(deployment.host(ofStateMachine: "WorkflowAsyncAPICallbackPattern", in: layout) == .orchestrator)
+        // With the api-simulator left to the user's code, the orchestrator holds every machine.
+        var external = layout
+        external.external = ["api-simulator"]
+        #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator", in: external) == .orchestrator)
+        // …and neither it nor anyone else is told to call the functions the api-simulator ran.
+        #expect(
+            !launcher.arguments(for: .awsGateway, layout: external).contains(
+                "WorkflowRequestorQueueConsumer=api-simulator@tcp://127.0.0.1:7103"))
+        #expect(
+            launcher.arguments(for: .awsGateway, layout: layout).contains(
+                "WorkflowRequestorQueueConsumer=api-simulator@tcp://127.0.0.1:7103"))
     }
 
     @Test func longFormIntrinsicsResolveLikeShortForm() throws {
