@@ -26,7 +26,7 @@ struct TopologyOptions: ParsableArguments {
 /// Runs one AWS call and prints its reply, or the AWS CLI's error text and exit code 254.
 func perform<I, O>(_ operation: APIOperation<I, O>, _ body: () async throws -> [UInt8]) async throws {
     do {
-        Output.printJSON(try await body())
+        Output.printJSON(try await body(), convertingDates: operation.api != .logs)
     } catch {
         Output.printError(error, operation: operation.name)
         throw ExitCode(254)

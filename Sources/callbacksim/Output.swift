@@ -6,12 +6,14 @@ import Wire
 enum Output {
     static let dateKeys: Set<String> = ["startDate", "stopDate", "creationDate", "timestamp", "redriveDate"]
 
-    static func printJSON(_ bytes: [UInt8]) {
+    /// CloudWatch Logs' times are epoch milliseconds of type long, which the AWS CLI prints as numbers:
+    /// `convertingDates` false leaves them so.
+    static func printJSON(_ bytes: [UInt8], convertingDates: Bool = true) {
         guard let value = try? JSONValue.parse(bytes: bytes) else {
             print(String(decoding: bytes, as: UTF8.self))
             return
         }
-        printJSON(value)
+        print((convertingDates ? convertDates(value) : value).prettyPrinted())
     }
 
     static func printJSON(_ value: JSONValue) {
