@@ -248,20 +248,19 @@ extension NotificationLogger {
             throw AWSError(
                 "InvalidParameterException", "Cannot order by LastEventTime with a logStreamNamePrefix.")
         }
-        let rows = try await database.read { db -> [GRDB.Row] in
+        // One stream per day; GRDB rows are not Sendable, so the days leave the read as plain pairs.
+        let days: [(first: Double, last: Double)] = try await database.read { db in
             try GRDB.Row.fetchAll(
                 db,
                 sql:
                     "SELECT MIN(logged_at) AS first, MAX(logged_at) AS last, CAST(logged_at / 86400 AS INTEGER) AS day FROM notifications GROUP BY day ORDER BY day"
-            )
+            ).map { (first: $0["first"], last: $0["last"]) }
         }
-        var streams = rows.map { row -> LogStream in
-            let first: Double = row["first"]
-            let last: Double = row["last"]
-            let name = Self.streamName(loggedAt: first)
+        var streams = days.map { day -> LogStream in
+            let name = Self.streamName(loggedAt: day.first)
             return LogStream(
-                logStreamName: name, creationTime: Int(first * 1000), firstEventTimestamp: Int(first * 1000),
-                lastEventTimestamp: Int(last * 1000), lastIngestionTime: Int(last * 1000),
+                logStreamName: name, creationTime: Int(day.first * 1000), firstEventTimestamp: Int(day.first * 1000),
+                lastEventTimestamp: Int(day.last * 1000), lastIngestionTime: Int(day.last * 1000),
                 arn: "\(logGroupArn):log-stream:\(name)", storedBytes: 0)
         }
         if let prefix = input.logStreamNamePrefix { streams = streams.filter { $0.logStreamName.hasPrefix(prefix) } }

@@ -274,16 +274,7 @@ extension WorkflowEngine {
     // MARK: Stop and redrive
 
     public func stopExecution(_ input: StopExecutionInput) async throws -> StopExecutionOutput {
-        if let error = input.error, error.count > 256 {
-            throw AWSError.validation(
-                "1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256"
-            )
-        }
-        if let cause = input.cause, cause.count > 32_768 {
-            throw AWSError.validation(
-                "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768"
-            )
-        }
+        try Self.validate(error: input.error, cause: input.cause)
         let now = clock.now()
         let stopDate: Double = try await database.write { db in
             guard

@@ -172,17 +172,22 @@ public final class WorkflowEngine: Sendable {
         try await completeTask(token: input.taskToken) { .taskSucceeded(taskKey: $0, output: output) }
     }
 
-    public func sendTaskFailure(_ input: SendTaskFailureInput) async throws {
-        if let error = input.error, error.count > 256 {
+    /// The limits AWS puts on an `error` and `cause` (SendTaskFailure, StopExecution).
+    static func validate(error: String?, cause: String?) throws {
+        if let error, error.count > 256 {
             throw AWSError.validation(
                 "1 validation error detected: Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256"
             )
         }
-        if let cause = input.cause, cause.count > 32_768 {
+        if let cause, cause.count > 32_768 {
             throw AWSError.validation(
                 "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768"
             )
         }
+    }
+
+    public func sendTaskFailure(_ input: SendTaskFailureInput) async throws {
+        try Self.validate(error: input.error, cause: input.cause)
         try await completeTask(token: input.taskToken) {
             .taskFailed(taskKey: $0, error: input.error ?? "", cause: input.cause)
         }

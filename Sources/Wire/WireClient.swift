@@ -22,7 +22,8 @@ public final class WireClient: Sendable {
     /// The service at the other end, for link faults (`orchestrator->queue-broker`); nil: never intercepted.
     public let service: String?
     private let socket: AsyncSocket
-    private let pending = Mutex<[String: CheckedContinuation<[UInt8], any Error>]>([:])
+    private let pending = Mutex(PendingCalls())
+    private let closed = Atomic<Bool>(false)
     private let sequence = Atomic<Int>(0)
     private let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
@@ -45,6 +46,7 @@ public final class WireClient: Sendable {
         )
         let client = WireClient(socket: socket, service: service)
         Task { await client.readReplies() }
+        Task { await client.expireCalls() }
         return client
     }
 
@@ -55,10 +57,11 @@ public final class WireClient: Sendable {
     }
 
     public func close() {
+        closed.store(true, ordering: .relaxed)
         socket.close()
         let waiting = pending.withLock { table in
-            defer { table.removeAll() }
-            return Array(table.values)
+            defer { table.calls.removeAll() }
+            return table.calls.values.map(\.continuation)
         }
         for continuation in waiting { continuation.resume(throwing: WireError.closed) }
     }
@@ -76,18 +79,23 @@ public final class WireClient: Sendable {
         let op = address.name
         let header = RequestHeader(
             op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey, scope: scope)
-        let endpoint = self.endpoint
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            self.fail(id, with: WireError.timedOut(op: op, endpoint: endpoint))
-        }
-        defer { timer.cancel() }
         let frames = [WireCoding.encode(header), body]
         let decision = Transport.decide(to: service, op: op)
+        let deadline = ContinuousClock.now + timeout
         if case .delay(let delay) = decision { try await Task.sleep(for: delay) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                pending.withLock { $0[id] = continuation }
+                let beforeNextSweep = pending.withLock { table in
+                    table.calls[id] = PendingCall(continuation: continuation, deadline: deadline, op: op)
+                    return deadline < table.nextSweep
+                }
+                if beforeNextSweep {
+                    // Shorter than every call in flight: the sweeper sleeps past it, so it gets its own timer.
+                    Task {
+                        try await Task.sleep(until: deadline, clock: .continuous)
+                        self.fail(id, with: WireError.timedOut(op: op, endpoint: self.endpoint))
+                    }
+                }
                 switch decision {
                 case .drop:
                     break  // lost on the way: the caller times out, as with a real loss
@@ -126,8 +134,29 @@ public final class WireClient: Sendable {
     }
 
     private func fail(_ id: String, with error: any Error) {
-        let continuation = pending.withLock { $0.removeValue(forKey: id) }
-        continuation?.resume(throwing: error)
+        let call = pending.withLock { $0.calls.removeValue(forKey: id) }
+        call?.continuation.resume(throwing: error)
+    }
+
+    /// Fails each call whose deadline passed. One sleeper serves every call in flight (a timer task per call
+    /// costs more than the call itself); it wakes at the earliest deadline, and at least once a second.
+    private func expireCalls() async {
+        while !closed.load(ordering: .relaxed) {
+            let wake = pending.withLock { table in
+                let latest = ContinuousClock.now + .seconds(1)
+                table.nextSweep = min(table.calls.values.lazy.map(\.deadline).min() ?? latest, latest)
+                return table.nextSweep
+            }
+            try? await Task.sleep(until: wake, clock: .continuous)
+            let now = ContinuousClock.now
+            let expired = pending.withLock { table in
+                let ids = table.calls.filter { $0.value.deadline <= now }.keys
+                return ids.compactMap { table.calls.removeValue(forKey: $0) }
+            }
+            for call in expired {
+                call.continuation.resume(throwing: WireError.timedOut(op: call.op, endpoint: endpoint))
+            }
+        }
     }
 
     private func readReplies() async {
@@ -135,7 +164,7 @@ public final class WireClient: Sendable {
             guard frames.count == 2, let header = try? WireCoding.decode(ReplyHeader.self, from: frames[0]) else {
                 continue
             }
-            guard let continuation = pending.withLock({ $0.removeValue(forKey: header.id) }) else {
+            guard let continuation = pending.withLock({ $0.calls.removeValue(forKey: header.id) })?.continuation else {
                 continue  // a reply that arrived after its caller gave up
             }
             if header.ok {
@@ -148,4 +177,16 @@ public final class WireClient: Sendable {
             }
         }
     }
+}
+
+private struct PendingCall {
+    var continuation: CheckedContinuation<[UInt8], any Error>
+    var deadline: ContinuousClock.Instant
+    var op: String
+}
+
+private struct PendingCalls {
+    var calls: [String: PendingCall] = [:]
+    /// When the sweeper next wakes; a call due before then needs a timer of its own.
+    var nextSweep = ContinuousClock.Instant.now
 }
