@@ -99,6 +99,23 @@ func startServer(_ context: Context) async throws -> WireServer {
         client.close()
     }
 
+    @Test func aShortCallTimesOutOnTimeBesideALongOneAndTheLongOneStillDoes() async throws {
+        let context = Context()
+        let client = try await WireClient.connect(context: context, endpoint: "tcp://127.0.0.1:1")
+        let start = ContinuousClock.now
+        let long = Task { try await client.call(TestAPI.echo, body: Array("{}".utf8), timeout: .milliseconds(1500)) }
+        try await Task.sleep(for: .milliseconds(50))
+        await #expect(throws: WireError.timedOut(op: "Echo", endpoint: "tcp://127.0.0.1:1")) {
+            _ = try await client.call(TestAPI.echo, body: Array("{}".utf8), timeout: .milliseconds(100))
+        }
+        #expect(ContinuousClock.now - start < .milliseconds(700))
+        await #expect(throws: WireError.timedOut(op: "Echo", endpoint: "tcp://127.0.0.1:1")) {
+            _ = try await long.value
+        }
+        #expect(ContinuousClock.now - start >= .milliseconds(1500))
+        client.close()
+    }
+
     @Test func malformedFramesGetAnErrorReplyAndTheServerKeepsServing() async throws {
         let context = Context()
         let server = try await startServer(context)
