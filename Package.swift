@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Wire", "ZeroMQ", "Faults",
+                "Wire", "ZeroMQ", "Faults", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,6 +114,14 @@ let package = Package(
         ),
         .target(name: "Faults", dependencies: ["JSON", "Wire", "StatesLanguage"]),
         .target(
+            name: "GatewayClient",
+            dependencies: [
+                "Wire", "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "Topology",
             dependencies: [
                 "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults", "Template",
@@ -121,42 +129,26 @@ let package = Package(
             ]
         ),
 
-        // Thin executables
-        .executableTarget(
-            name: "orchestrator",
+        // The processes' flags, shared by their thin executables and the `callbacksim` binary (which runs any).
+        .target(
+            name: "ProcessCommands",
             dependencies: [
-                "Orchestrator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "queue-broker",
-            dependencies: [
-                "QueueBroker", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "api-simulator",
-            dependencies: [
-                "APISimulator", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "callback-sender",
-            dependencies: [
-                "CallbackSender", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "notification-logger",
-            dependencies: [
-                "NotificationLogger", "ServiceSupport",
+                "Orchestrator", "QueueBroker", "APISimulator", "CallbackSender", "NotificationLogger", "Gateway",
+                "ServiceSupport", "Template", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(
-            name: "aws-gateway",
-            dependencies: [
-                "Gateway", "ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+
+        // Thin executables
+        .executableTarget(name: "orchestrator", dependencies: ["ProcessCommands", "ServiceSupport"]),
+        .executableTarget(name: "queue-broker", dependencies: ["ProcessCommands", "ServiceSupport"]),
+        .executableTarget(name: "api-simulator", dependencies: ["ProcessCommands", "ServiceSupport"]),
+        .executableTarget(name: "callback-sender", dependencies: ["ProcessCommands", "ServiceSupport"]),
+        .executableTarget(name: "notification-logger", dependencies: ["ProcessCommands", "ServiceSupport"]),
+        .executableTarget(name: "aws-gateway", dependencies: ["ProcessCommands", "ServiceSupport"]),
         .executableTarget(
             name: "callbacksim",
             dependencies: [
-                "Faults",
+                "Faults", "ServiceSupport", "GatewayClient", "ProcessCommands",
                 "Topology", "Template", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -164,6 +156,9 @@ let package = Package(
         // Tests (each lists every module it imports, so a change to one rebuilds it)
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(
+            name: "ServiceSupportTests",
+            dependencies: ["ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
@@ -188,7 +183,7 @@ let package = Package(
             name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Wire", "JSON", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Gateway", "Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "NotificationLoggerTests", dependencies: ["NotificationLogger", "Wire"]),
         .testTarget(
             name: "IntegrationTests",

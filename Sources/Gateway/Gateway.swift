@@ -103,13 +103,9 @@ public final class Gateway: Sendable {
     public func route(_ request: IncomingRequest) -> Route {
         if let target = request.headers["x-amz-target"] {
             let parts = target.split(separator: ".", maxSplits: 1).map(String.init)
-            let (api, version): (API?, String) =
-                switch parts.first ?? "" {
-                case "AWSStepFunctions": (.stepFunctions, "1.0")
-                case "AmazonSQS": (.sqs, "1.0")
-                case "Logs_20140328": (.logs, "1.1")
-                default: (nil, request.headers["content-type"]?.contains("1.1") == true ? "1.1" : "1.0")
-                }
+            let api = API(jsonTargetPrefix: parts.first ?? "")
+            let version =
+                api?.jsonTarget?.version ?? (request.headers["content-type"]?.contains("1.1") == true ? "1.1" : "1.0")
             return Route(
                 wireProtocol: .json(api, version: version), operation: parts.count == 2 ? parts[1] : target)
         }
@@ -177,6 +173,25 @@ public final class Gateway: Sendable {
                 AWSError("InternalFailure", "The request processing has failed because of an unknown error."),
                 status: 500, requestId: requestId)
         }
+    }
+
+    // MARK: Health
+
+    /// `GET /_callbacksim/health`: 200 while the gateway serves, with each process behind it and whether it
+    /// answers (a liveness probe). `GET /_callbacksim/ready`: the same, but 503 unless every one answers (a
+    /// readiness probe). Nil for any other path.
+    public func healthCheck(path: String) async -> OutgoingResponse? {
+        guard path == "/_callbacksim/health" || path == "/_callbacksim/ready" else { return nil }
+        let health = await directory.health()
+        var services = JSONObject()
+        for (name, answered) in health.sorted(by: { $0.key < $1.key }) {
+            services[name] = .string(answered ? "running" : "unavailable")
+        }
+        let ready = health.values.allSatisfy { $0 }
+        let body: JSONValue = ["services": .object(services), "ready": .bool(ready)]
+        return OutgoingResponse(
+            status: path.hasSuffix("/ready") && !ready ? 503 : 200,
+            headers: [("Content-Type", "application/json")], body: body.utf8Bytes)
     }
 
     // MARK: Authentication

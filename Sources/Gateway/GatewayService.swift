@@ -59,6 +59,9 @@ struct HTTPAdapter: HTTPResponder {
     let gateway: Gateway
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if request.method == .get, let reply = await gateway.healthCheck(path: request.uri.path) {
+            return Self.response(reply)
+        }
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName

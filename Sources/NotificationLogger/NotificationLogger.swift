@@ -9,7 +9,7 @@ import ZeroMQ
 /// The SNS-subscribed Lambda that logs each notification (upstream's `WorkflowResponseLogger`), with
 /// CloudWatch Logs behind it: one record per SNS MessageId, however often SNS delivers it.
 public final class NotificationLogger: Sendable {
-    public static let logGroupName = "/aws/lambda/WorkflowResponseLogger"
+    public static let logGroupName = CloudWatchLogs.notificationLogGroup
 
     let database: any DatabaseWriter
     let clock: any WallClock
@@ -57,8 +57,7 @@ public final class NotificationLogger: Sendable {
                 Payload: ["errorType": "TypeError", "errorMessage": "The event has no Records"],
                 FunctionError: "Unhandled")
         }
-        // What upstream's function logs and returns: the whole event, as a string, under `body`.
-        let logged: JSONValue = ["statusCode": 200, "body": .string(event.serialized())]
+        let logged = NotificationRecord.logLine(event: event)
         let line = logged.serialized()
         let now = clock.now()
         var fresh: [String] = []

@@ -8,10 +8,11 @@ import ZeroMQ
 /// What every process shares: its logger set up from flags, a ZeroMQ context, a Ping answer, and graceful
 /// shutdown on SIGTERM/SIGINT through swift-service-lifecycle.
 public enum ServiceHost {
+    /// Logs go to standard output, where container engines and `up`'s log files collect them.
     public static func bootstrapLogging(level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = parsed
             return handler
         }

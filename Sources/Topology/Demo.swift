@@ -20,22 +20,22 @@ public struct Demo: Sendable {
             expectedNotification: "API Failed"),
     ]
 
-    public let client: TopologyClient
+    /// The wire (a local topology's `ServiceDirectory`) or the AWS gateway (`GatewayClient`).
+    public let caller: any OperationCaller
     public let stateMachine: String
 
-    public init(client: TopologyClient, stateMachine: String = "WorkflowAsyncAPICallbackPattern") {
-        self.client = client
+    public init(caller: any OperationCaller, stateMachine: String = "WorkflowAsyncAPICallbackPattern") {
+        self.caller = caller
         self.stateMachine = stateMachine
     }
 
     /// Runs the cases and returns each report with whether it came out as AWS would have it.
     public func run(timeout: Duration = .seconds(60)) async throws -> [(Case, ExecutionReport, Bool)] {
-        let arn = try await client.stateMachineArn(stateMachine)
+        let arn = try await stateMachineArn()
         var started: [(Case, String)] = []
         for demoCase in Self.cases {
-            let output: StartExecutionOutput = try await client.call(
-                .orchestrator, StepFunctions.startExecution,
-                StartExecutionInput(stateMachineArn: arn, input: demoCase.input))
+            let output = try await caller.call(
+                StepFunctions.startExecution, StartExecutionInput(stateMachineArn: arn, input: demoCase.input))
             started.append((demoCase, output.executionArn))
         }
         let deadline = ContinuousClock.now + timeout
@@ -43,9 +43,8 @@ public struct Demo: Sendable {
         for (demoCase, executionArn) in started {
             var description: DescribeExecutionOutput
             repeat {
-                description = try await client.call(
-                    .orchestrator, StepFunctions.describeExecution,
-                    ExecutionArnInput(executionArn: executionArn))
+                description = try await caller.call(
+                    StepFunctions.describeExecution, ExecutionArnInput(executionArn: executionArn))
                 if description.status != "RUNNING" { break }
                 try await Task.sleep(for: .milliseconds(100))
             } while ContinuousClock.now < deadline
@@ -54,8 +53,7 @@ public struct Demo: Sendable {
             repeat {
                 report = ExecutionReport(
                     executionArn: executionArn, status: description.status,
-                    history: try await client.history(executionArn),
-                    log: try await client.notifications())
+                    history: try await history(executionArn), log: try await notifications())
                 if !report.notifications.isEmpty || description.status != "SUCCEEDED" { break }
                 try await Task.sleep(for: .milliseconds(100))
             } while ContinuousClock.now < deadline
@@ -65,5 +63,49 @@ public struct Demo: Sendable {
             results.append((demoCase, report, ok))
         }
         return results
+    }
+
+    func stateMachineArn() async throws -> String {
+        var token: String?
+        repeat {
+            let page = try await caller.call(
+                StepFunctions.listStateMachines, ListStateMachinesInput(maxResults: 1000, nextToken: token))
+            if let match = page.stateMachines.first(where: { $0.name == stateMachine }) {
+                return match.stateMachineArn
+            }
+            token = page.nextToken
+        } while token != nil
+        throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(stateMachine)'")
+    }
+
+    /// Every event of an execution's history, a page at a time.
+    func history(_ executionArn: String) async throws -> [JSONValue] {
+        var events: [JSONValue] = []
+        var token: String?
+        repeat {
+            let reply = try WireCoding.decodeJSON(
+                try await caller.call(
+                    StepFunctions.getExecutionHistory.address,
+                    body: WireCoding.encode(
+                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token)),
+                    timeout: .seconds(30)))
+            events += reply["events"]?.arrayValue ?? []
+            token = reply["nextToken"]?.stringValue
+        } while token != nil
+        return events
+    }
+
+    /// The notifications the logger function logged, read back through CloudWatch Logs as a user would.
+    func notifications() async throws -> [NotificationRecord] {
+        var records: [NotificationRecord] = []
+        var token: String?
+        repeat {
+            let page = try await caller.call(
+                CloudWatchLogs.filterLogEvents,
+                FilterLogEventsInput(logGroupName: CloudWatchLogs.notificationLogGroup, nextToken: token))
+            records += page.events.flatMap { NotificationRecord.parse(logLine: $0.message, loggedAt: $0.timestamp) }
+            token = page.nextToken
+        } while token != nil
+        return records
     }
 }

@@ -9,7 +9,7 @@ import ZeroMQ
 /// external API's own state machine). A request that names a state machine, an execution or a task token goes to
 /// the process holding it; ListStateMachines merges what they all hold; anything else goes to the first, where new
 /// state machines are created.
-public final class ServiceDirectory: Sendable {
+public final class ServiceDirectory: OperationCaller {
     public struct Endpoints: Sendable {
         /// The processes serving Step Functions, `service@endpoint`; the first creates new state machines.
         public var stepFunctions: [String]
@@ -73,12 +73,36 @@ public final class ServiceDirectory: Sendable {
         }
     }
 
+    // MARK: Health
+
+    /// Which processes answer a Ping within `timeout`, by the service name each endpoint was given
+    /// (`orchestrator@tcp://…`), else by its endpoint.
+    public func health(timeout: Duration = .seconds(1)) async -> [String: Bool] {
+        var clients = stepFunctionsHosts + [queueBroker, logs].compactMap { $0 }
+        for client in functions.values where !clients.contains(where: { $0 === client }) { clients.append(client) }
+        return await withTaskGroup(of: (String, Bool).self) { group in
+            for client in clients {
+                group.addTask {
+                    let answered = (try? await client.call(Control.ping, EmptyOutput(), timeout: timeout)) != nil
+                    return (client.service ?? client.endpoint, answered)
+                }
+            }
+            var result: [String: Bool] = [:]
+            for await (name, answered) in group { result[name] = (result[name] ?? true) && answered }
+            return result
+        }
+    }
+
     // MARK: Calls
 
     /// Sends one request to the process that owns it, made in `scope` (nil: the processes' own region and account).
+    public func call(_ address: OperationName, body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        try await call(address, body: body, timeout: timeout, idempotencyKey: nil, scope: nil)
+    }
+
     public func call(
         _ address: OperationName, body: [UInt8], timeout: Duration = .seconds(30), idempotencyKey: String? = nil,
-        scope: Scope? = nil
+        scope: Scope?
     ) async throws -> [UInt8] {
         switch address.api {
         case .sqs, .sns:
@@ -100,14 +124,6 @@ public final class ServiceDirectory: Sendable {
         case .control:
             throw AWSError.unknownOperation(address.name)
         }
-    }
-
-    /// Typed form of `call`.
-    public func call<Input, Output>(
-        _ operation: APIOperation<Input, Output>, _ input: Input, timeout: Duration = .seconds(30)
-    ) async throws -> Output {
-        let reply = try await call(operation.address, body: WireCoding.encode(input), timeout: timeout)
-        return try WireCoding.decode(Output.self, from: reply)
     }
 
     private func unavailableIfNil(_ client: WireClient?, _ address: OperationName) throws -> WireClient {

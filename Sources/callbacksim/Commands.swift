@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import GatewayClient
 import JSON
+import ProcessCommands
+import ServiceSupport
 import Template
 import Topology
 import Wire
@@ -8,11 +11,31 @@ import ZeroMQ
 
 @main
 struct CallbackSim: AsyncParsableCommand {
+    /// Runs a process when invoked by its name (a link named `orchestrator`) or given it first
+    /// (`callbacksim orchestrator …`), else the CLI. Options may also come from `CALLBACKSIM_…` variables.
+    static func main() async {
+        let arguments = CommandLine.arguments
+        let invokedAs = String(arguments.first?.split(separator: "/").last ?? "")
+        if let process = ProcessCommands.command(named: invokedAs) {
+            await process.mainReadingEnvironment(commandLine: Array(arguments.dropFirst()))
+        } else if arguments.count > 1, let process = ProcessCommands.command(named: arguments[1]) {
+            await process.mainReadingEnvironment(commandLine: Array(arguments.dropFirst(2)))
+        } else {
+            await mainReadingEnvironment()
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "callbacksim",
         abstract: "Run, break and test the asynchronous-API-with-callbacks workflow pattern on one host.",
+        discussion: """
+            The same binary runs each of the six processes: `callbacksim orchestrator --help` (or through a link \
+            named orchestrator, queue-broker, api-simulator, callback-sender, notification-logger or aws-gateway).
+            Every option can also be given as an environment variable: --data-dir is CALLBACKSIM_DATA_DIR.
+            """,
         subcommands: [
-            Up.self, Down.self, Status.self, Outputs.self, Demo.self, StartExecution.self, DescribeExecution.self,
+            Up.self, Down.self, Status.self, Outputs.self, Demo.self, Probe.self, StartExecution.self,
+            DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
             SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self, ASLCommand.self,
         ])
@@ -328,11 +351,28 @@ struct Logs: AsyncParsableCommand {
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the seed scenario end to end on a fresh topology and check both outcomes.")
+        abstract:
+            "Run the seed scenario end to end and check both outcomes: on a fresh topology, or through the AWS gateway of a running one."
+    )
     @Option(help: "Data directory for the demo's topology (default: a new temporary one).") var dataDir: String?
-    @Option(help: "Where the five executables are (default: beside this one).") var binDir: String?
+    @Option(help: "Where the six executables are (default: beside this one).") var binDir: String?
+    @Option(help: "Run against the topology behind this AWS gateway (http://localhost:4566) instead of starting one.")
+    var gateway: String?
 
     func run() async throws {
+        if let gateway {
+            print("Running the seed scenario through \(gateway) …")
+            var passed = false
+            do {
+                passed = Self.report(try await Topology.Demo(caller: GatewayClient(endpoint: gateway)).run())
+            } catch {
+                Output.printError(error, operation: "demo")
+            }
+            print("")
+            print(passed ? "demo: both outcomes are right" : "demo: FAILED")
+            if !passed { throw ExitCode(1) }
+            return
+        }
         let directory = dataDir ?? (NSTemporaryDirectory() + "callbacksim-demo-\(getpid())")
         try? FileManager.default.removeItem(atPath: directory)
         let layout = TopologyLayout.ipc(dataDirectory: directory)
@@ -341,19 +381,9 @@ struct Demo: AsyncParsableCommand {
         var passed = false
         do {
             _ = try await Launcher(binDirectory: binDir, template: SAMTemplate.seed()).up(layout, context: context)
-            let results = try await Topology.Demo(client: TopologyClient(layout: layout, context: context)).run()
-            passed = results.allSatisfy(\.2)
-            for (demoCase, report, ok) in results {
-                print("")
-                print("input:        \(demoCase.input)")
-                print("execution:    \(report.executionArn)")
-                print("status:       \(report.status)")
-                print("path:         \(report.path.joined(separator: " → "))")
-                print("notification: \(report.notifications.joined(separator: ", "))")
-                print(
-                    "result:       \(ok ? "as expected" : "NOT as expected (wanted \(demoCase.expectedState) and \"\(demoCase.expectedNotification)\")")"
-                )
-            }
+            let services = try await TopologyClient(layout: layout, context: context).directory()
+            defer { services.close() }
+            passed = Self.report(try await Topology.Demo(caller: services).run())
         } catch {
             Output.printError(error, operation: "demo")
         }
@@ -362,5 +392,55 @@ struct Demo: AsyncParsableCommand {
         print(passed ? "demo: both outcomes are right" : "demo: FAILED (logs in \(directory)/logs)")
         if passed { try? FileManager.default.removeItem(atPath: directory) }
         if !passed { throw ExitCode(1) }
+    }
+
+    /// Prints each case; true when both came out right.
+    static func report(_ results: [(Topology.Demo.Case, ExecutionReport, Bool)]) -> Bool {
+        for (demoCase, report, ok) in results {
+            print("")
+            print("input:        \(demoCase.input)")
+            print("execution:    \(report.executionArn)")
+            print("status:       \(report.status)")
+            print("path:         \(report.path.joined(separator: " → "))")
+            print("notification: \(report.notifications.joined(separator: ", "))")
+            print(
+                "result:       \(ok ? "as expected" : "NOT as expected (wanted \(demoCase.expectedState) and \"\(demoCase.expectedNotification)\")")"
+            )
+        }
+        return !results.isEmpty && results.allSatisfy(\.2)
+    }
+}
+
+struct Probe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exit 0 if the process at ENDPOINT answers: a container's health check.",
+        discussion: """
+            A wire endpoint (tcp://host:port, ipc://path) is sent a Ping; an http:// URL is taken as an AWS gateway \
+            and asked for /_callbacksim/health (with --ready, /_callbacksim/ready: every process behind it answers).
+            """)
+    @Argument(help: "tcp://host:port, ipc://path, or the gateway's http://host:port.") var endpoint: String
+    @Option(help: "Seconds to wait for the answer.") var timeout = 2.0
+    @Flag(help: "For a gateway: succeed only when every process behind it answers.") var ready = false
+
+    func run() async throws {
+        let wait = Duration.milliseconds(Int(timeout * 1000))
+        if endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") {
+            do {
+                let (status, body) = try await GatewayClient(endpoint: endpoint).health(ready: ready, timeout: wait)
+                Output.printJSON(body)
+                if status != 200 { throw ExitCode(1) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                Output.printError(error, operation: "probe")
+                throw ExitCode(1)
+            }
+            return
+        }
+        guard let answer = await Launcher.ping(endpoint, context: Context(), timeout: wait) else {
+            Output.printError(Launcher.LaunchError(message: "\(endpoint) did not answer"), operation: "probe")
+            throw ExitCode(1)
+        }
+        Output.printJSON(try WireCoding.encode(answer))
     }
 }

@@ -3,7 +3,7 @@ import json
 import os
 import subprocess
 
-from conftest import BIN, start_topology
+from conftest import BIN, start_topology, stop_topology
 
 
 def test_outputs_are_resolved_and_purge_removes_the_stack():
@@ -23,3 +23,48 @@ def test_outputs_are_resolved_and_purge_removes_the_stack():
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["purged"] == topology.data
     assert not os.path.exists(topology.data)
+
+
+def test_demo_through_the_gateway_and_probes_for_health_checks():
+    topology = start_topology()
+    callbacksim = str(BIN / "callbacksim")
+    try:
+        # The seed scenario from outside, as `docker compose run --rm cli demo` does: the gateway given by a flag,
+        # then by the environment (every option also reads CALLBACKSIM_<OPTION>).
+        demo = subprocess.run([callbacksim, "demo", "--gateway", topology.endpoint], capture_output=True, text=True,
+                              timeout=120)
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert demo.stdout.count("result:       as expected") == 2
+        demo = subprocess.run([callbacksim, "demo"], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "CALLBACKSIM_GATEWAY": topology.endpoint})
+        assert demo.returncode == 0 and "through " + topology.endpoint in demo.stdout, demo.stdout + demo.stderr
+
+        state = json.load(open(os.path.join(topology.data, "topology.json")))
+        orchestrator = state["layout"]["endpoints"]["orchestrator"]
+        probe = subprocess.run([callbacksim, "probe", orchestrator], capture_output=True, text=True)
+        assert probe.returncode == 0 and json.loads(probe.stdout)["service"] == "orchestrator", probe.stderr
+        ready = subprocess.run([callbacksim, "probe", "--ready", topology.endpoint], capture_output=True, text=True)
+        assert ready.returncode == 0, ready.stdout + ready.stderr
+        assert json.loads(ready.stdout)["services"]["queue-broker"] == "running"
+
+        os.kill(state["pids"]["orchestrator"], 9)
+        probe = subprocess.run([callbacksim, "probe", "--timeout", "0.5", orchestrator], capture_output=True, text=True)
+        assert probe.returncode == 1
+        ready = subprocess.run([callbacksim, "probe", "--ready", topology.endpoint], capture_output=True, text=True)
+        assert ready.returncode == 1 and json.loads(ready.stdout)["services"]["orchestrator"] == "unavailable"
+        alive = subprocess.run([callbacksim, "probe", topology.endpoint], capture_output=True, text=True)
+        assert alive.returncode == 0, "the gateway itself is alive"
+    finally:
+        stop_topology(topology)
+
+
+def test_the_callbacksim_binary_runs_each_process_by_name(tmp_path):
+    callbacksim = str(BIN / "callbacksim")
+    for name in ["orchestrator", "queue-broker", "api-simulator", "callback-sender", "notification-logger",
+                 "aws-gateway"]:
+        usage = subprocess.run([callbacksim, name, "--help"], capture_output=True, text=True)
+        assert usage.returncode == 0 and f"USAGE: {name} " in usage.stdout, usage.stdout + usage.stderr
+        link = tmp_path / name
+        link.symlink_to(callbacksim)
+        usage = subprocess.run([str(link), "--help"], capture_output=True, text=True)
+        assert f"USAGE: {name} " in usage.stdout

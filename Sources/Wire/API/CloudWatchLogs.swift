@@ -2,6 +2,9 @@
 // Times are epoch milliseconds, as Logs has them (Step Functions uses seconds).
 
 public enum CloudWatchLogs {
+    /// The log group of the logger function, where each SNS notification it receives is logged.
+    public static let notificationLogGroup = "/aws/lambda/WorkflowResponseLogger"
+
     public static let filterLogEvents = APIOperation<FilterLogEventsInput, FilterLogEventsOutput>(
         .logs, "FilterLogEvents")
     public static let getLogEvents = APIOperation<GetLogEventsInput, GetLogEventsOutput>(.logs, "GetLogEvents")

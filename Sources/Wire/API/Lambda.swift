@@ -88,3 +88,28 @@ public struct PingOutput: Codable, Sendable {
         self.endpoint = endpoint
     }
 }
+
+extension NotificationRecord {
+    /// What the logger function logs for an SNS event and returns, as upstream's does: the whole event, as a
+    /// string, under `body`.
+    public static func logLine(event: JSONValue) -> JSONValue {
+        ["statusCode": 200, "body": .string(event.serialized())]
+    }
+
+    /// The notifications a log line of the logger function records, read back from CloudWatch Logs.
+    public static func parse(logLine: String, loggedAt milliseconds: Int) -> [NotificationRecord] {
+        guard let line = try? JSONValue.parse(logLine), let body = line["body"]?.stringValue,
+            let event = try? JSONValue.parse(body)
+        else { return [] }
+        return (event["Records"]?.arrayValue ?? []).compactMap { record in
+            guard let sns = record["Sns"], let messageId = sns["MessageId"]?.stringValue,
+                let message = sns["Message"]?.stringValue
+            else { return nil }
+            return NotificationRecord(
+                messageId: messageId, topicArn: sns["TopicArn"]?.stringValue ?? "",
+                subscriptionArn: record["EventSubscriptionArn"]?.stringValue ?? "",
+                subject: sns["Subject"]?.stringValue, message: message,
+                publishedAt: sns["Timestamp"]?.stringValue ?? "", loggedAt: Double(milliseconds) / 1000)
+        }
+    }
+}

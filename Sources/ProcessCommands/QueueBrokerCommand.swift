@@ -2,9 +2,10 @@ import ArgumentParser
 import QueueBroker
 import ServiceSupport
 
-@main
-struct QueueBrokerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct QueueBrokerCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "queue-broker", abstract: "SQS queues and SNS topics with fan-out.")
 
     @OptionGroup var process: ProcessOptions
@@ -14,7 +15,7 @@ struct QueueBrokerCommand: AsyncParsableCommand {
     @Option(help: "Where the AWS gateway is reached: queue URLs point there.") var gatewayUrl = "http://localhost:4566"
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7102"
 
-    func run() async throws {
+    public func run() async throws {
         ServiceHost.bootstrapLogging(level: process.logLevel)
         try await QueueBrokerService.run(
             .init(

@@ -2,9 +2,10 @@ import ArgumentParser
 import CallbackSender
 import ServiceSupport
 
-@main
-struct CallbackSenderCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct CallbackSenderCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "callback-sender", abstract: "The callback Lambda: SendTaskSuccess or SendTaskFailure per job.")
 
     @OptionGroup var process: ProcessOptions
@@ -13,7 +14,7 @@ struct CallbackSenderCommand: AsyncParsableCommand {
     @Flag(help: "Send the token JSON-quoted, as the upstream Lambda does (the orchestrator answers InvalidToken).")
     var quoteToken = false
 
-    func run() async throws {
+    public func run() async throws {
         ServiceHost.bootstrapLogging(level: process.logLevel)
         try await CallbackSenderService.run(
             .init(

@@ -2,9 +2,10 @@ import APISimulator
 import ArgumentParser
 import ServiceSupport
 
-@main
-struct APISimulatorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct APISimulatorCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "api-simulator", abstract: "The external async API: queue consumer and simulator state machine.")
 
     @OptionGroup var process: ProcessOptions
@@ -17,7 +18,7 @@ struct APISimulatorCommand: AsyncParsableCommand {
     @Option(help: "The state machine each message starts.") var stateMachineName = "WorkflowExternalAsyncAPISimulator"
     @Option(help: "Messages per receive (the event source mapping's BatchSize).") var batchSize = 10
 
-    func run() async throws {
+    public func run() async throws {
         ServiceHost.bootstrapLogging(level: process.logLevel)
         try await APISimulatorService.run(
             .init(

@@ -2,9 +2,10 @@ import ArgumentParser
 import Orchestrator
 import ServiceSupport
 
-@main
-struct OrchestratorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct OrchestratorCommand: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "orchestrator", abstract: "Step Functions: state machines, executions, task tokens, timers.")
 
     @OptionGroup var process: ProcessOptions
@@ -14,7 +15,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7101"
     @Option(help: "The queue broker's endpoint (SQS and SNS).") var queueBroker: String?
 
-    func run() async throws {
+    public func run() async throws {
         ServiceHost.bootstrapLogging(level: process.logLevel)
         try await OrchestratorService.run(
             .init(

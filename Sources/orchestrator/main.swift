@@ -1,0 +1,5 @@
+import ProcessCommands
+import ServiceSupport
+
+// Options may also come from `CALLBACKSIM_…` environment variables.
+await OrchestratorCommand.mainReadingEnvironment()
