@@ -441,6 +441,6 @@ struct Probe: AsyncParsableCommand {
             Output.printError(Launcher.LaunchError(message: "\(endpoint) did not answer"), operation: "probe")
             throw ExitCode(1)
         }
-        Output.printJSON(try WireCoding.encode(answer))
+        Output.printJSON(WireCoding.encode(answer))
     }
 }
