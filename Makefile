@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN = .build/debug
 
-.PHONY: deps build test demo experiments format clean aws-models
+.PHONY: deps build test demo experiments format clean aws-models image test-containers
 
 deps:
 	@scripts/ensure-deps.sh
@@ -17,6 +17,15 @@ test: build
 	$(SWIFT) test
 	@scripts/ensure-test-clients.sh
 	CALLBACKSIM_LEGACY_SQS_MODEL=$(CURDIR)/.build/legacy-sqs-model python3 -m pytest -q Tests/AWSClientTests
+	@if scripts/can-run-containers.sh; then scripts/test-containers.sh; fi
+
+# callbacksim:local, from the release build, with no registry (scripts/build-image.sh).
+image: deps
+	@scripts/build-image.sh
+
+# The compose topology in real containers (Docker, or podman set up as root).
+test-containers: deps
+	@scripts/test-containers.sh
 
 demo: build
 	$(BIN)/callbacksim demo

@@ -4,8 +4,9 @@ import JSON
 
 /// Every long option a command takes can also come from the environment, so compose files and Kubernetes manifests
 /// configure the processes without rebuilding or rewriting commands: `--queue-broker X` is
-/// `CALLBACKSIM_QUEUE_BROKER=X`. The command line wins over the environment; a repeatable option takes a
-/// comma-separated list; a flag takes `true`/`false` (also `1`/`0`, `yes`/`no`).
+/// `CALLBACKSIM_QUEUE_BROKER=X`. The command line wins over the environment; an empty variable counts as unset (as
+/// compose's `${VAR:-}` leaves it); a repeatable option takes a comma-separated list; a flag takes `true`/`false`
+/// (also `1`/`0`, `yes`/`no`).
 public enum EnvironmentArguments {
     public static let prefix = "CALLBACKSIM_"
 
@@ -47,7 +48,7 @@ public enum EnvironmentArguments {
             guard let long = names.first(where: { $0.kind == "long" })?.text,
                 !["--help", "--version", "--experimental-dump-help"].contains(long),
                 names.allSatisfy({ !given.contains($0.text) }),
-                let value = environment[variable(forOption: String(long.dropFirst(2)))]
+                let value = environment[variable(forOption: String(long.dropFirst(2)))], !value.isEmpty
             else { continue }
             if kind == "flag" {
                 if ["true", "1", "yes"].contains(value.lowercased()) { added.append(long) }
@@ -56,7 +57,7 @@ public enum EnvironmentArguments {
             let values =
                 argument["isRepeating"] == .bool(true)
                 ? value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : [value]
-            added += values.filter { !$0.isEmpty || values.count == 1 }.map { "\(long)=\($0)" }
+            added += values.filter { !$0.isEmpty }.map { "\(long)=\($0)" }
         }
         return Array(commandLine[..<path]) + added + Array(commandLine[path...])
     }

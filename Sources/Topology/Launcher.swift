@@ -123,6 +123,12 @@ public struct TopologyState: Codable, Sendable {
         public var key: String
         public var value: String
         public var description: String?
+
+        public init(key: String, value: String, description: String?) {
+            self.key = key
+            self.value = value
+            self.description = description
+        }
     }
 
     public static func path(dataDirectory: String) -> String { dataDirectory + "/topology.json" }
@@ -361,7 +367,7 @@ public struct Launcher: Sendable {
         return try? await client.call(Control.ping, EmptyOutput(), timeout: timeout)
     }
 
-    static func waitUntilAnswering(_ endpoint: String, context: Context, timeout: Duration) async -> Bool {
+    public static func waitUntilAnswering(_ endpoint: String, context: Context, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if await ping(endpoint, context: context, timeout: .milliseconds(500)) != nil { return true }

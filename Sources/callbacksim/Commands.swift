@@ -34,7 +34,7 @@ struct CallbackSim: AsyncParsableCommand {
             Every option can also be given as an environment variable: --data-dir is CALLBACKSIM_DATA_DIR.
             """,
         subcommands: [
-            Up.self, Down.self, Status.self, Outputs.self, Demo.self, Probe.self, StartExecution.self,
+            Up.self, Down.self, Status.self, Outputs.self, Deploy.self, Demo.self, Probe.self, StartExecution.self,
             DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
             SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self, ASLCommand.self,
@@ -168,6 +168,64 @@ struct Outputs: AsyncParsableCommand {
             throw ExitCode(1)
         }
         Output.printJSON(["endpoint": .string(state.layout.gatewayURL), "outputs": Self.json(state.outputs ?? [])])
+    }
+}
+
+struct Deploy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deploy a SAM template to processes already running elsewhere, as `sam deploy` does.",
+        discussion: """
+            Creates the template's queues, topics, subscriptions and state machines, waiting first until the \
+            processes answer; deploying again changes nothing. This is what the compose file's `deploy` service and \
+            the Kubernetes Job run; `up` does it by itself.
+            """)
+    @Option(help: "A SAM template to deploy instead of the shipped seed pattern.") var template: String?
+    @Option(help: "The orchestrator's wire endpoint.") var orchestrator = "tcp://127.0.0.1:7101"
+    @Option(help: "The queue broker's wire endpoint.") var queueBroker = "tcp://127.0.0.1:7102"
+    @Option(help: "The api-simulator's wire endpoint (it runs the queue consumer's state machine); none: not run.")
+    var apiSimulator = "tcp://127.0.0.1:7103"
+    @Option(help: "The AWS endpoint the template's Outputs name.") var gatewayUrl = "http://localhost:4566"
+    @Option(help: "The region to deploy in.") var region = SAMTemplate.defaultRegion
+    @Option(help: "The account to deploy in.") var account = SAMTemplate.defaultAccountId
+    @Option(help: "Seconds to wait for the processes to answer.") var wait = 120.0
+
+    func run() async throws {
+        do {
+            let samTemplate =
+                try template.map {
+                    try SAMTemplate.load(path: $0, region: region, accountId: account, endpoint: gatewayUrl)
+                }
+                ?? SAMTemplate.seed(region: region, accountId: account, endpoint: gatewayUrl)
+            var layout = TopologyLayout.tcp(dataDirectory: "", basePort: 7100)
+            layout.endpoints[ServiceName.orchestrator.rawValue] = orchestrator
+            layout.endpoints[ServiceName.queueBroker.rawValue] = queueBroker
+            if apiSimulator == "none" {
+                layout.external = [ServiceName.apiSimulator.rawValue]
+            } else {
+                layout.endpoints[ServiceName.apiSimulator.rawValue] = apiSimulator
+            }
+            let context = Context()
+            for service in [ServiceName.orchestrator, .queueBroker, .apiSimulator] where layout.runs(service) {
+                guard
+                    await Launcher.waitUntilAnswering(
+                        layout.endpoint(service), context: context, timeout: .milliseconds(Int(wait * 1000)))
+                else {
+                    throw Launcher.LaunchError(
+                        message: "\(service.rawValue) at \(layout.endpoint(service)) did not answer")
+                }
+            }
+            try await Deployment(template: samTemplate).apply(to: layout, context: context)
+            Output.printJSON([
+                "endpoint": .string(gatewayUrl),
+                "outputs": Outputs.json(
+                    samTemplate.outputs.map {
+                        TopologyState.Output(key: $0.key, value: $0.value, description: $0.description)
+                    }),
+            ])
+        } catch {
+            Output.printError(error, operation: "deploy")
+            throw ExitCode(1)
+        }
     }
 }
 

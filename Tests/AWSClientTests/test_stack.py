@@ -68,3 +68,26 @@ def test_the_callbacksim_binary_runs_each_process_by_name(tmp_path):
         link.symlink_to(callbacksim)
         usage = subprocess.run([str(link), "--help"], capture_output=True, text=True)
         assert f"USAGE: {name} " in usage.stdout
+
+
+def test_deploy_to_running_processes_is_idempotent_and_names_the_outputs():
+    topology = start_topology()
+    callbacksim = str(BIN / "callbacksim")
+    try:
+        state = json.load(open(os.path.join(topology.data, "topology.json")))
+        endpoints = state["layout"]["endpoints"]
+        arguments = [callbacksim, "deploy", "--orchestrator", endpoints["orchestrator"], "--queue-broker",
+                     endpoints["queue-broker"], "--api-simulator", endpoints["api-simulator"],
+                     "--gateway-url", topology.endpoint]
+        for _ in range(2):  # `up` deployed once already: deploying again changes nothing
+            result = subprocess.run(arguments, capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert json.loads(result.stdout)["outputs"][0]["OutputKey"] == "WorkflowAsyncAPICallbackPatternArn"
+        sfn = topology.client("stepfunctions")
+        assert len([m for m in sfn.list_state_machines()["stateMachines"]
+                    if m["name"] == "WorkflowAsyncAPICallbackPattern"]) == 1
+        # A different template body under the same name is AWS's StateMachineAlreadyExists, not a silent change.
+        other = subprocess.run(arguments[:-1] + ["http://elsewhere:4566"], capture_output=True, text=True, timeout=60)
+        assert other.returncode == 1 and "StateMachineAlreadyExists" in other.stderr
+    finally:
+        stop_topology(topology)

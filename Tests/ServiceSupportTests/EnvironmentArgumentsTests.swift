@@ -48,7 +48,7 @@ struct Tool: ParsableCommand {
     }
 
     @Test func aFlagSetToFalseOrAnEmptyEnvironmentChangesNothing() throws {
-        let command = try serve(["serve"], ["CALLBACKSIM_VERBOSE": "false"])
+        let command = try serve(["serve"], ["CALLBACKSIM_VERBOSE": "false", "CALLBACKSIM_QUEUE_BROKER": ""])
         #expect(!command.verbose)
         #expect(command.queueBroker == nil)
         #expect(EnvironmentArguments.arguments(for: Tool.self, commandLine: ["serve"], environment: [:]) == ["serve"])

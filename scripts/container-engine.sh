@@ -1,0 +1,35 @@
+# Sourced by the container scripts: picks the container engine and the compose tool and makes them work.
+# Sets ENGINE (docker or podman) and COMPOSE (the compose command). With a Docker engine running, that is used
+# as it is. Otherwise rootful podman (installed with apt-get when missing, as root) with runc and
+# deploy/podman/containers.conf, and docker-compose 1.29 talking to podman's Docker-compatible API socket.
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if docker info >/dev/null 2>&1; then
+  ENGINE=docker
+  if docker compose version >/dev/null 2>&1; then COMPOSE="docker compose"; else COMPOSE="docker-compose"; fi
+else
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "container-engine: no Docker engine, and podman is set up here only as root" >&2
+    return 1 2>/dev/null || exit 1
+  fi
+  packages=()
+  command -v podman >/dev/null 2>&1 || packages+=(podman)
+  command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || packages+=(runc)
+  command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
+  if [ ${#packages[@]} -gt 0 ]; then
+    echo "container-engine: installing ${packages[*]} with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+  fi
+  export CONTAINERS_CONF="$REPO/deploy/podman/containers.conf"
+  ENGINE=podman
+  export DOCKER_HOST=unix:///run/podman/podman.sock
+  if ! curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1; then
+    mkdir -p /run/podman
+    nohup podman system service --time=0 "$DOCKER_HOST" >/tmp/callbacksim-podman-service.log 2>&1 &
+    for _ in $(seq 50); do
+      curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+  fi
+  COMPOSE="docker-compose"
+fi

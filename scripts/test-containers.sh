@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make test-containers`: builds callbacksim:local, brings docker-compose.yml up, runs Tests/ContainerTests
+# (boto3 through the gateway, a killed orchestrator container, clean SIGTERM stops) and takes it all down
+# (containers, network, volumes) even when a step fails. Needs a Docker engine, or root to set up podman.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/container-engine.sh
+scripts/ensure-test-clients.sh
+scripts/build-image.sh
+ticker=""
+if [ "$ENGINE" = podman ] && [ ! -S /run/systemd/private ]; then
+  scripts/podman-health-ticker.sh 1 >/dev/null 2>&1 &
+  ticker=$!
+fi
+cleanup() {
+  $COMPOSE -p callbacksim-test -f docker-compose.yml down -v --remove-orphans >/dev/null 2>&1 || true
+  if [ -n "$ticker" ]; then kill "$ticker" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+CALLBACKSIM_ENGINE="$ENGINE" CALLBACKSIM_COMPOSE="$COMPOSE" python3 -m pytest -q Tests/ContainerTests
