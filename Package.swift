@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "Topology",
             dependencies: [
-                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults", "Template",
+                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults", "Template", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

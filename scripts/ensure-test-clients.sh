@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the real AWS clients the gateway's tests drive, when missing: boto3, the AWS CLI and pytest from PyPI,
-# and botocore 1.29.165's SQS model (the last of the query protocol, which older SDKs still speak).
+# and botocore 1.29.165's SQS model (the last of the query protocol, which older SDKs still speak); and PyYAML
+# and kubernetes-validate for the deployment files' checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 python3 -c "import boto3" 2>/dev/null || missing+=(boto3)
 python3 -c "import pytest" 2>/dev/null || missing+=(pytest)
+python3 -c "import yaml" 2>/dev/null || missing+=(pyyaml)
+python3 -c "import kubernetes_validate" 2>/dev/null || missing+=(kubernetes-validate)
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ensure-test-clients: installing ${missing[*]} with pip" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test-containers`: builds callbacksim:local, brings docker-compose.yml up, runs Tests/ContainerTests
-# (boto3 through the gateway, a killed orchestrator container, clean SIGTERM stops) and takes it all down
-# (containers, network, volumes) even when a step fails. Needs a Docker engine, or root to set up podman.
+# (boto3 through the gateway, a killed orchestrator container, clean SIGTERM stops, experiments against the
+# containers) and takes it all down (containers, network, volumes) even when a step fails. Needs a Docker
+# engine, or root to set up podman.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/container-engine.sh
@@ -17,4 +18,6 @@ cleanup() {
   if [ -n "$ticker" ]; then kill "$ticker" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
-CALLBACKSIM_ENGINE="$ENGINE" CALLBACKSIM_COMPOSE="$COMPOSE" python3 -m pytest -q Tests/ContainerTests
+# The experiments drive the containers from the release build the image was made of.
+CALLBACKSIM_ENGINE="$ENGINE" CALLBACKSIM_COMPOSE="$COMPOSE" CALLBACKSIM_BIN="$PWD/.build/release" \
+  python3 -m pytest -q Tests/ContainerTests

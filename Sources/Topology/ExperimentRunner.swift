@@ -105,43 +105,42 @@ public struct ExperimentRunner: Sendable {
         let errors = Mutex<[String]>([])
     }
 
+    /// A fresh local topology for the experiment: Unix sockets, or network namespaces for network faults.
     public func run(_ experiment: Experiment, seed: UInt64) async throws -> ExperimentReport {
-        let directory = "/tmp/cbx-\(UUID().uuidString.prefix(8))"
-        let lab = experiment.usesNetworkNamespaces ? try NetworkLab.create() : nil
-        var layout = lab?.layout(dataDirectory: directory) ?? TopologyLayout.ipc(dataDirectory: directory)
-        layout.setClockRate(experiment.clockRate ?? 1)
+        let topology = try LocalTopology(
+            launcher: launcher, networkFaults: experiment.usesNetworkNamespaces, clockRate: experiment.clockRate ?? 1)
+        return try await run(experiment, seed: seed, on: topology)
+    }
+
+    /// Starts `topology`, runs the workload and the faults on it, waits for quiescence, checks, and stops it.
+    public func run(_ experiment: Experiment, seed: UInt64, on topology: some ExperimentTopology) async throws
+        -> ExperimentReport
+    {
+        if experiment.usesNetworkNamespaces, let reason = topology.networkFaultsUnavailable {
+            throw Launcher.LaunchError(message: "\(experiment.name) has network faults, but \(reason)")
+        }
         let context = Context()
-        log("experiment \(experiment.name), seed \(seed): starting a topology in \(directory)")
-        if let lab {
-            log("network lab: namespaces \(lab.namespace(.orchestrator)) … on 10.77.\(lab.subnet).0/24")
-        }
-        // Ctrl-C or a SIGTERM must not leave namespaces, veths or daemons behind.
-        let interruption = Interruption.onSignal {
-            Launcher.killAll(dataDirectory: directory)
-            lab?.destroy()
-        }
-        defer {
-            interruption.cancel()
-            lab?.destroy()
-        }
+        log("experiment \(experiment.name), seed \(seed): starting \(topology)")
+        // Ctrl-C or a SIGTERM must not leave namespaces, containers or daemons behind.
+        let interruption = Interruption.onSignal { topology.abandon() }
+        defer { interruption.cancel() }
         do {
-            _ = try await launcher.up(layout, context: context)
-            let report = try await drive(experiment, seed: seed, layout: layout, lab: lab, context: context)
-            _ = await Launcher.down(dataDirectory: directory)
-            if report.passed { try? FileManager.default.removeItem(atPath: directory) }
+            try await topology.start(context: context)
+            let report = try await drive(experiment, seed: seed, topology: topology, context: context)
+            await topology.stop(passed: report.passed)
             return report
         } catch {
-            _ = await Launcher.down(dataDirectory: directory)
+            await topology.stop(passed: false)
             throw error
         }
     }
 
     func drive(
-        _ experiment: Experiment, seed: UInt64, layout: TopologyLayout, lab: NetworkLab?, context: Context
+        _ experiment: Experiment, seed: UInt64, topology: some ExperimentTopology, context: Context
     ) async throws
         -> ExperimentReport
     {
-        let client = TopologyClient(layout: layout, context: context)
+        let client = TopologyClient(layout: topology.layout, context: context)
         let plan = experiment.plan(seed: seed)
         let machineName = try await Self.deployVariant(experiment.workload, client: client)
         let machine = try await client.stateMachineArn(machineName)
@@ -183,8 +182,7 @@ public struct ExperimentRunner: Sendable {
             for (index, fault) in experiment.faults.enumerated() {
                 group.addTask {
                     await self.apply(
-                        fault, index: index, experiment: experiment, seed: seed, layout: layout, lab: lab,
-                        client: client,
+                        fault, index: index, experiment: experiment, seed: seed, topology: topology, client: client,
                         progress: progress, elapsed: elapsed)
                 }
             }
@@ -244,8 +242,8 @@ public struct ExperimentRunner: Sendable {
     }
 
     func apply(
-        _ fault: FaultSpec, index: Int, experiment: Experiment, seed: UInt64, layout: TopologyLayout,
-        lab: NetworkLab?, client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
+        _ fault: FaultSpec, index: Int, experiment: Experiment, seed: UInt64, topology: some ExperimentTopology,
+        client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
     ) async {
         if let fraction = fault.afterStartedFraction {
             let threshold = Int((Double(experiment.workload.executions) * fraction).rounded(.up))
@@ -265,25 +263,21 @@ public struct ExperimentRunner: Sendable {
             }
         }
         let target = fault.target.flatMap(ServiceName.init(rawValue:))
-        let pid = target.flatMap { TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[$0.rawValue] }
         do {
             switch fault.kind {
             case .kill:
-                guard let target, let pid else { return }
+                guard let target else { return }
                 log(String(format: "%6.1f s  kill -9 %@", startedAt, target.rawValue))
-                kill(pid, SIGKILL)
-                Launcher.reap([pid])
-                try? await Task.sleep(for: .seconds(fault.restartAfter ?? 1))
-                _ = try await launcher.up(layout, context: client.context)
+                try await topology.kill(
+                    target, restartAfter: .milliseconds(Int((fault.restartAfter ?? 1) * 1000)),
+                    context: client.context)
                 log(String(format: "%6.1f s  restarted %@", elapsed(), target.rawValue))
                 record(elapsed())
             case .pause:
-                guard let target, let pid else { return }
-                log(String(format: "%6.1f s  SIGSTOP %@", startedAt, target.rawValue))
-                kill(pid, SIGSTOP)
-                try? await Task.sleep(for: .seconds(fault.duration ?? 5))
-                kill(pid, SIGCONT)
-                log(String(format: "%6.1f s  SIGCONT %@", elapsed(), target.rawValue))
+                guard let target else { return }
+                log(String(format: "%6.1f s  pause %@", startedAt, target.rawValue))
+                try await topology.pause(target, for: .milliseconds(Int((fault.duration ?? 5) * 1000)))
+                log(String(format: "%6.1f s  resumed %@", elapsed(), target.rawValue))
                 record(elapsed())
             case .link:
                 guard let rule = fault.rule else { return }
@@ -320,26 +314,25 @@ public struct ExperimentRunner: Sendable {
                     SetClockInput(offsetSeconds: 0, rate: fault.rate == nil ? nil : experiment.clockRate ?? 1))
                 record(elapsed())
             case .partition, .loss:
-                guard let lab else { return }
                 let between = (fault.between ?? []).compactMap(ServiceName.init(rawValue:))
                 guard between.count == (fault.between ?? []).count, (1...2).contains(between.count),
                     fault.kind == .partition || between.count == 2
                 else {
                     throw Launcher.LaunchError(message: "`between` names one or two of the six processes")
                 }
-                let networkFault: NetworkLab.Fault =
+                let networkFault: NetworkFault =
                     fault.kind == .loss
                     ? .loss(between[0], between[1], probability: fault.probability ?? 0.1)
                     : between.count == 1 ? .isolation(between[0]) : .partition(between[0], between[1])
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
-                try lab.impose(networkFault)
+                try await topology.impose(networkFault)
                 guard let duration = fault.duration else {
                     record(nil)
                     return
                 }
                 try? await Task.sleep(for: .seconds(duration))
-                let dropped = lab.droppedPackets(networkFault)
-                try lab.lift(networkFault)
+                let dropped = topology.droppedPackets(networkFault)
+                try await topology.lift(networkFault)
                 log(
                     String(format: "%6.1f s  healed: %@", elapsed(), fault.summary)
                         + (dropped.map { " (the kernel dropped \($0) packets)" } ?? ""))

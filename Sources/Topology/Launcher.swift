@@ -321,7 +321,7 @@ public struct Launcher: Sendable {
         if let namespace = layout.networkNamespaces?[service.rawValue] {
             // `ip netns exec` enters the namespace and execs the process: the pid stays the one we record.
             return try Self.spawnDetached(
-                executable: NetworkLab.which("ip") ?? "/usr/sbin/ip",
+                executable: Command.which("ip") ?? "/usr/sbin/ip",
                 arguments: ["netns", "exec", namespace, executable] + arguments(for: service, layout: layout), log: log)
         }
         return try Self.spawnDetached(
@@ -329,21 +329,44 @@ public struct Launcher: Sendable {
     }
 
     /// Starts a process in its own session (so it outlives the CLI and a Ctrl-C in its terminal), output to `log`.
-    public static func spawnDetached(executable: String, arguments: [String], log: String) throws -> Int32 {
+    public static func spawnDetached(
+        executable: String, arguments: [String], log: String, environment: [String: String]? = nil
+    ) throws -> Int32 {
+        try spawn(
+            executable: executable, arguments: arguments, standardOutput: log, standardError: nil,
+            environment: environment, newSession: true)
+    }
+
+    /// posix_spawn with standard input from /dev/null, standard output appended to a file, and standard error to
+    /// another file or (nil) the same one. Foundation's Process is not used: it learns of the child's exit through
+    /// a socket the child inherits, so a child that leaves a daemon behind (podman start leaves conmon) never ends.
+    static func spawn(
+        executable: String, arguments: [String], standardOutput: String, standardError: String?,
+        environment: [String: String]?, newSession: Bool
+    ) throws -> Int32 {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, posixSpawnSetSID)
+        if newSession { posix_spawnattr_setflags(&attributes, posixSpawnSetSID) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let standardError {
+            posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let result =
+            envp == nil
+            ? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+            : posix_spawn(&pid, executable, &actions, &attributes, argv, &envp!)
         guard result == 0 else {
             throw LaunchError(message: "posix_spawn \(executable): \(String(cString: strerror(result)))")
         }

@@ -34,7 +34,7 @@ public struct NetworkLab: Sendable {
         guard getuid() == 0 else {
             throw LabError(message: "network faults (partition, loss) need root: they create network namespaces")
         }
-        for tool in ["ip", "iptables"] where Self.which(tool) == nil {
+        for tool in ["ip", "iptables"] where Command.which(tool) == nil {
             throw LabError(
                 message: "network faults need `\(tool)`: apt-get install -y iproute2 iptables (make deps does it)")
         }
@@ -55,28 +55,28 @@ public struct NetworkLab: Sendable {
     }
 
     func build() throws {
-        try Self.run("ip", "netns", "add", switchNamespace)
-        try Self.run("ip", "-n", switchNamespace, "link", "add", "br0", "type", "bridge")
-        try Self.run("ip", "-n", switchNamespace, "link", "set", "br0", "up")
+        try Command.run("ip", "netns", "add", switchNamespace)
+        try Command.run("ip", "-n", switchNamespace, "link", "add", "br0", "type", "bridge")
+        try Command.run("ip", "-n", switchNamespace, "link", "set", "br0", "up")
         for (index, service) in ServiceName.allCases.enumerated() {
             let namespace = namespace(service)
-            try Self.run("ip", "netns", "add", namespace)
-            try Self.run(
+            try Command.run("ip", "netns", "add", namespace)
+            try Command.run(
                 "ip", "link", "add", switchPort(index), "type", "veth", "peer", "name", "eth0", "netns", namespace)
-            try Self.run("ip", "link", "set", switchPort(index), "netns", switchNamespace)
-            try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index), "master", "br0")
-            try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index), "up")
-            try Self.run("ip", "-n", namespace, "link", "set", "lo", "up")
-            try Self.run("ip", "-n", namespace, "addr", "add", address(service) + "/24", "dev", "eth0")
-            try Self.run("ip", "-n", namespace, "link", "set", "eth0", "up")
+            try Command.run("ip", "link", "set", switchPort(index), "netns", switchNamespace)
+            try Command.run("ip", "-n", switchNamespace, "link", "set", switchPort(index), "master", "br0")
+            try Command.run("ip", "-n", switchNamespace, "link", "set", switchPort(index), "up")
+            try Command.run("ip", "-n", namespace, "link", "set", "lo", "up")
+            try Command.run("ip", "-n", namespace, "addr", "add", address(service) + "/24", "dev", "eth0")
+            try Command.run("ip", "-n", namespace, "link", "set", "eth0", "up")
         }
         // The runner's own leg: its end stays in this namespace, the peer joins the bridge.
-        try Self.run(
+        try Command.run(
             "ip", "link", "add", hostInterface, "type", "veth", "peer", "name", "uplink", "netns", switchNamespace)
-        try Self.run("ip", "-n", switchNamespace, "link", "set", "uplink", "master", "br0")
-        try Self.run("ip", "-n", switchNamespace, "link", "set", "uplink", "up")
-        try Self.run("ip", "addr", "add", hostAddress + "/24", "dev", hostInterface)
-        try Self.run("ip", "link", "set", hostInterface, "up")
+        try Command.run("ip", "-n", switchNamespace, "link", "set", "uplink", "master", "br0")
+        try Command.run("ip", "-n", switchNamespace, "link", "set", "uplink", "up")
+        try Command.run("ip", "addr", "add", hostAddress + "/24", "dev", hostInterface)
+        try Command.run("ip", "link", "set", hostInterface, "up")
     }
 
     /// A TCP layout on the lab's addresses, each process started inside its namespace.
@@ -92,66 +92,31 @@ public struct NetworkLab: Sendable {
 
     // MARK: Faults
 
-    public enum Fault: Sendable {
-        /// Every packet between the two dropped, both ways; everyone else still reaches both.
-        case partition(ServiceName, ServiceName)
-        /// The process's link down: it reaches nobody and nobody reaches it (the runner included).
-        case isolation(ServiceName)
-        /// Each packet between the two dropped with `probability`, each way on its own.
-        case loss(ServiceName, ServiceName, probability: Double)
-    }
+    public func impose(_ fault: NetworkFault) throws { try switchFault(fault, on: true) }
 
-    public func impose(_ fault: Fault) throws { try switchFault(fault, on: true) }
+    public func lift(_ fault: NetworkFault) throws { try switchFault(fault, on: false) }
 
-    public func lift(_ fault: Fault) throws { try switchFault(fault, on: false) }
-
-    func switchFault(_ fault: Fault, on: Bool) throws {
+    func switchFault(_ fault: NetworkFault, on: Bool) throws {
         switch fault {
-        case .partition(let a, let b): try filter(a, b, add: on, extra: [])
-        case .loss(let a, let b, let probability): try filter(a, b, add: on, extra: Self.randomMatch(probability))
+        case .partition(let a, let b): try filter(a, b).set(on, probability: nil)
+        case .loss(let a, let b, let probability): try filter(a, b).set(on, probability: probability)
         case .isolation(let service):
-            try Self.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), on ? "down" : "up")
+            try Command.run("ip", "-n", switchNamespace, "link", "set", switchPort(index(service)), on ? "down" : "up")
         }
     }
 
     /// Packets the kernel has dropped so far for a fault between two processes (its DROP rules' counters);
     /// nil for an isolation, which no rule counts.
-    public func droppedPackets(_ fault: Fault) -> Int? {
-        let a: ServiceName
-        let b: ServiceName
-        switch fault {
-        case .partition(let first, let second), .loss(let first, let second, _): (a, b) = (first, second)
-        case .isolation: return nil
-        }
-        var total = 0
-        for chain in ["INPUT", "OUTPUT"] {
-            let listing =
-                (try? Self.output("ip", "netns", "exec", namespace(a), "iptables", "-L", chain, "-v", "-x", "-n")) ?? ""
-            for line in listing.split(whereSeparator: \.isNewline) {
-                let columns = line.split(separator: " ")
-                guard columns.count > 8, columns[2] == "DROP", columns[7...8].contains(Substring(address(b))),
-                    let packets = Int(columns[0])
-                else { continue }
-                total += packets
-            }
-        }
-        return total
+    public func droppedPackets(_ fault: NetworkFault) -> Int? {
+        guard let (a, b) = fault.pair else { return nil }
+        return filter(a, b).droppedPackets()
     }
 
     func index(_ service: ServiceName) -> Int { ServiceName.allCases.firstIndex(of: service) ?? 0 }
 
-    static func randomMatch(_ probability: Double) -> [String] {
-        ["-m", "statistic", "--mode", "random", "--probability", String(format: "%.4f", probability)]
-    }
-
-    /// Rules in `a`'s namespace only: its OUTPUT to `b` and its INPUT from `b` cover both directions.
-    func filter(_ a: ServiceName, _ b: ServiceName, add: Bool, extra: [String]) throws {
-        let verb = add ? "-A" : "-D"
-        let namespace = namespace(a)
-        try Self.run(
-            ["ip", "netns", "exec", namespace, "iptables", verb, "OUTPUT", "-d", address(b)] + extra + ["-j", "DROP"])
-        try Self.run(
-            ["ip", "netns", "exec", namespace, "iptables", verb, "INPUT", "-s", address(b)] + extra + ["-j", "DROP"])
+    /// The rules for a fault between `a` and `b` live in `a`'s namespace.
+    func filter(_ a: ServiceName, _ b: ServiceName) -> PacketFilter {
+        PacketFilter(enter: ["ip", "netns", "exec", namespace(a)], peer: address(b))
     }
 
     // MARK: Cleanup
@@ -177,12 +142,12 @@ public struct NetworkLab: Sendable {
         for pid in killed { kill(pid, SIGKILL) }
         for _ in 0..<100 where killed.contains(where: Launcher.isAlive) { usleep(10_000) }
         Launcher.reap(killed)
-        for name in names { try? run("ip", "netns", "del", name) }
+        for name in names { try? Command.run("ip", "netns", "del", name) }
     }
 
     /// The processes running inside a namespace.
     public static func pids(in namespace: String) -> [Int32] {
-        let listing = (try? output("ip", "netns", "pids", namespace)) ?? ""
+        let listing = (try? Command.output("ip", "netns", "pids", namespace)) ?? ""
         return listing.split(whereSeparator: \.isNewline).compactMap { Int32($0) }
     }
 
@@ -192,46 +157,61 @@ public struct NetworkLab: Sendable {
 
     /// The first 10.77.N.0/24 that no interface of this namespace already uses.
     static func freeSubnet() throws -> Int {
-        let used = (try? output("ip", "-4", "-o", "addr", "show")) ?? ""
+        let used = (try? Command.output("ip", "-4", "-o", "addr", "show")) ?? ""
         guard let free = (1...250).first(where: { !used.contains("10.77.\($0).") }) else {
             throw LabError(message: "no free 10.77.N.0/24 subnet for the network lab")
         }
         return free
     }
+}
 
-    // MARK: Commands
+/// What a network fault does, in whichever topology makes it.
+public enum NetworkFault: Sendable {
+    /// Every packet between the two dropped, both ways; everyone else still reaches both.
+    case partition(ServiceName, ServiceName)
+    /// The process reaches nobody and nobody reaches it (the runner included).
+    case isolation(ServiceName)
+    /// Each packet between the two dropped with `probability`, each way on its own.
+    case loss(ServiceName, ServiceName, probability: Double)
 
-    static func which(_ tool: String) -> String? {
-        for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
-            let path = directory + "/" + tool
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+    /// The two processes of a fault between two.
+    var pair: (ServiceName, ServiceName)? {
+        switch self {
+        case .partition(let a, let b), .loss(let a, let b, _): (a, b)
+        case .isolation: nil
         }
-        return nil
+    }
+}
+
+/// iptables DROP rules in one network namespace against one peer: its OUTPUT to the peer and its INPUT from it
+/// cover both directions. Every packet (a partition) or each with a probability (loss).
+struct PacketFilter {
+    /// How to run a command inside the namespace (`ip netns exec NAME`, `nsenter -t PID -n`).
+    let enter: [String]
+    let peer: String
+
+    func set(_ on: Bool, probability: Double?) throws {
+        let verb = on ? "-A" : "-D"
+        let random =
+            probability.map { ["-m", "statistic", "--mode", "random", "--probability", String(format: "%.4f", $0)] }
+            ?? []
+        try Command.run(enter + ["iptables", verb, "OUTPUT", "-d", peer] + random + ["-j", "DROP"])
+        try Command.run(enter + ["iptables", verb, "INPUT", "-s", peer] + random + ["-j", "DROP"])
     }
 
-    static func run(_ arguments: String...) throws { _ = try output(arguments) }
-    static func run(_ arguments: [String]) throws { _ = try output(arguments) }
-    static func output(_ arguments: String...) throws -> String { try output(arguments) }
-
-    static func output(_ arguments: [String]) throws -> String {
-        guard let tool = arguments.first, let path = which(tool) else {
-            throw LabError(message: "\(arguments.first ?? "?") not found")
+    /// What the rules' counters say the kernel dropped so far.
+    func droppedPackets() -> Int {
+        var total = 0
+        for chain in ["INPUT", "OUTPUT"] {
+            let listing = (try? Command.output(enter + ["iptables", "-L", chain, "-v", "-x", "-n"])) ?? ""
+            for line in listing.split(whereSeparator: \.isNewline) {
+                let columns = line.split(separator: " ")
+                guard columns.count > 8, columns[2] == "DROP", columns[7...8].contains(Substring(peer)),
+                    let packets = Int(columns[0])
+                else { continue }
+                total += packets
+            }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = Array(arguments.dropFirst())
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw LabError(message: "`\(arguments.joined(separator: " "))` failed: \(message)")
-        }
-        return String(decoding: stdout, as: UTF8.self)
+        return total
     }
 }

@@ -48,13 +48,37 @@ struct RunExperiment: AsyncParsableCommand {
     @Option(help: "Seed for the workload and the faults.") var seed: UInt64 = 1
     @Option(help: "Where report.json and timeline.svg go (default: reports/NAME-SEED).") var report: String?
     @Option(help: "Override the workload's number of executions (smaller runs for CI).") var executions: Int?
-    @Option(help: "Where the five executables are (default: beside this one).") var binDir: String?
+    @Option(help: "Where the six executables are (default: beside this one).") var binDir: String?
+    @Option(
+        help: ArgumentHelp(
+            "local: processes on this machine; compose: the compose file's containers (callbacksim:local).",
+            discussion:
+                "In containers, kill is a container kill and start, pause a container pause, a partition disconnects the containers it names from the network, loss is an iptables rule in a container's network namespace."
+        ))
+    var topology: TopologyKind = .local
+    @Option(help: "The compose file, for --topology compose.") var composeFile = "docker-compose.yml"
+
+    enum TopologyKind: String, ExpressibleByArgument, CaseIterable {
+        case local, compose
+    }
 
     func run() async throws {
         var experiment = try ExperimentRunner.load(path: file)
         if let executions { experiment.workload.executions = executions }
-        let runner = ExperimentRunner(launcher: Launcher(binDirectory: binDir, template: try SAMTemplate.seed()))
-        let result = try await runner.run(experiment, seed: seed)
+        let launcher = Launcher(binDirectory: binDir, template: try SAMTemplate.seed())
+        let runner = ExperimentRunner(launcher: launcher)
+        let result: ExperimentReport
+        switch topology {
+        case .local:
+            result = try await runner.run(experiment, seed: seed)
+        case .compose:
+            let file = URL(fileURLWithPath: composeFile).standardizedFileURL
+            let engine = try await ComposeTopology.Engine.detect(
+                repository: file.deletingLastPathComponent().path)
+            result = try await runner.run(
+                experiment, seed: seed,
+                on: try ComposeTopology(engine: engine, file: file.path, clockRate: experiment.clockRate ?? 1))
+        }
         let directory = report ?? "reports/\(experiment.name)-\(seed)"
         try result.write(to: directory)
         print("")

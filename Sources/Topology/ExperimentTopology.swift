@@ -1,0 +1,92 @@
+import Foundation
+import Glibc
+import ZeroMQ
+
+/// Where an experiment runs, and how its process and network faults are made there: local processes
+/// (`LocalTopology`, each in a network namespace when the experiment has network faults) or a compose project's
+/// containers (`ComposeTopology`). The workload, the wire-level faults (link rules, clocks), the recorder and the
+/// checker are the same for both; they reach every process through `layout`.
+public protocol ExperimentTopology: Sendable, CustomStringConvertible {
+    /// The wire endpoint of each process, as the runner reaches it.
+    var layout: TopologyLayout { get }
+    /// Starts every process and deploys the template; returns once every process answers.
+    func start(context: Context) async throws
+    /// kill -9 of the process, and its restart `restartAfter` later.
+    func kill(_ service: ServiceName, restartAfter: Duration, context: Context) async throws
+    /// Stops the process (SIGSTOP, a container pause) for `duration`, then lets it go on.
+    func pause(_ service: ServiceName, for duration: Duration) async throws
+    /// Why network faults cannot be made here, or nil when they can.
+    var networkFaultsUnavailable: String? { get }
+    func impose(_ fault: NetworkFault) async throws
+    func lift(_ fault: NetworkFault) async throws
+    /// What the kernel's rules counted for a fault, when rules make it.
+    func droppedPackets(_ fault: NetworkFault) -> Int?
+    /// Stops everything and removes what the run made; keeps what is worth reading when the run failed.
+    func stop(passed: Bool) async
+    /// The same from a signal handler, synchronously: nothing may outlive an interrupted run.
+    func abandon()
+}
+
+/// The processes of `callbacksim up` on this machine: on Unix sockets, or each in a network namespace of its own
+/// when the experiment has network faults.
+public struct LocalTopology: ExperimentTopology {
+    public let launcher: Launcher
+    public let layout: TopologyLayout
+    let lab: NetworkLab?
+
+    /// A fresh data directory and, for network faults, a network lab (root only).
+    public init(launcher: Launcher, networkFaults: Bool, clockRate: Double) throws {
+        let directory = "/tmp/cbx-\(UUID().uuidString.prefix(8))"
+        let lab = networkFaults ? try NetworkLab.create() : nil
+        var layout = lab?.layout(dataDirectory: directory) ?? TopologyLayout.ipc(dataDirectory: directory)
+        layout.setClockRate(clockRate)
+        self.launcher = launcher
+        self.layout = layout
+        self.lab = lab
+    }
+
+    public var description: String {
+        "a topology in \(layout.dataDirectory)"
+            + (lab.map { " on network namespaces \($0.namespace(.orchestrator)) … (10.77.\($0.subnet).0/24)" } ?? "")
+    }
+
+    public func start(context: Context) async throws { _ = try await launcher.up(layout, context: context) }
+
+    func pid(_ service: ServiceName) -> Int32? {
+        TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[service.rawValue]
+    }
+
+    public func kill(_ service: ServiceName, restartAfter: Duration, context: Context) async throws {
+        guard let pid = pid(service) else { return }
+        Glibc.kill(pid, SIGKILL)
+        Launcher.reap([pid])
+        try? await Task.sleep(for: restartAfter)
+        _ = try await launcher.up(layout, context: context)
+    }
+
+    public func pause(_ service: ServiceName, for duration: Duration) async throws {
+        guard let pid = pid(service) else { return }
+        Glibc.kill(pid, SIGSTOP)
+        try? await Task.sleep(for: duration)
+        Glibc.kill(pid, SIGCONT)
+    }
+
+    public var networkFaultsUnavailable: String? {
+        lab == nil ? "the processes share this machine's network (no network namespaces)" : nil
+    }
+
+    public func impose(_ fault: NetworkFault) async throws { try lab?.impose(fault) }
+    public func lift(_ fault: NetworkFault) async throws { try lab?.lift(fault) }
+    public func droppedPackets(_ fault: NetworkFault) -> Int? { lab?.droppedPackets(fault) }
+
+    public func stop(passed: Bool) async {
+        _ = await Launcher.down(dataDirectory: layout.dataDirectory)
+        lab?.destroy()
+        if passed { try? FileManager.default.removeItem(atPath: layout.dataDirectory) }
+    }
+
+    public func abandon() {
+        Launcher.killAll(dataDirectory: layout.dataDirectory)
+        lab?.destroy()
+    }
+}
