@@ -1,7 +1,8 @@
 # Sourced by the container scripts: picks the container engine and the compose tool and makes them work.
 # Sets ENGINE (docker or podman) and COMPOSE (the compose command). With a Docker engine running, that is used
 # as it is. Otherwise rootful podman (installed with apt-get when missing, as root) with runc and
-# deploy/podman/containers.conf, and docker-compose 1.29 talking to podman's Docker-compatible API socket.
+# deploy/podman/containers.conf, and docker-compose 1.29 talking to podman's Docker-compatible API socket, which
+# `start_compose_socket` starts when it is not running (and sets STARTED_SOCKET to its pid).
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if docker info >/dev/null 2>&1; then
   ENGINE=docker
@@ -23,13 +24,20 @@ else
   export CONTAINERS_CONF="$REPO/deploy/podman/containers.conf"
   ENGINE=podman
   export DOCKER_HOST=unix:///run/podman/podman.sock
-  if ! curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1; then
-    mkdir -p /run/podman
-    nohup podman system service --time=0 "$DOCKER_HOST" >/tmp/callbacksim-podman-service.log 2>&1 &
-    for _ in $(seq 50); do
-      curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1 && break
-      sleep 0.1
-    done
-  fi
   COMPOSE="docker-compose"
 fi
+
+start_compose_socket() {
+  STARTED_SOCKET=""
+  [ "$ENGINE" = podman ] || return 0
+  curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1 && return 0
+  mkdir -p /run/podman
+  nohup podman system service --time=0 "$DOCKER_HOST" </dev/null >/tmp/callbacksim-podman-service.log 2>&1 &
+  STARTED_SOCKET=$!
+  for _ in $(seq 100); do
+    curl -sf --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "container-engine: podman's API socket did not come up (see /tmp/callbacksim-podman-service.log)" >&2
+  return 1
+}

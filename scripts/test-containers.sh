@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/container-engine.sh
 scripts/ensure-test-clients.sh
 scripts/build-image.sh
+start_compose_socket
 ticker=""
 if [ "$ENGINE" = podman ] && [ ! -S /run/systemd/private ]; then
   scripts/podman-health-ticker.sh 1 >/dev/null 2>&1 &
@@ -16,6 +17,7 @@ fi
 cleanup() {
   $COMPOSE -p callbacksim-test -f docker-compose.yml down -v --remove-orphans >/dev/null 2>&1 || true
   if [ -n "$ticker" ]; then kill "$ticker" 2>/dev/null || true; fi
+  if [ -n "$STARTED_SOCKET" ]; then kill "$STARTED_SOCKET" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 # The experiments drive the containers from the release build the image was made of.
