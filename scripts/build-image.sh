@@ -35,7 +35,11 @@ cp /etc/nsswitch.conf "$root/etc/"
 printf 'root:x:0:0:root:/root:/nonexistent\ncallbacksim:x:10001:10001:callbacksim:/data:/nonexistent\n' >"$root/etc/passwd"
 printf 'root:x:0:\ncallbacksim:x:10001:\n' >"$root/etc/group"
 
+previous=$($ENGINE image inspect "$IMAGE" --format '{{.Id}}' 2>/dev/null || true)
 $ENGINE build --quiet -f deploy/Containerfile -t "$IMAGE" "$STAGE" >/dev/null
+# The image this one replaces would stay behind untagged; remove it unless a container still uses it.
+current=$($ENGINE image inspect "$IMAGE" --format '{{.Id}}')
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then $ENGINE rmi "$previous" >/dev/null 2>&1 || true; fi
 size=$($ENGINE image inspect "$IMAGE" --format '{{.Size}}')
 compressed=$($ENGINE save "$IMAGE" | gzip -1 | wc -c)
 echo "image $IMAGE: $((size / 1000000)) MB ($((compressed / 1000000)) MB compressed for a registry)"
