@@ -186,6 +186,11 @@ let package = Package(
             dependencies: ["Gateway", "Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "NotificationLoggerTests", dependencies: ["NotificationLogger", "Wire"]),
         .testTarget(
+            name: "CallbackSenderTests",
+            dependencies: [
+                "CallbackSender", "Wire", "JSON", "ServiceSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["Wire", "JSON", "Topology", "Template", "StatesLanguage", "ZeroMQ", "Faults"]),
     ]

@@ -159,7 +159,7 @@ public enum APISimulatorService {
         public init(
             dataDirectory: String, endpoint: String, queueBroker: String, functions: [String: String],
             queueName: String,
-            stateMachineName: String, batchSize: Int = 10, clock: any WallClock = SystemWallClock(),
+            stateMachineName: String, batchSize: Int = 10, clock: any WallClock = AdjustableWallClock(),
             configuration: EngineConfiguration = EngineConfiguration()
         ) {
             self.configuration = configuration
@@ -177,8 +177,9 @@ public enum APISimulatorService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "api-simulator")
         let context = Context()
+        // The same integrations as the orchestrator's, so a state machine hosted here may use SQS and SNS too.
         let integrations = try await ServiceIntegrations.connect(
-            context: context, queueBroker: nil, functions: options.functions)
+            context: context, queueBroker: options.queueBroker, functions: options.functions)
         let engine = WorkflowEngine(
             database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
             clock: options.clock, dispatcher: integrations, configuration: options.configuration, logger: logger)
@@ -193,7 +194,10 @@ public enum APISimulatorService {
         consumerFunction.on(Lambda.invoke) { input, _ in try await consumer.invoke(input) }
         try await ServiceHost.run(
             engine.services(serving: server, as: "api-simulator", clock: options.clock, also: consumerFunction)
-                + [LoopService("consumer") { await consumer.run() }],
+                + [
+                    LoopService("consumer") { await consumer.run() },
+                    LoopService("integrations") { await integrations.learnBrokerOperations() },
+                ],
             logger: logger)
     }
 }

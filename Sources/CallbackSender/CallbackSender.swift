@@ -3,6 +3,7 @@ import JSON
 import Logging
 import ServiceSupport
 import Storage
+import Synchronization
 import Wire
 import ZeroMQ
 
@@ -18,14 +19,16 @@ public final class CallbackSender: Sendable {
     public static let failureError = "sample error message"
 
     let database: any DatabaseWriter
-    let orchestrator: WireClient
+    let orchestrator: any OperationCaller
     let clock: any WallClock
     let logger: Logger
     /// Send the token through JSON.stringify, as upstream does (the orchestrator then answers InvalidToken).
     let quoteToken: Bool
+    /// The invocations being handled now, by idempotency key: a repeated delivery joins the first.
+    private let inFlight = Mutex<[String: Task<InvokeOutput, any Error>]>([:])
 
     public init(
-        database: any DatabaseWriter, orchestrator: WireClient, clock: any WallClock, quoteToken: Bool = false,
+        database: any DatabaseWriter, orchestrator: any OperationCaller, clock: any WallClock, quoteToken: Bool = false,
         logger: Logger
     ) {
         self.database = database
@@ -49,8 +52,25 @@ public final class CallbackSender: Sendable {
         try Store.open(path: path, migrator: migrator)
     }
 
-    /// Handles one `Invoke`.
+    /// Handles one `Invoke`. The check for an earlier answer and the claim of the key are one step: a second
+    /// delivery of the same invocation while the first is still calling the orchestrator (its caller gave up and
+    /// retried) waits for the first's answer instead of sending the callback again.
     public func invoke(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
+        guard let idempotencyKey else { return try await handle(input, idempotencyKey: nil) }
+        let claim = inFlight.withLock { calls in
+            if let first = calls[idempotencyKey] { return first }
+            let task = Task {
+                // Leaves the table only once the answer is recorded, so a later delivery reads the record.
+                defer { _ = self.inFlight.withLock { $0.removeValue(forKey: idempotencyKey) } }
+                return try await self.handle(input, idempotencyKey: idempotencyKey)
+            }
+            calls[idempotencyKey] = task
+            return task
+        }
+        return try await claim.value
+    }
+
+    private func handle(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
         if let idempotencyKey,
             let recorded = try await database.read({ db in
                 try String.fetchOne(
@@ -147,8 +167,13 @@ public enum CallbackSenderService {
         public var endpoint: String
         public var orchestrator: String
         public var quoteToken: Bool
+        public var clock: any WallClock
 
-        public init(dataDirectory: String, endpoint: String, orchestrator: String, quoteToken: Bool = false) {
+        public init(
+            dataDirectory: String, endpoint: String, orchestrator: String, quoteToken: Bool = false,
+            clock: any WallClock = AdjustableWallClock()
+        ) {
+            self.clock = clock
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.orchestrator = orchestrator
@@ -163,12 +188,12 @@ public enum CallbackSenderService {
             database: try CallbackSender.openDatabase(path: options.dataDirectory + "/callback-sender.sqlite"),
             orchestrator: try await WireClient.connect(
                 context: context, endpoint: options.orchestrator, service: "orchestrator"),
-            clock: SystemWallClock(), quoteToken: options.quoteToken, logger: logger)
+            clock: options.clock, quoteToken: options.quoteToken, logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("callback-sender serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                ServiceHost.api("callback-sender", server: server, router: sender.router)
+                ServiceHost.api("callback-sender", server: server, clock: options.clock, router: sender.router)
             ], logger: logger)
     }
 }

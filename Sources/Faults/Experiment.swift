@@ -183,6 +183,9 @@ public struct CheckerOptions: Codable, Sendable {
 
 /// One execution the workload will start.
 public struct PlannedExecution: Sendable, Equatable {
+    /// The execution's name: StartExecution with the same name and input is idempotent, so a retry after a lost
+    /// reply cannot start a second execution.
+    public var name: String
     public var input: String
     /// Seconds after the workload starts.
     public var startOffset: Double
@@ -201,7 +204,8 @@ extension Experiment {
             let wait = max(0, Int(workload.waitTime.sample(&random).rounded()))
             let input: JSONValue = ["waitTime": .int(wait), "status": .string(success ? "success" : "failure")]
             return PlannedExecution(
-                input: input.serialized(), startOffset: Double(index) / max(workload.startsPerSecond, 0.001))
+                name: "seed-\(seed)-\(index)", input: input.serialized(),
+                startOffset: Double(index) / max(workload.startsPerSecond, 0.001))
         }
     }
 

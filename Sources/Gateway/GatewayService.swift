@@ -17,11 +17,14 @@ public enum GatewayService {
         public var controlEndpoint: String
         public var upstreams: ServiceDirectory.Endpoints
         public var configuration: Gateway.Configuration
+        /// The time signatures are checked against (RequestExpired), and what a clock fault moves.
+        public var clock: any WallClock
 
         public init(
             host: String, port: Int, controlEndpoint: String, upstreams: ServiceDirectory.Endpoints,
-            configuration: Gateway.Configuration
+            configuration: Gateway.Configuration, clock: any WallClock = AdjustableWallClock()
         ) {
+            self.clock = clock
             self.host = host
             self.port = port
             self.controlEndpoint = controlEndpoint
@@ -34,7 +37,9 @@ public enum GatewayService {
         let logger = Logger(label: "aws-gateway")
         let context = Context()
         let directory = try await ServiceDirectory.connect(context: context, endpoints: options.upstreams)
-        let gateway = Gateway(directory: directory, configuration: options.configuration, logger: logger)
+        let clock = options.clock
+        let gateway = Gateway(
+            directory: directory, configuration: options.configuration, logger: logger, clock: { clock.now() })
         let application = Application(
             responder: HTTPAdapter(gateway: gateway),
             configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port)),
@@ -46,7 +51,8 @@ public enum GatewayService {
             logger: logger)
         let control = try await WireServer.bind(context: context, endpoint: options.controlEndpoint, logger: logger)
         try await ServiceHost.run(
-            [application, ServiceHost.api("aws-gateway", server: control, router: WireRouter())], logger: logger)
+            [application, ServiceHost.api("aws-gateway", server: control, clock: options.clock, router: WireRouter())],
+            logger: logger)
     }
 }
 

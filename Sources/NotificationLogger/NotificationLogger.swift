@@ -118,10 +118,13 @@ public enum NotificationLoggerService {
         public var endpoint: String
         public var region: String
         public var accountId: String
+        public var clock: any WallClock
 
         public init(
-            dataDirectory: String, endpoint: String, region: String = "us-east-1", accountId: String = "000000000000"
+            dataDirectory: String, endpoint: String, region: String = "us-east-1", accountId: String = "000000000000",
+            clock: any WallClock = AdjustableWallClock()
         ) {
+            self.clock = clock
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.region = region
@@ -134,14 +137,15 @@ public enum NotificationLoggerService {
         let context = Context()
         let notificationLogger = NotificationLogger(
             database: try NotificationLogger.openDatabase(path: options.dataDirectory + "/notification-logger.sqlite"),
-            clock: SystemWallClock(), logFile: options.dataDirectory + "/notifications.log", region: options.region,
+            clock: options.clock, logFile: options.dataDirectory + "/notifications.log", region: options.region,
             accountId: options.accountId, logger: logger)
         try await notificationLogger.createLogGroup()
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("notification-logger serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                ServiceHost.api("notification-logger", server: server, router: notificationLogger.router)
+                ServiceHost.api(
+                    "notification-logger", server: server, clock: options.clock, router: notificationLogger.router)
             ], logger: logger)
     }
 }

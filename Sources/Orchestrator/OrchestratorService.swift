@@ -17,7 +17,7 @@ public enum OrchestratorService {
 
         public init(
             dataDirectory: String, endpoint: String, queueBroker: String?, functions: [String: String],
-            clock: any WallClock = SystemWallClock(), configuration: EngineConfiguration = EngineConfiguration()
+            clock: any WallClock = AdjustableWallClock(), configuration: EngineConfiguration = EngineConfiguration()
         ) {
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint

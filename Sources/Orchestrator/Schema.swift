@@ -57,6 +57,12 @@ enum EngineSchema {
             ALTER TABLE executions ADD COLUMN redrive_date REAL;
             CREATE INDEX executions_by_parent ON executions(parent_arn);
             """,
+            // An owed call names its task, so the call is cancelled when the task ends before it is made.
+            "v3-outbox-task-key": """
+            ALTER TABLE outbox ADD COLUMN task_key TEXT;
+            UPDATE outbox SET task_key = json_extract(invocation, '$.taskKey');
+            CREATE INDEX outbox_by_task ON outbox(execution_arn, task_key);
+            """,
         ])
     }
 }

@@ -45,9 +45,13 @@ public final class ServiceIntegrations: TaskDispatcher {
         return ServiceIntegrations(queueBroker: broker, functions: clients)
     }
 
+    /// What CreateStateMachine accepts: an engine with no route to the broker refuses SQS and SNS tasks there
+    /// and then, rather than retrying their calls for ever.
     public func supports(_ resource: TaskResource) -> Bool {
         switch (resource.resourceType, resource.action) {
-        case ("sqs", "sendMessage"), ("sns", "publish"), ("lambda", "invoke"): return true
+        case ("lambda", "invoke"): return true
+        case ("sqs", "sendMessage"), ("sns", "publish"): return queueBroker != nil
+        case ("aws-sdk:sqs", _) where queueBroker == nil, ("aws-sdk:sns", _) where queueBroker == nil: return false
         case ("aws-sdk:sqs", let action), ("aws-sdk:sns", let action):
             let api = resource.resourceType == "aws-sdk:sqs" ? "sqs" : "sns"
             let known = brokerOperations.withLock { $0 }

@@ -13,7 +13,7 @@ extension WorkflowEngine {
         return [
             LoopService("timers") { await self.runTimers() },
             LoopService("outbox") { await self.runOutbox() },
-            ServiceHost.api(name, server: server, clock: clock as? AdjustableWallClock, router: routes),
+            ServiceHost.api(name, server: server, clock: clock, router: routes),
         ]
     }
 

@@ -243,8 +243,23 @@ public final class WorkflowEngine: Sendable {
                 arguments: [executionArn])
         else { return nil }
         let decoder = JSONDecoder()
-        let identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
-        let state = try decoder.decode(ExecutionState.self, from: Data((row["state"] as String).utf8))
+        let identity: ExecutionIdentity
+        let state: ExecutionState
+        do {
+            identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
+            state = try decoder.decode(ExecutionState.self, from: Data((row["state"] as String).utf8))
+            guard (try? JSONValue.parse(identity.input)) != nil else {
+                throw CorruptExecutionState(executionArn: executionArn, detail: "its input is not JSON")
+            }
+            try state.validate(executionArn: executionArn)
+        } catch let error as CorruptExecutionState {
+            logger.critical("\(error)")
+            throw error
+        } catch {
+            let corrupt = CorruptExecutionState(executionArn: executionArn, detail: "\(error)")
+            logger.critical("\(corrupt)")
+            throw corrupt
+        }
         let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
         return (identity, state, interpreter)
     }
@@ -291,8 +306,12 @@ public final class WorkflowEngine: Sendable {
             case .invoke(let invocation):
                 let text = String(decoding: try encoder.encode(invocation), as: UTF8.self)
                 try db.execute(
-                    sql: "INSERT INTO outbox (execution_arn, invocation, next_attempt) VALUES (?, ?, ?)",
-                    arguments: [identity.executionArn, text, 0])
+                    sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
+                    arguments: [identity.executionArn, invocation.taskKey, text, 0])
+            case .cancelInvocation(let taskKey):
+                try db.execute(
+                    sql: "DELETE FROM outbox WHERE execution_arn = ? AND task_key = ?",
+                    arguments: [identity.executionArn, taskKey])
             case .startTimer(let id, let dueAt):
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO timers (execution_arn, timer_id, due) VALUES (?, ?, ?)",
@@ -362,8 +381,7 @@ public final class WorkflowEngine: Sendable {
                     continue
                 }
                 let next = try await database.read { db in try Double.fetchOne(db, sql: "SELECT MIN(due) FROM timers") }
-                let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
-                await timerWakeup.wait(timeout: .seconds(wait))
+                await timerWakeup.wait(until: next, on: clock)
             } catch is CancellationError {
                 return
             } catch {
@@ -405,8 +423,7 @@ public final class WorkflowEngine: Sendable {
                         try Double.fetchOne(
                             db, sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?", arguments: [now])
                     }
-                    let wait = min(max((next ?? .infinity) - clock.now(), 0.001), 1.0)
-                    await outboxWakeup.wait(timeout: .seconds(wait))
+                    await outboxWakeup.wait(until: next, on: clock)
                 } catch is CancellationError {
                     return
                 } catch {

@@ -12,6 +12,7 @@ public struct AWSGatewayCommand: AsyncParsableCommand {
         abstract: "AWS's HTTP APIs (Step Functions, SQS, SNS, Lambda, CloudWatch Logs) for the SDKs and the AWS CLI.")
 
     @OptionGroup var process: ProcessOptions
+    @OptionGroup var clock: ClockOptions
     @OptionGroup var functions: FunctionOptions
     @Option(help: "Address the HTTP port listens on.") var gatewayHost = "127.0.0.1"
     @Option(help: "The HTTP port (LocalStack's, which AWS SDK users already point at).") var gatewayPort = 4566
@@ -55,6 +56,7 @@ public struct AWSGatewayCommand: AsyncParsableCommand {
                     functions: try functions.endpoints()),
                 configuration: .init(
                     credentials: keys, defaultAccount: account, defaultRegion: region,
-                    functions: samTemplate.functions)))
+                    functions: samTemplate.functions),
+                clock: clock.clock))
     }
 }

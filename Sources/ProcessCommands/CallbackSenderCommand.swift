@@ -9,6 +9,7 @@ public struct CallbackSenderCommand: AsyncParsableCommand {
         commandName: "callback-sender", abstract: "The callback Lambda: SendTaskSuccess or SendTaskFailure per job.")
 
     @OptionGroup var process: ProcessOptions
+    @OptionGroup var clock: ClockOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7104"
     @Option(help: "The orchestrator's endpoint.") var orchestrator = "tcp://127.0.0.1:7101"
     @Flag(help: "Send the token JSON-quoted, as the upstream Lambda does (the orchestrator answers InvalidToken).")
@@ -18,6 +19,7 @@ public struct CallbackSenderCommand: AsyncParsableCommand {
         ServiceHost.bootstrapLogging(level: process.logLevel)
         try await CallbackSenderService.run(
             .init(
-                dataDirectory: process.dataDir, endpoint: endpoint, orchestrator: orchestrator, quoteToken: quoteToken))
+                dataDirectory: process.dataDir, endpoint: endpoint, orchestrator: orchestrator, quoteToken: quoteToken,
+                clock: clock.clock))
     }
 }

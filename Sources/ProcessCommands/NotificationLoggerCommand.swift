@@ -9,6 +9,7 @@ public struct NotificationLoggerCommand: AsyncParsableCommand {
         commandName: "notification-logger", abstract: "The SNS-subscribed logging Lambda and its log.")
 
     @OptionGroup var process: ProcessOptions
+    @OptionGroup var clock: ClockOptions
     @OptionGroup var account: AccountOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7105"
 
@@ -17,6 +18,6 @@ public struct NotificationLoggerCommand: AsyncParsableCommand {
         try await NotificationLoggerService.run(
             .init(
                 dataDirectory: process.dataDir, endpoint: endpoint, region: account.region,
-                accountId: account.account))
+                accountId: account.account, clock: clock.clock))
     }
 }

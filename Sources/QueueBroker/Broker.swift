@@ -18,13 +18,17 @@ public final class Broker: Sendable {
     public static let maximumMessageBytes = 1_048_576
     public static let snsMessageLimit = 262_144
     static let fifoDeduplicationWindow = 300.0
-    /// How long a request's idempotency key answers retries with the first reply.
+    /// How long a request's idempotency key answers retries with the first reply, in real seconds: a caller's
+    /// outbox retries on real time (its back-off and a restart take real seconds whatever the workflow clock's
+    /// rate), so a fast clock must not shorten it.
     static let idempotencyWindow = 3600.0
     /// AWS refuses a queue of the same name for 60 seconds after DeleteQueue, and a second purge within 60.
     static let deletedQueueQuarantine = 60.0
 
     let database: any DatabaseWriter
     let clock: any WallClock
+    /// Real time, for what must not run fast with `clock` (the idempotency window).
+    let realClock: any WallClock
     let region: String
     let accountId: String
     /// Where the AWS gateway is reached: queue URLs point there (`http://localhost:4566/<account>/<name>`).
@@ -37,10 +41,12 @@ public final class Broker: Sendable {
 
     public init(
         database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
-        accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger
+        accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger,
+        realClock: any WallClock = SystemWallClock()
     ) {
         self.database = database
         self.clock = clock
+        self.realClock = realClock
         self.region = region
         self.accountId = accountId
         self.gatewayUrl = gatewayUrl
@@ -88,7 +94,7 @@ public final class Broker: Sendable {
         let reply = try body()
         try db.execute(
             sql: "INSERT INTO idempotency (key, reply, created) VALUES (?, ?, ?)",
-            arguments: [key, String(decoding: reply, as: UTF8.self), clock.now()])
+            arguments: [key, String(decoding: reply, as: UTF8.self), realClock.now()])
         return reply
     }
 
@@ -104,8 +110,10 @@ public final class Broker: Sendable {
 
     func runHousekeepingOnce() async throws {
         let now = clock.now()
+        let realNow = realClock.now()
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM idempotency WHERE created < ?", arguments: [now - Self.idempotencyWindow])
+            try db.execute(
+                sql: "DELETE FROM idempotency WHERE created < ?", arguments: [realNow - Self.idempotencyWindow])
             try db.execute(sql: "DELETE FROM fifo_deduplication WHERE expires < ?", arguments: [now])
             try db.execute(
                 sql: "DELETE FROM deleted_queues WHERE deleted < ?", arguments: [now - Self.deletedQueueQuarantine])

@@ -114,8 +114,7 @@ extension Broker {
                     try Double.fetchOne(
                         db, sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?", arguments: [now])
                 }
-                let wait = min(max((next.flatMap { $0 } ?? .infinity) - clock.now(), 0.001), 1.0)
-                await deliveryWakeup.wait(timeout: .seconds(wait))
+                await deliveryWakeup.wait(until: next.flatMap { $0 }, on: clock)
             }
         }
         try? await http.shutdown()

@@ -149,7 +149,7 @@ public enum QueueBrokerService {
 
         public init(
             dataDirectory: String, endpoint: String, functions: [String: String],
-            clock: any WallClock = SystemWallClock(), region: String = "us-east-1",
+            clock: any WallClock = AdjustableWallClock(), region: String = "us-east-1",
             accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566"
         ) {
             self.dataDirectory = dataDirectory
@@ -183,7 +183,7 @@ public enum QueueBrokerService {
                 LoopService("housekeeping") { await broker.runHousekeeping() },
                 LoopService("message moves") { await broker.runMoveTasks() },
                 ServiceHost.api(
-                    "queue-broker", server: server, clock: options.clock as? AdjustableWallClock, router: broker.router),
+                    "queue-broker", server: server, clock: options.clock, router: broker.router),
             ], logger: logger)
     }
 }

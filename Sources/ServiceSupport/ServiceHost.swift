@@ -49,17 +49,19 @@ public struct LoopService: Service {
 
 extension ServiceHost {
     /// Serves `server` as a service of the group: the process's own operations from `router`, plus the control
-    /// operations every process answers (Ping, link-fault rules for its outgoing requests, and SetClock when
-    /// `clock` is given). Closes the socket on shutdown.
+    /// operations every process answers (Ping with the process's time, link-fault rules for its outgoing requests,
+    /// and SetClock, an experiment's clock fault). Closes the socket on shutdown.
     public static func api(
-        _ service: String, server: WireServer, clock: AdjustableWallClock? = nil, router: WireRouter
+        _ service: String, server: WireServer, clock: any WallClock, router: WireRouter
     ) -> LoopService {
         let endpoint = server.endpoint
         Transport.processName = service
         let faults = LinkFaultInjector()
         Transport.install(faults)
         var routes = router
-        routes.on(Control.ping) { _, _ in PingOutput(service: service, pid: getpid(), endpoint: endpoint) }
+        routes.on(Control.ping) { _, _ in
+            PingOutput(service: service, pid: getpid(), endpoint: endpoint, clock: clock.now())
+        }
         let served = router.operations.map(\.description).sorted()
         routes.on(Control.listOperations) { _, _ in ListOperationsOutput(operations: served) }
         routes.on(Control.putFaultRules) { input, _ in
@@ -71,11 +73,15 @@ extension ServiceHost {
             return EmptyOutput()
         }
         routes.on(Control.getFaultStatistics) { _, _ in faults.statistics }
-        if let clock {
-            routes.on(Control.setClock) { input, _ in
-                clock.adjust(offset: input.offsetSeconds, rate: input.rate)
-                return EmptyOutput()
+        routes.on(Control.setClock) { input, _ in
+            guard let adjustable = clock as? AdjustableWallClock else {
+                throw AWSError.validation("The clock of \(service) cannot be adjusted (a test's own clock).")
             }
+            if let rate = input.rate, !(rate > 0) {
+                throw AWSError.validation("A clock's rate must be positive, got \(rate).")
+            }
+            adjustable.adjust(offset: input.offsetSeconds, rate: input.rate)
+            return EmptyOutput()
         }
         let serving = routes
         return LoopService("api") {

@@ -25,6 +25,14 @@ public final class Wakeup: Sendable {
         waiter?.resume()
     }
 
+    /// Returns when signalled, when `clock` reads `deadline` (a timer's due time, on the process's clock at its
+    /// rate), or after a real second at most: the loop then looks again, so a clock that was set, or work
+    /// nobody signalled, is noticed.
+    public func wait(until deadline: Double?, on clock: any WallClock) async {
+        let seconds = deadline.map { clock.realSeconds(until: $0) } ?? 1
+        await wait(timeout: .seconds(min(max(seconds, 0.000_5), 1)))
+    }
+
     /// Returns when signalled (or if a signal came since the last wait), or after `timeout`.
     public func wait(timeout: Duration) async {
         let id = UUID()

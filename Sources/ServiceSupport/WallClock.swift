@@ -6,8 +6,20 @@ import Synchronization
 public protocol WallClock: Sendable {
     /// Seconds since 1970.
     func now() -> Double
-    /// Sleeps until `deadline` on this clock (or a little longer), unless cancelled.
-    func sleep(until deadline: Double) async throws
+    /// Real seconds until this clock reads `deadline` at its current rate (≤ 0: it has passed).
+    func realSeconds(until deadline: Double) -> Double
+}
+
+extension WallClock {
+    /// Sleeps until `deadline` on this clock (or a little longer), unless cancelled. Wakes at least once a real
+    /// second to look again, so a clock set meanwhile (an experiment's clock fault) is noticed.
+    public func sleep(until deadline: Double) async throws {
+        while true {
+            let remaining = realSeconds(until: deadline)
+            if remaining <= 0 { return }
+            try await Task.sleep(for: .seconds(min(remaining, 1)))
+        }
+    }
 }
 
 /// The system clock, optionally offset and running at a rate: `rate` 60 makes a minute pass in a second.
@@ -28,12 +40,7 @@ public struct SystemWallClock: WallClock {
         return origin + (real - origin) * rate + offset
     }
 
-    public func sleep(until deadline: Double) async throws {
-        let remaining = (deadline - now()) / rate
-        if remaining > 0 {
-            try await Task.sleep(for: .seconds(remaining))
-        }
-    }
+    public func realSeconds(until deadline: Double) -> Double { (deadline - now()) / rate }
 }
 
 /// The system clock, skewable and re-rated while the process runs (an experiment's clock faults).
@@ -73,9 +80,9 @@ public final class AdjustableWallClock: WallClock {
 
     public var rate: Double { anchor.withLock { $0.rate } }
 
-    public func sleep(until deadline: Double) async throws {
-        let remaining = (deadline - now()) / rate
-        if remaining > 0 { try await Task.sleep(for: .seconds(remaining)) }
+    public func realSeconds(until deadline: Double) -> Double {
+        let real = Date().timeIntervalSince1970
+        return anchor.withLock { (deadline - ($0.clock + (real - $0.real) * $0.rate + $0.offset)) / $0.rate }
     }
 }
 
@@ -93,9 +100,6 @@ public final class ManualWallClock: WallClock {
         current.withLock { $0 += seconds }
     }
 
-    public func sleep(until deadline: Double) async throws {
-        while now() < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
+    /// Time moves only when told: look again in 5 ms.
+    public func realSeconds(until deadline: Double) -> Double { now() < deadline ? 0.005 : 0 }
 }

@@ -175,6 +175,16 @@ public enum ExecutionEvent: Sendable, Equatable {
     case heartbeat(taskKey: String)
     case timerFired(id: String)
     case stop(error: String?, cause: String?)
+
+    /// The task the event is for, if it is for one.
+    public var taskKey: String? {
+        switch self {
+        case .taskSubmitted(let key, _), .taskSucceeded(let key, _), .taskFailed(let key, _, _), .heartbeat(let key):
+            return key
+        case .timerFired, .stop:
+            return nil
+        }
+    }
 }
 
 /// Work the caller must do after a step; the interpreter itself touches no socket, disk or clock.
@@ -185,6 +195,9 @@ public enum Effect: Sendable, Equatable {
     /// A task token now names a task waiting for SendTask*; `retireToken` closes it for good.
     case issueToken(String, taskKey: String)
     case retireToken(String)
+    /// The task whose `invoke` this was has ended before the integration answered (timed out, stopped, aborted
+    /// by a sibling, or completed by an early callback): a call still owed must not be made any more.
+    case cancelInvocation(taskKey: String)
 }
 
 /// One call of an integration that the caller performs and answers with a `taskSubmitted`, `taskSucceeded` or
@@ -244,4 +257,53 @@ public struct Step: Sendable {
     public var state: ExecutionState
     public var events: [HistoryEvent]
     public var effects: [Effect]
+}
+
+/// Stored execution state that does not read back: never run on as if its data were null.
+public struct CorruptExecutionState: Error, CustomStringConvertible {
+    public var executionArn: String
+    public var detail: String
+
+    public init(executionArn: String, detail: String) {
+        self.executionArn = executionArn
+        self.detail = detail
+    }
+
+    public var description: String { "The stored state of \(executionArn) is corrupt: \(detail)" }
+}
+
+extension ExecutionState {
+    /// Checks that every JSON text the state keeps (state inputs, variables, Wait outputs, branch outputs, Map
+    /// inputs) parses, so the interpreter never reads a damaged value as null.
+    public func validate(executionArn: String) throws(CorruptExecutionState) {
+        var problem: String?
+        func check(_ text: String?, _ what: String, in state: String) {
+            guard problem == nil, let text, (try? JSONValue.parse(text)) == nil else { return }
+            problem = "the \(what) kept for state '\(state)' is not JSON: \(text.prefix(200))"
+        }
+        if let output { check(output, "output", in: "(execution)") }
+        if let point = redrivePoint {
+            check(point.stateInput, "redrive input", in: point.stateName)
+            check(point.variables, "redrive variables", in: point.stateName)
+        }
+        root?.visit { position in
+            check(position.stateInput, "input", in: position.stateName)
+            check(position.variables, "variables", in: position.stateName)
+            switch position.activity {
+            case .wait(_, let output, let assigned):
+                check(output, "Wait output", in: position.stateName)
+                check(assigned, "assigned variables", in: position.stateName)
+            case .parallel(let flows):
+                for case .succeeded(let output) in flows { check(output, "branch output", in: position.stateName) }
+            case .map(let run):
+                for input in run.inputs { check(input, "iteration input", in: position.stateName) }
+                for case .succeeded(let output) in run.iterations {
+                    check(output, "iteration output", in: position.stateName)
+                }
+            case .task, .backingOff:
+                break
+            }
+        }
+        if let problem { throw CorruptExecutionState(executionArn: executionArn, detail: problem) }
+    }
 }

@@ -186,7 +186,7 @@ struct InterpreterRun {
             let error = StatesError(ErrorName.timeout, "The execution exceeded the state machine's TimeoutSeconds")
             record("ExecutionTimedOut", "executionTimedOutEventDetails", errorDetails(error))
             state.status = .timedOut
-            state.error = error.error
+            state.error = error.error.isEmpty ? nil : error.error
             state.cause = error.cause
             close()
             return true
@@ -233,7 +233,7 @@ struct InterpreterRun {
     mutating func failExecution(_ error: StatesError) {
         record("ExecutionFailed", "executionFailedEventDetails", errorDetails(error))
         state.status = .failed
-        state.error = error.error
+        state.error = error.error.isEmpty ? nil : error.error
         state.cause = error.cause
         close()
     }
@@ -245,12 +245,13 @@ struct InterpreterRun {
         if definition.timeoutSeconds != nil { effects.append(.cancelTimer(id: "execution-timeout")) }
     }
 
-    /// Retires the tokens and cancels the timers of a position and of everything below it.
+    /// Retires the tokens, cancels the timers and the calls still owed of a position and of everything below it.
     mutating func release(_ position: StatePosition) {
         var released: [Effect] = []
         position.visit { position in
             switch position.activity {
             case .task(let running):
+                if !running.submitted { released.append(.cancelInvocation(taskKey: running.taskKey)) }
                 if let token = running.token { released.append(.retireToken(token)) }
                 if running.timeoutAt != nil { released.append(.cancelTimer(id: "timeout:\(running.taskKey)")) }
                 if running.heartbeatSeconds != nil {
@@ -285,7 +286,8 @@ struct InterpreterRun {
 
     func errorDetails(_ error: StatesError) -> JSONObject {
         var details = JSONObject()
-        details["error"] = .string(error.error)
+        // A Fail state without Error fails with none: AWS then records `{}`, not an empty error.
+        if !error.error.isEmpty { details["error"] = .string(error.error) }
         if let cause = error.cause { details["cause"] = .string(cause) }
         return details
     }
@@ -742,8 +744,8 @@ struct InterpreterRun {
             let output = try applyOutputPath(definitionState.outputPath, merged, context: context)
             return exit(definitionState, output: output, assigned: assigned)
         } catch {
-            if ErrorName.isTerminal(error.error) { return .ended(.failed(error)) }
-            return handleStateError(definitionState, position, error: error)
+            // Located as every state's own evaluation errors are ("An error occurred while executing the state…").
+            return stateFailed(definitionState, position, error)
         }
     }
 

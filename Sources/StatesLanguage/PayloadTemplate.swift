@@ -124,9 +124,12 @@ struct IntrinsicParser {
             position += 1
             return .call(name.trimmingCharacters(in: .whitespaces), arguments)
         }
+        let trimmedName = name.trimmingCharacters(in: .whitespaces)
         while true {
             skipSpaces()
-            arguments.append(try parseArgument())
+            // States.Format's template keeps its escapes: Format itself reads them, so that an escaped brace is
+            // not a placeholder. Every other string literal is unescaped here, once.
+            arguments.append(try parseArgument(rawString: trimmedName == "States.Format" && arguments.isEmpty))
             skipSpaces()
             guard position < text.count else { throw Failure(reason: "missing ')'") }
             if text[position] == "," {
@@ -135,11 +138,13 @@ struct IntrinsicParser {
             }
             guard text[position] == ")" else { throw Failure(reason: "expected ',' or ')'") }
             position += 1
-            return .call(name.trimmingCharacters(in: .whitespaces), arguments)
+            return .call(trimmedName, arguments)
         }
     }
 
-    private mutating func parseArgument() throws(Failure) -> IntrinsicExpression {
+    /// In a string literal `\\` is one backslash, `\'` a quote, `\{` and `\}` braces (AWS's intrinsic functions
+    /// page); `rawString` keeps the escapes for States.Format, which applies the same rule.
+    private mutating func parseArgument(rawString: Bool = false) throws(Failure) -> IntrinsicExpression {
         guard position < text.count else { throw Failure(reason: "missing argument") }
         let scalar = text[position]
         if scalar == "'" {
@@ -147,12 +152,8 @@ struct IntrinsicParser {
             var value = ""
             while position < text.count, text[position] != "'" {
                 if text[position] == "\\", position + 1 < text.count {
-                    // \' \{ \} \\ keep the escaped character; Format sees braces it must not expand as escaped.
-                    let escaped = text[position + 1]
-                    if escaped == "{" || escaped == "}" {
-                        value.unicodeScalars.append("\\")
-                    }
-                    value.unicodeScalars.append(escaped)
+                    if rawString { value.unicodeScalars.append("\\") }
+                    value.unicodeScalars.append(text[position + 1])
                     position += 2
                     continue
                 }

@@ -130,6 +130,9 @@ public struct LocalRunner: Sendable {
                     pending.append(Pending(dueAt: dueAt, sequence: sequence, event: .timerFired(id: id), timerId: id))
                 case .cancelTimer(let id):
                     pending.removeAll { $0.timerId == id }
+                case .cancelInvocation(let taskKey):
+                    // The task ended first: what the mocked integration and callback would still do is moot.
+                    pending.removeAll { $0.event.taskKey == taskKey }
                 case .issueToken, .retireToken:
                     break
                 }

@@ -2,12 +2,12 @@ import Dispatch
 import Foundation
 import Glibc
 
-/// Runs the system tools the topologies drive (ip, iptables, nsenter, podman, docker, compose) and reports a
-/// failure with what the tool said.
-enum Command {
-    struct Failure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
+/// Runs the system tools the topologies drive (ip, iptables, nsenter, podman, docker, compose) and the tests'
+/// executables, and reports a failure with what the tool said.
+public enum Command {
+    public struct Failure: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
     }
 
     /// A tool's path: absolute as given, else looked up in the sbin and bin folders and then `PATH`.
@@ -47,10 +47,11 @@ enum Command {
         }
     }
 
-    /// Exit status, standard output and standard error (trimmed) of a tool.
-    static func status(_ arguments: [String], environment: [String: String] = [:]) throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
+    /// Exit status, standard output and standard error (trimmed) of a tool. Past `timeout` the tool is killed
+    /// and a `Failure` thrown.
+    public static func status(
+        _ arguments: [String], environment: [String: String] = [:], timeout: Duration? = nil
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         guard let tool = arguments.first, let path = which(tool) else {
             throw Failure(message: "\(arguments.first ?? "?") not found")
         }
@@ -67,7 +68,23 @@ enum Command {
                 ? nil : ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
             newSession: false)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        if let timeout {
+            let deadline = ContinuousClock.now + timeout
+            while waitpid(pid, &status, WNOHANG) == 0 {
+                if ContinuousClock.now >= deadline {
+                    kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    let partial = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+                    throw Failure(
+                        message:
+                            "`\(arguments.joined(separator: " "))` did not end within \(timeout): \(partial.suffix(2000))"
+                    )
+                }
+                usleep(10_000)
+            }
+        } else {
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        }
         // WIFEXITED / WEXITSTATUS, which Swift does not import.
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let stdout = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()

@@ -156,26 +156,32 @@ public struct ExperimentRunner: Sendable {
                 for planned in plan {
                     let wait = planned.startOffset - elapsed()
                     if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
-                    do {
-                        let _: StartExecutionOutput = try await client.call(
-                            .orchestrator, StepFunctions.startExecution,
-                            StartExecutionInput(stateMachineArn: machine, input: planned.input))
+                    // The orchestrator may be down (that is the experiment): try again until it answers. The
+                    // execution is named, so a retry after a lost reply returns the same execution, or
+                    // ExecutionAlreadyExists once it has ended: started either way.
+                    let request = StartExecutionInput(
+                        stateMachineArn: machine, name: planned.name, input: planned.input)
+                    var lastError: (any Error)?
+                    for attempt in 0..<121 {
+                        if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
+                        do {
+                            let _: StartExecutionOutput = try await client.call(
+                                .orchestrator, StepFunctions.startExecution, request)
+                            lastError = nil
+                            break
+                        } catch let error as AWSError where error.type == "ExecutionAlreadyExists" && attempt > 0 {
+                            lastError = nil
+                            break
+                        } catch {
+                            lastError = error
+                        }
+                    }
+                    if let lastError {
+                        progress.errors.withLock {
+                            $0.append("could not start \(planned.name) \(planned.input): \(lastError)")
+                        }
+                    } else {
                         progress.started.add(1, ordering: .relaxed)
-                    } catch {
-                        // The orchestrator may be down (that is the experiment): try again until it answers.
-                        var started = false
-                        for _ in 0..<120 where !started {
-                            try? await Task.sleep(for: .milliseconds(500))
-                            let retried: StartExecutionOutput? = try? await client.call(
-                                .orchestrator, StepFunctions.startExecution,
-                                StartExecutionInput(stateMachineArn: machine, input: planned.input))
-                            started = retried != nil
-                        }
-                        if started {
-                            progress.started.add(1, ordering: .relaxed)
-                        } else {
-                            progress.errors.withLock { $0.append("could not start \(planned.input): \(error)") }
-                        }
                     }
                 }
             }
@@ -311,7 +317,9 @@ public struct ExperimentRunner: Sendable {
                 try? await Task.sleep(for: .seconds(duration))
                 let _: EmptyOutput = try await client.call(
                     target, Control.setClock,
-                    SetClockInput(offsetSeconds: 0, rate: fault.rate == nil ? nil : experiment.clockRate ?? 1))
+                    SetClockInput(
+                        offsetSeconds: 0,
+                        rate: fault.rate == nil ? nil : target.followsTopologyClock ? experiment.clockRate ?? 1 : 1))
                 record(elapsed())
             case .partition, .loss:
                 let between = (fault.between ?? []).compactMap(ServiceName.init(rawValue:))

@@ -53,7 +53,7 @@ public struct LocalTopology: ExperimentTopology {
     public func start(context: Context) async throws { _ = try await launcher.up(layout, context: context) }
 
     func pid(_ service: ServiceName) -> Int32? {
-        TopologyState.load(dataDirectory: layout.dataDirectory)?.pids[service.rawValue]
+        TopologyState.load(dataDirectory: layout.dataDirectory)?.livePid(service)
     }
 
     public func kill(_ service: ServiceName, restartAfter: Duration, context: Context) async throws {

@@ -16,6 +16,9 @@ public enum ServiceName: String, CaseIterable, Codable, Sendable {
     case apiSimulator = "api-simulator"
     case awsGateway = "aws-gateway"
 
+    /// Whether the process runs on the topology's (possibly fast) clock; see `TopologyLayout.setClockRate`.
+    public var followsTopologyClock: Bool { self != .awsGateway }
+
     var portOffset: Int {
         switch self {
         case .orchestrator: return 1
@@ -101,10 +104,11 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
 
     public func endpoint(_ service: ServiceName) -> String { endpoints[service.rawValue] ?? "" }
 
-    /// Runs the timer-keeping processes' clocks `rate` times fast, all from one epoch (now).
+    /// Runs the five services' clocks `rate` times fast, all from one epoch (now), so the times they record
+    /// agree. The gateway keeps real time: SigV4 signatures are checked against the callers' real clocks.
     public mutating func setClockRate(_ rate: Double, epoch: Double = Date().timeIntervalSince1970) {
         guard rate != 1 else { return }
-        for service in [ServiceName.orchestrator, .queueBroker, .apiSimulator] {
+        for service in ServiceName.allCases where service.followsTopologyClock {
             extraArguments[service.rawValue, default: []] += [
                 "--clock-rate", String(rate), "--clock-epoch", String(epoch),
             ]
@@ -117,7 +121,19 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
 public struct TopologyState: Codable, Sendable {
     public var layout: TopologyLayout
     public var pids: [String: Int32]
+    /// Who each pid was when started, so a reused pid is never signalled (absent in files of older versions).
+    public var processes: [String: ProcessIdentity]?
     public var outputs: [Output]?
+
+    public init(
+        layout: TopologyLayout, pids: [String: Int32], processes: [String: ProcessIdentity]? = nil,
+        outputs: [Output]? = nil
+    ) {
+        self.layout = layout
+        self.pids = pids
+        self.processes = processes
+        self.outputs = outputs
+    }
 
     public struct Output: Codable, Sendable, Equatable {
         public var key: String
@@ -284,8 +300,12 @@ public struct Launcher: Sendable {
         var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
         state.layout = layout
         for service in layout.running {
-            if let pid = state.pids[service.rawValue], Self.isAlive(pid) { continue }
-            state.pids[service.rawValue] = try spawn(service, layout: layout)
+            if state.livePid(service) != nil { continue }
+            let pid = try spawn(service, layout: layout)
+            state.pids[service.rawValue] = pid
+            state.processes = state.processes ?? [:]
+            state.processes?[service.rawValue] = ProcessIdentity.spawned(
+                pid, executable: binDirectory + "/" + service.rawValue)
         }
         try state.save()
         for service in layout.running {
@@ -347,7 +367,17 @@ public struct Launcher: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        if newSession { posix_spawnattr_setflags(&attributes, posixSpawnSetSID) }
+        // The child starts with every signal at its default and none blocked: a parent that ignores SIGTERM
+        // (swift-service-lifecycle does, to catch it through Dispatch) must not pass that on, or `down` could not
+        // stop what `up` started.
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) | (newSession ? posixSpawnSetSID : 0))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -425,21 +455,23 @@ public struct Launcher: Sendable {
     public static func down(dataDirectory: String, grace: Duration = .seconds(5)) async -> [String: String] {
         guard var state = TopologyState.load(dataDirectory: dataDirectory) else { return [:] }
         var outcome: [String: String] = [:]
-        for (name, pid) in state.pids where isAlive(pid) {
+        let ours = state.livePids
+        for (service, pid) in ours {
             kill(pid, SIGTERM)
-            outcome[name] = "SIGTERM"
+            outcome[service.rawValue] = "SIGTERM"
         }
         let deadline = ContinuousClock.now + grace
-        while ContinuousClock.now < deadline, state.pids.values.contains(where: isAlive) {
+        while ContinuousClock.now < deadline, ours.values.contains(where: isAlive) {
             try? await Task.sleep(for: .milliseconds(50))
-            reap(state.pids.values)
+            reap(ours.values)
         }
-        for (name, pid) in state.pids where isAlive(pid) {
+        for (service, pid) in ours where isAlive(pid) {
             kill(pid, SIGKILL)
-            outcome[name] = "SIGKILL"
+            outcome[service.rawValue] = "SIGKILL"
         }
-        reap(state.pids.values)
+        reap(ours.values)
         state.pids = [:]
+        state.processes = nil
         try? state.save()
         return outcome
     }
@@ -447,7 +479,7 @@ public struct Launcher: Sendable {
     /// SIGKILLs every process of the topology at once: for a signal handler, which cannot wait.
     public static func killAll(dataDirectory: String) {
         guard let state = TopologyState.load(dataDirectory: dataDirectory) else { return }
-        for pid in state.pids.values where isAlive(pid) { kill(pid, SIGKILL) }
+        for pid in state.livePids.values { kill(pid, SIGKILL) }
     }
 
     /// Reaps those of `pids` that are exited children of this process (tests start the topology in-process).
@@ -468,19 +500,19 @@ public struct Launcher: Sendable {
         guard let state = TopologyState.load(dataDirectory: dataDirectory) else { return nil }
         var statuses: [ProcessStatus] = []
         for service in ServiceName.allCases {
-            let pid = state.pids[service.rawValue]
+            let pid = state.livePid(service)
             let endpoint = state.layout.endpoint(service)
             let health: String
             if !state.layout.runs(service) {
                 health = "external"
-            } else if let pid, isAlive(pid) {
+            } else if pid != nil {
                 health = await ping(endpoint, context: context) != nil ? "ok" : "unresponsive"
             } else {
                 health = "not running"
             }
             statuses.append(
                 ProcessStatus(
-                    name: service.rawValue, pid: pid.flatMap { isAlive($0) ? $0 : nil }, endpoint: endpoint,
+                    name: service.rawValue, pid: pid, endpoint: endpoint,
                     health: health))
         }
         return statuses

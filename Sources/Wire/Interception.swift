@@ -40,9 +40,11 @@ public enum Transport {
         state.withLock { $0.interceptor = interceptor }
     }
 
-    static func decide(to service: String?, op: String) -> OutboundDecision {
-        let (process, interceptor) = state.withLock { ($0.process, $0.interceptor) }
-        guard let interceptor, let service else { return .deliver }
+    static func decide(to service: String?, op: String, interceptor own: (any OutboundInterceptor)?)
+        -> OutboundDecision
+    {
+        let (process, installed) = state.withLock { ($0.process, $0.interceptor) }
+        guard let interceptor = own ?? installed, let service else { return .deliver }
         return interceptor.decide(link: Link(from: process, to: service), op: op)
     }
 }

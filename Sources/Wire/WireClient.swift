@@ -21,13 +21,17 @@ public final class WireClient: Sendable {
     public let endpoint: String
     /// The service at the other end, for link faults (`orchestrator->queue-broker`); nil: never intercepted.
     public let service: String?
+    /// This client's own link faults (a test's); nil: the process's, as an experiment installs them.
+    private let interceptor: (any OutboundInterceptor)?
     private let socket: AsyncSocket
     private let pending = Mutex(PendingCalls())
     private let closed = Atomic<Bool>(false)
     private let sequence = Atomic<Int>(0)
     private let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
 
-    public static func connect(context: Context, endpoint: String, service: String? = nil) async throws -> WireClient {
+    public static func connect(
+        context: Context, endpoint: String, service: String? = nil, interceptor: (any OutboundInterceptor)? = nil
+    ) async throws -> WireClient {
         // IMMEDIATE: queue only to completed connections, so a request to a dead server waits in our backlog
         // (and times out) rather than in a pipe that is flushed to a later, different server process.
         // Heartbeats and a connect timeout notice a peer that went silent (a partition) within seconds and keep
@@ -44,14 +48,15 @@ public final class WireClient: Sendable {
             ],
             name: "wire-client"
         )
-        let client = WireClient(socket: socket, service: service)
+        let client = WireClient(socket: socket, service: service, interceptor: interceptor)
         Task { await client.readReplies() }
         Task { await client.expireCalls() }
         return client
     }
 
-    private init(socket: AsyncSocket, service: String?) {
+    private init(socket: AsyncSocket, service: String?, interceptor: (any OutboundInterceptor)?) {
         self.socket = socket
+        self.interceptor = interceptor
         self.endpoint = socket.endpoint
         self.service = service
     }
@@ -80,9 +85,10 @@ public final class WireClient: Sendable {
         let header = RequestHeader(
             op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey, scope: scope)
         let frames = [WireCoding.encode(header), body]
-        let decision = Transport.decide(to: service, op: op)
+        let decision = Transport.decide(to: service, op: op, interceptor: interceptor)
+        // The timeout covers the whole call, an injected delay included, as a caller's covers a slow network:
+        // the call is registered (with its deadline) before anything is sent or delayed.
         let deadline = ContinuousClock.now + timeout
-        if case .delay(let delay) = decision { try await Task.sleep(for: delay) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let beforeNextSweep = pending.withLock { table in
@@ -102,8 +108,14 @@ public final class WireClient: Sendable {
                 case .duplicate:
                     socket.send(frames)
                     socket.send(frames)
-                case .deliver, .delay:
+                case .deliver:
                     socket.send(frames)
+                case .delay(let delay):
+                    // Sent late even if the caller gave up meanwhile, as a slow network delivers a late packet.
+                    Task {
+                        try? await Task.sleep(for: delay)
+                        self.socket.send(frames)
+                    }
                 }
             }
         } onCancel: {
@@ -189,4 +201,10 @@ private struct PendingCalls {
     var calls: [String: PendingCall] = [:]
     /// When the sweeper next wakes; a call due before then needs a timer of its own.
     var nextSweep = ContinuousClock.Instant.now
+}
+
+extension WireClient: OperationCaller {
+    public func call(_ address: OperationName, body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        try await call(address, body: body, timeout: timeout, idempotencyKey: nil)
+    }
 }

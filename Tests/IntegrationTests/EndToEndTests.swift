@@ -25,6 +25,18 @@ extension IntegrationTests {
                 let arn = try await harness.start(#"{"waitTime":0,"status":"success"}"#)
                 let report = try #require(try await harness.reports([arn], timeout: .seconds(30)).first)
                 #expect(report.status == "SUCCEEDED")
+                // `callbacksim logs` prints FilterLogEvents' own shape: epoch milliseconds as numbers, no extras.
+                let logs = try runTool("callbacksim", ["logs", "--data-dir", harness.directory, "--limit", "1"])
+                #expect(logs.status == 0, "\(logs.stderr)")
+                let page = try JSONValue.parse(logs.stdout)
+                let event = try #require(page["events"]?.arrayValue?.first)
+                #expect(
+                    Set(event.objectValue?.keys ?? []) == [
+                        "logStreamName", "timestamp", "message", "ingestionTime", "eventId",
+                    ])
+                #expect((event["timestamp"]?.integerValue ?? 0) > 1_600_000_000_000)
+                #expect((event["ingestionTime"]?.integerValue ?? 0) > 1_600_000_000_000)
+                #expect(page["nextToken"] == nil)
                 let history = try await harness.client.history(arn)
                 let types = history.compactMap { $0["type"]?.stringValue }
                 #expect(
@@ -173,6 +185,33 @@ extension IntegrationTests {
                 }
                 #expect(description.status == "SUCCEEDED")
                 #expect(description.output == #""o1:yes,o2:no""#)
+            }
+        }
+
+        /// A state machine hosted by the api-simulator has the orchestrator's integrations: its SQS task reaches
+        /// the broker and succeeds, instead of retrying silently for ever.
+        @Test func aMachineOnTheAPISimulatorSendsToSQS() async throws {
+            try await withTopology { harness in
+                let queue = "https://sqs.us-east-1.amazonaws.com/000000000000/workflow_requestorDLQ"
+                let definition =
+                    #"{"StartAt": "Send", "States": {"Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "#
+                    + #""Parameters": {"QueueUrl": "\#(queue)", "MessageBody": "hello"}, "End": true}}}"#
+                let machine: CreateStateMachineOutput = try await harness.client.call(
+                    .apiSimulator, StepFunctions.createStateMachine,
+                    CreateStateMachineInput(name: "SimulatorSends", definition: definition))
+                let started: StartExecutionOutput = try await harness.client.call(
+                    .apiSimulator, StepFunctions.startExecution,
+                    StartExecutionInput(stateMachineArn: machine.stateMachineArn, input: "{}"))
+                var description: DescribeExecutionOutput?
+                for _ in 0..<100 {
+                    description = try await harness.client.call(
+                        .apiSimulator, StepFunctions.describeExecution,
+                        ExecutionArnInput(executionArn: started.executionArn))
+                    if description?.status != "RUNNING" { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(description?.status == "SUCCEEDED", "\(String(describing: description))")
+                #expect(description?.output?.contains("MessageId") == true)
             }
         }
 

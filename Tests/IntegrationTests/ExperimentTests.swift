@@ -83,6 +83,16 @@ extension IntegrationTests {
         #expect((5...25).contains(successes))
     }
 
+    /// Every planned execution has its own name, so retrying StartExecution after a lost reply is idempotent;
+    /// the same seed names them the same, another seed differently (a second run on the same data is new work).
+    @Test func plannedExecutionsAreNamedPerSeed() {
+        let names = experiment.plan(seed: 3).map(\.name)
+        #expect(Set(names).count == names.count)
+        #expect(names == experiment.plan(seed: 3).map(\.name))
+        #expect(Set(names).isDisjoint(with: experiment.plan(seed: 4).map(\.name)))
+        #expect(names.allSatisfy { $0.count <= 80 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } })
+    }
+
     @Test func theTimelineRendersAsSVG() throws {
         let report = ExperimentReport(
             experiment: "t <&>", seed: 1, executionsPlanned: 3, executionsStarted: 3, startErrors: [], quiescent: true,

@@ -44,6 +44,27 @@ extension IntegrationTests {
             }
         }
 
+        /// Every process, the gateway too, answers SetClock: its own time (in Ping) moves by the offset, and back.
+        @Test func everyProcessTakesAClockFault() async throws {
+            try await withTopology { harness in
+                for service in ServiceName.allCases {
+                    let _: EmptyOutput = try await harness.client.call(
+                        service, Control.setClock, SetClockInput(offsetSeconds: 1_000))
+                    let skewed: PingOutput = try await harness.client.call(service, Control.ping, EmptyOutput())
+                    let skew = try #require(skewed.clock) - Date().timeIntervalSince1970
+                    #expect(abs(skew - 1_000) < 5, "\(service): \(skew)")
+                    let _: EmptyOutput = try await harness.client.call(
+                        service, Control.setClock, SetClockInput(offsetSeconds: 0))
+                    let restored: PingOutput = try await harness.client.call(service, Control.ping, EmptyOutput())
+                    #expect(abs(try #require(restored.clock) - Date().timeIntervalSince1970) < 5, "\(service)")
+                }
+                await #expect(throws: AWSError.self) {
+                    let _: EmptyOutput = try await harness.client.call(
+                        .callbackSender, Control.setClock, SetClockInput(rate: 0))
+                }
+            }
+        }
+
         /// A clock skewed at run time moves the timers of that process only.
         @Test func setClockSkewsOneProcessAtRunTime() async throws {
             try await withTopology { harness in

@@ -81,24 +81,12 @@ final class TopologyHarness: @unchecked Sendable {
     }
 }
 
-/// Runs an executable of the package and captures its output.
+/// Runs an executable of the package and captures its output (to files, so neither stream can fill a pipe and
+/// stall it); past `timeout` it is killed and the call throws.
 func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TopologyHarness.binDirectory + "/" + name)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-        process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
-    )
+    try Command.status([TopologyHarness.binDirectory + "/" + name] + arguments, timeout: .seconds(timeout))
 }
 
 /// Starts a topology, runs `body`, and always stops it again; on failure the data (and logs) stay for a look.

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import Logging
 import Orchestrator
+import ServiceSupport
 import StatesLanguage
 import Testing
 import Wire
@@ -76,5 +77,31 @@ import ZeroMQ
         server.close()
         client.close()
         dead.close()
+    }
+}
+
+extension ServiceIntegrationsTests {
+    /// An engine with no route to a queue broker refuses SQS and SNS tasks when the machine is created, with a
+    /// clear error, instead of retrying their calls for ever; Lambda tasks it still takes.
+    @Test func anEngineWithoutABrokerRefusesSQSAndSNSMachines() async throws {
+        let engine = WorkflowEngine(
+            database: try WorkflowEngine.inMemoryDatabase(), clock: ManualWallClock(),
+            dispatcher: ServiceIntegrations(queueBroker: nil, functions: [:]), logger: Logger(label: "t"))
+        for resource in [
+            "arn:aws:states:::sqs:sendMessage", "arn:aws:states:::sns:publish",
+            "arn:aws:states:::aws-sdk:sqs:listQueues",
+        ] {
+            let definition =
+                #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"\#(resource)","Parameters":{},"End":true}}}"#
+            await expectAWSError("InvalidDefinition") {
+                _ = try await engine.createStateMachine(CreateStateMachineInput(name: "M", definition: definition))
+            }
+        }
+        _ = try await engine.createStateMachine(
+            CreateStateMachineInput(
+                name: "L",
+                definition:
+                    #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}"#
+            ))
     }
 }

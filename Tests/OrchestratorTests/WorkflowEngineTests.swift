@@ -212,6 +212,40 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         }
     }
 
+    /// State that no longer reads back (a damaged row) fails the call loudly, naming the execution, and changes
+    /// nothing: the interpreter never runs on with null in place of the data.
+    @Test func corruptStoredStateFailsLoudlyAndChangesNothing() async throws {
+        let database = try WorkflowEngine.inMemoryDatabase()
+        let fixture = try EngineFixture(database: database)
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        let arn = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, input: #"{"order": 7}"#)
+        ).executionArn
+        let token = try await fixture.token(of: arn)
+        try await database.write { db in
+            let text = try String.fetchOne(db, sql: "SELECT state FROM executions WHERE arn = ?", arguments: [arn])!
+            guard case .object(var state) = try JSONValue.parse(text), case .object(var root)? = state["root"] else {
+                throw AWSError("Test", "no waiting position in \(text)")
+            }
+            root["stateInput"] = "{\"order\": 7"
+            state["root"] = .object(root)
+            try db.execute(
+                sql: "UPDATE executions SET state = ? WHERE arn = ?",
+                arguments: [JSONValue.object(state).serialized(), arn])
+        }
+        do {
+            try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
+            Issue.record("a callback to a corrupt execution was applied")
+        } catch {
+            #expect("\(error)".contains(arn) && "\(error)".contains("corrupt"), "\(error)")
+        }
+        let text = try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [arn])
+        }
+        #expect(text == "RUNNING")
+    }
+
     @Test func stoppingAnExecutionClosesItsToken() async throws {
         let fixture = try EngineFixture()
         defer { fixture.stop() }
@@ -243,6 +277,30 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let keys = fixture.dispatcher.keys
         #expect(keys.count == 3)
         #expect(Set(keys).count == 1)
+    }
+
+    /// A call owed by a task goes with the task: once the execution is stopped (or the task times out) while
+    /// the integration is down, the call is never made again.
+    @Test(arguments: ["stop", "timeout"]) func aCallOwedByAnEndedTaskIsNotMade(ending: String) async throws {
+        let fixture = try EngineFixture { _, _ in .unavailable("down") }
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        let execution = try await fixture.engine.startExecution(StartExecutionInput(stateMachineArn: machine))
+        while fixture.dispatcher.invocations.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        if ending == "stop" {
+            _ = try await fixture.engine.stopExecution(StopExecutionInput(executionArn: execution.executionArn))
+            #expect(try await fixture.waitFor(execution.executionArn, status: "ABORTED").status == "ABORTED")
+        } else {
+            fixture.clock.advance(by: 61)
+            #expect(try await fixture.waitFor(execution.executionArn, status: "FAILED").error == "States.Timeout")
+        }
+        let made = fixture.dispatcher.invocations.count
+        // Well past every back-off (at most 2 s), the broker still "down": no further attempt.
+        for _ in 0..<30 {
+            fixture.clock.advance(by: 1)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(fixture.dispatcher.invocations.count == made)
     }
 
     @Test func aServiceErrorFailsTheTaskAndCatchApplies() async throws {
@@ -333,5 +391,34 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         #expect(try await fixture.engine.describeExecution(execution.executionArn).status == "RUNNING")
         fixture.clock.advance(by: 3600)
         #expect(try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED").status == "SUCCEEDED")
+    }
+
+    /// On a fast clock (1,000 s a second) a timer fires when the clock reaches it, not up to a real second late:
+    /// a 600 s Wait ends within 100 clock seconds (0.1 s real) of its due time, in history time.
+    @Test func timersFireOnTimeOnAFastClock() async throws {
+        let clock = AdjustableWallClock(rate: 1_000)
+        let engine = WorkflowEngine(
+            database: try WorkflowEngine.inMemoryDatabase(), clock: clock,
+            dispatcher: ScriptedDispatcher { _, _ in .completed([:]) }, logger: Logger(label: "test"))
+        let loop = Task { await engine.runTimers() }
+        defer { loop.cancel() }
+        let machine = try await engine.createStateMachine(
+            CreateStateMachineInput(
+                name: "W", definition: #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}"#)
+        ).stateMachineArn
+        let arn = try await engine.startExecution(StartExecutionInput(stateMachineArn: machine)).executionArn
+        for _ in 0..<500 where try await engine.describeExecution(arn).status == "RUNNING" {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let history = try JSONValue.parse(
+            bytes: try await engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
+        let events = history["events"]?.arrayValue ?? []
+        func time(_ type: String) -> Double? {
+            events.first { $0["type"]?.stringValue == type }?["timestamp"]?.numberValue
+        }
+        let entered = try #require(time("WaitStateEntered"))
+        let exited = try #require(time("WaitStateExited"))
+        #expect(exited - entered >= 600)
+        #expect(exited - entered < 700, "fired \(exited - entered - 600) clock seconds late")
     }
 }

@@ -60,6 +60,19 @@ import Wire
         }
     }
 
+    /// Idempotency keys last an hour of real time: a workflow clock running fast (two hours passing here) does
+    /// not let an outbox's retry after a broker restart send the message twice.
+    @Test func idempotencyKeysOutlastAFastWorkflowClock() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        let first = try await fixture.send(url, "m", key: "execution#task-1")
+        fixture.clock.advance(by: 7_200)
+        try await fixture.broker.runHousekeepingOnce()
+        let retried = try await fixture.send(url, "m", key: "execution#task-1")
+        #expect(retried.MessageId == first.MessageId)
+        #expect(try await fixture.receive(url).count == 1)
+    }
+
     @Test func aDeletedQueueIsGoneAndItsNameRestsForSixtySeconds() async throws {
         let fixture = try BrokerFixture()
         let url = try await fixture.queue("gone")

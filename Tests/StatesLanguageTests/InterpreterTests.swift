@@ -35,6 +35,44 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         #expect(try JSONValue.parse(step.state.output!) == ["greeting": "Hello World", "n": 42, "len": 3, "ctx": "A"])
     }
 
+    /// One escape rule for every intrinsic's string literal: `\\` is one backslash, `\'` a quote, `\{` and `\}`
+    /// braces (so an escaped brace is no placeholder). The ASL below is JSON, so each backslash is written twice.
+    @Test func intrinsicStringLiteralsAreUnescapedOnce() throws {
+        let (step, _, _) = try run(
+            #"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"#
+                + #""format.$":"States.Format('back\\\\slash {}', $.a)","#
+                + #""array.$":"States.Array('a\\\\b')","#
+                + #""braces.$":"States.Format('\\{\\} {} it\\'s', $.a)","#
+                + #""quote.$":"States.Array('it\\'s')"},"End":true}}}"#,
+            input: #"{"a":"v"}"#)
+        #expect(
+            try JSONValue.parse(step.state.output ?? "null") == [
+                "format": "back\\slash v", "array": ["a\\b"], "braces": "{} v it's", "quote": ["it's"],
+            ])
+    }
+
+    /// A path that fails in a Parallel's or Map's own ResultSelector or OutputPath names the state, as the same
+    /// failure does in a Pass or Task state. (A ResultPath that cannot apply is States.ResultPathMatchFailure.)
+    @Test(arguments: ["ResultSelector", "OutputPath"])
+    func pathFailuresInParallelAndMapResultsNameTheState(field: String) throws {
+        let shaping =
+            field == "ResultSelector" ? #""ResultSelector": {"x.$": "$[5]"}"# : #""OutputPath": "$.missing""#
+        let branch = #"{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}"#
+        for state in [
+            #""Type": "Parallel", "Branches": [\#(branch)]"#,
+            #""Type": "Map", "ItemsPath": "$.items", "ItemProcessor": \#(branch)"#,
+        ] {
+            let (step, _, _) = try run(
+                #"{"StartAt": "P", "States": {"P": {\#(state), \#(shaping), "End": true}}}"#,
+                input: #"{"items": [{}]}"#)
+            #expect(step.state.error == "States.Runtime")
+            let cause = step.state.cause ?? ""
+            #expect(
+                cause.hasPrefix("An error occurred while executing the state 'P' (entered at the event id #2). "),
+                "\(cause)")
+        }
+    }
+
     @Test func statesHashDigestsWithEachAlgorithmAndRefusesAnUnknownOne() throws {
         let (step, _, _) = try run(
             #"{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"md5.$":"States.Hash($.v, 'MD5')","sha.$":"States.Hash($.v, 'SHA-256')"},"End":true}}}"#,

@@ -42,6 +42,19 @@ import Testing
         #expect(result.events.last?.timestamp == 1_003_630)
     }
 
+    /// AWS records no error for a Fail state without Error: `asl run` prints null and the event's details are `{}`.
+    @Test func aFailStateWithoutErrorHasNoError() async throws {
+        let result = try await run(#"{"StartAt": "F", "States": {"F": {"Type": "Fail"}}}"#)
+        #expect(result.status == .failed)
+        #expect(result.error == nil)
+        #expect(result.json["error"] == .null)
+        let failed = try #require(result.events.last)
+        #expect(failed.type == "ExecutionFailed")
+        #expect(failed.json["executionFailedEventDetails"] == [:])
+        let named = try await run(#"{"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}"#)
+        #expect(named.error == "E")
+    }
+
     @Test func aCallbackThatNeverComesTimesOutAtTheHeartbeatUnlessHeartbeatsKeepItAlive() async throws {
         let silent = try await run(Self.callback)
         #expect(silent.status == .failed)

@@ -116,6 +116,25 @@ func startServer(_ context: Context) async throws -> WireServer {
         client.close()
     }
 
+    /// An injected delay counts against the caller's timeout, as a slow network does: a request delayed past
+    /// its timeout fails on time, though the server would have answered it.
+    @Test func aDelayedRequestTimesOutOnTime() async throws {
+        struct DelayEverything: OutboundInterceptor {
+            func decide(link: Link, op: String) -> OutboundDecision { .delay(.seconds(2)) }
+        }
+        let context = Context()
+        let server = try await startServer(context)
+        defer { server.close() }
+        let client = try await WireClient.connect(
+            context: context, endpoint: server.endpoint, service: "echo", interceptor: DelayEverything())
+        defer { client.close() }
+        let started = ContinuousClock.now
+        await #expect(throws: WireError.timedOut(op: "Echo", endpoint: server.endpoint)) {
+            let _: Echo = try await client.call(TestAPI.echo, Echo(text: "late"), timeout: .milliseconds(300))
+        }
+        #expect(ContinuousClock.now - started < .seconds(1.5))
+    }
+
     @Test func malformedFramesGetAnErrorReplyAndTheServerKeepsServing() async throws {
         let context = Context()
         let server = try await startServer(context)

@@ -82,10 +82,13 @@ public struct PingOutput: Codable, Sendable {
     public var service: String
     public var pid: Int32
     public var endpoint: String
-    public init(service: String, pid: Int32, endpoint: String) {
+    /// The process's own time (epoch seconds): what a clock fault moves.
+    public var clock: Double?
+    public init(service: String, pid: Int32, endpoint: String, clock: Double? = nil) {
         self.service = service
         self.pid = pid
         self.endpoint = endpoint
+        self.clock = clock
     }
 }
 
