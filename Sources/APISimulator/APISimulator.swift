@@ -150,6 +150,8 @@ public enum APISimulatorService {
         public var endpoint: String
         public var queueBroker: String
         public var functions: [String: String]
+        /// Lambda function name → its Timeout in seconds (the template's).
+        public var functionTimeouts: [String: Double] = [:]
         public var queueName: String
         public var stateMachineName: String
         public var batchSize: Int
@@ -179,7 +181,8 @@ public enum APISimulatorService {
         let context = Context()
         // The same integrations as the orchestrator's, so a state machine hosted here may use SQS and SNS too.
         let integrations = try await ServiceIntegrations.connect(
-            context: context, queueBroker: options.queueBroker, functions: options.functions)
+            context: context, queueBroker: options.queueBroker, functions: options.functions,
+            functionTimeouts: options.functionTimeouts)
         let engine = WorkflowEngine(
             database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
             clock: options.clock, dispatcher: integrations, configuration: options.configuration, logger: logger)

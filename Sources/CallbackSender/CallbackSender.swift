@@ -24,13 +24,16 @@ public final class CallbackSender: Sendable {
     let logger: Logger
     /// Send the token through JSON.stringify, as upstream does (the orchestrator then answers InvalidToken).
     let quoteToken: Bool
+    /// The function's Timeout: an invocation ends with Lambda's timeout error past it.
+    let timeout: Double
     /// The invocations being handled now, by idempotency key: a repeated delivery joins the first.
     private let inFlight = Mutex<[String: Task<InvokeOutput, any Error>]>([:])
 
     public init(
         database: any DatabaseWriter, orchestrator: any OperationCaller, clock: any WallClock, quoteToken: Bool = false,
-        logger: Logger
+        timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
     ) {
+        self.timeout = timeout
         self.database = database
         self.orchestrator = orchestrator
         self.clock = clock
@@ -56,7 +59,11 @@ public final class CallbackSender: Sendable {
     /// delivery of the same invocation while the first is still calling the orchestrator (its caller gave up and
     /// retried) waits for the first's answer instead of sending the callback again.
     public func invoke(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
-        guard let idempotencyKey else { return try await handle(input, idempotencyKey: nil) }
+        guard let idempotencyKey else {
+            return try await LambdaRuntime.invoke(timeout: timeout) {
+                try await self.handle(input, idempotencyKey: nil)
+            }
+        }
         let claim = inFlight.withLock { calls in
             if let first = calls[idempotencyKey] { return first }
             let task = Task {
@@ -67,8 +74,12 @@ public final class CallbackSender: Sendable {
             calls[idempotencyKey] = task
             return task
         }
-        return try await claim.value
+        return try await LambdaRuntime.invoke(timeout: timeout) { try await claim.value }
     }
+
+    /// How long the orchestrator is given: the function's time less a margin, so that a silent orchestrator
+    /// ends the invocation with ServiceException (which the caller's Retry covers), not with a timeout.
+    var orchestratorTimeout: Duration { .seconds(max(timeout - 0.5, timeout / 2)) }
 
     private func handle(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
         if let idempotencyKey,
@@ -93,12 +104,14 @@ public final class CallbackSender: Sendable {
                 action = StepFunctions.sendTaskSuccess.name
                 _ = try await orchestrator.call(
                     StepFunctions.sendTaskSuccess,
-                    SendTaskSuccessInput(taskToken: sentToken, output: Self.successOutput.serialized()))
+                    SendTaskSuccessInput(taskToken: sentToken, output: Self.successOutput.serialized()),
+                    timeout: orchestratorTimeout)
             } else {
                 action = StepFunctions.sendTaskFailure.name
                 _ = try await orchestrator.call(
                     StepFunctions.sendTaskFailure,
-                    SendTaskFailureInput(taskToken: sentToken, error: Self.failureError, cause: Self.failureError))
+                    SendTaskFailureInput(taskToken: sentToken, error: Self.failureError, cause: Self.failureError),
+                    timeout: orchestratorTimeout)
             }
         } catch let error as AWSError {
             let reply = InvokeOutput(
@@ -168,12 +181,15 @@ public enum CallbackSenderService {
         public var orchestrator: String
         public var quoteToken: Bool
         public var clock: any WallClock
+        /// The function's Timeout in seconds, as Lambda enforces it.
+        public var timeout: Double
 
         public init(
             dataDirectory: String, endpoint: String, orchestrator: String, quoteToken: Bool = false,
-            clock: any WallClock = AdjustableWallClock()
+            clock: any WallClock = AdjustableWallClock(), timeout: Double = LambdaRuntime.defaultTimeout
         ) {
             self.clock = clock
+            self.timeout = timeout
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.orchestrator = orchestrator
@@ -188,7 +204,7 @@ public enum CallbackSenderService {
             database: try CallbackSender.openDatabase(path: options.dataDirectory + "/callback-sender.sqlite"),
             orchestrator: try await WireClient.connect(
                 context: context, endpoint: options.orchestrator, service: "orchestrator"),
-            clock: options.clock, quoteToken: options.quoteToken, logger: logger)
+            clock: options.clock, quoteToken: options.quoteToken, timeout: options.timeout, logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("callback-sender serving on \(server.endpoint)")
         try await ServiceHost.run(

@@ -18,11 +18,14 @@ public final class NotificationLogger: Sendable {
 
     let region: String
     let accountId: String
+    /// The logging function's Timeout, as Lambda enforces it.
+    let timeout: Double
 
     public init(
         database: any DatabaseWriter, clock: any WallClock, logFile: String?, region: String = "us-east-1",
-        accountId: String = "000000000000", logger: Logger
+        accountId: String = "000000000000", timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
     ) {
+        self.timeout = timeout
         self.database = database
         self.clock = clock
         self.logFile = logFile
@@ -101,7 +104,9 @@ extension NotificationLogger {
     /// The logging function, CloudWatch Logs over what it logged, and the structured record of it.
     public var router: WireRouter {
         var router = WireRouter()
-        router.on(Lambda.invoke) { input, _ in try await self.invoke(input) }
+        router.on(Lambda.invoke) { input, _ in
+            try await LambdaRuntime.invoke(timeout: self.timeout) { try await self.invoke(input) }
+        }
         router.on(CloudWatchLogs.filterLogEvents) { input, _ in try await self.filterLogEvents(input) }
         router.on(CloudWatchLogs.getLogEvents) { input, _ in try await self.getLogEvents(input) }
         router.on(CloudWatchLogs.describeLogGroups) { input, _ in try await self.describeLogGroups(input) }
@@ -119,11 +124,14 @@ public enum NotificationLoggerService {
         public var region: String
         public var accountId: String
         public var clock: any WallClock
+        /// The logging function's Timeout in seconds, as Lambda enforces it.
+        public var timeout: Double
 
         public init(
             dataDirectory: String, endpoint: String, region: String = "us-east-1", accountId: String = "000000000000",
-            clock: any WallClock = AdjustableWallClock()
+            clock: any WallClock = AdjustableWallClock(), timeout: Double = LambdaRuntime.defaultTimeout
         ) {
+            self.timeout = timeout
             self.clock = clock
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
@@ -138,7 +146,7 @@ public enum NotificationLoggerService {
         let notificationLogger = NotificationLogger(
             database: try NotificationLogger.openDatabase(path: options.dataDirectory + "/notification-logger.sqlite"),
             clock: options.clock, logFile: options.dataDirectory + "/notifications.log", region: options.region,
-            accountId: options.accountId, logger: logger)
+            accountId: options.accountId, timeout: options.timeout, logger: logger)
         try await notificationLogger.createLogGroup()
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("notification-logger serving on \(server.endpoint)")

@@ -12,6 +12,8 @@ public enum OrchestratorService {
         public var queueBroker: String?
         /// Lambda function name → endpoint of the process that serves it.
         public var functions: [String: String]
+        /// Lambda function name → its Timeout in seconds (the template's).
+        public var functionTimeouts: [String: Double] = [:]
         public var clock: any WallClock
         public var configuration: EngineConfiguration
 
@@ -33,7 +35,8 @@ public enum OrchestratorService {
         let context = Context()
         let database = try WorkflowEngine.openDatabase(path: options.dataDirectory + "/orchestrator.sqlite")
         let integrations = try await ServiceIntegrations.connect(
-            context: context, queueBroker: options.queueBroker, functions: options.functions)
+            context: context, queueBroker: options.queueBroker, functions: options.functions,
+            functionTimeouts: options.functionTimeouts)
         let engine = WorkflowEngine(
             database: database, clock: options.clock, dispatcher: integrations, configuration: options.configuration,
             logger: logger)

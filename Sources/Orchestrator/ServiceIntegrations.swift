@@ -17,19 +17,25 @@ import ZeroMQ
 public final class ServiceIntegrations: TaskDispatcher {
     let queueBroker: WireClient?
     let functions: [String: WireClient]
+    /// Each function's Timeout (seconds): an invocation is awaited that long, plus `callTimeout` for the trip.
+    let functionTimeouts: [String: Double]
     let callTimeout: Duration
     /// The operations the broker serves, learned from it (`sqs:SendMessage`); empty until it answered once.
     let brokerOperations = Mutex<Set<String>>([])
 
-    public init(queueBroker: WireClient?, functions: [String: WireClient], callTimeout: Duration = .seconds(5)) {
+    public init(
+        queueBroker: WireClient?, functions: [String: WireClient], functionTimeouts: [String: Double] = [:],
+        callTimeout: Duration = .seconds(5)
+    ) {
         self.queueBroker = queueBroker
         self.functions = functions
+        self.functionTimeouts = functionTimeouts
         self.callTimeout = callTimeout
     }
 
     /// Connects clients for the given endpoints (connections are made lazily by libzmq).
     public static func connect(
-        context: Context, queueBroker: String?, functions: [String: String]
+        context: Context, queueBroker: String?, functions: [String: String], functionTimeouts: [String: Double] = [:]
     ) async throws -> ServiceIntegrations {
         let broker: WireClient? =
             if let queueBroker {
@@ -42,7 +48,7 @@ public final class ServiceIntegrations: TaskDispatcher {
             let (service, endpoint) = splitServiceEndpoint(value)
             clients[name] = try await WireClient.connect(context: context, endpoint: endpoint, service: service)
         }
-        return ServiceIntegrations(queueBroker: broker, functions: clients)
+        return ServiceIntegrations(queueBroker: broker, functions: clients, functionTimeouts: functionTimeouts)
     }
 
     /// What CreateStateMachine accepts: an engine with no route to the broker refuses SQS and SNS tasks there
@@ -194,10 +200,13 @@ public final class ServiceIntegrations: TaskDispatcher {
             )
         }
         let request = InvokeInput(FunctionName: name, Payload: payload)
+        // The function's host ends an invocation at the function's Timeout with Lambda's timeout error, so the
+        // answer comes within it; silence past it means the host is down, and the retry (same key) is safe:
+        // every function host answers a repeated key with the first invocation's answer.
+        let timeout = callTimeout + .seconds(functionTimeouts[name] ?? LambdaRuntime.defaultTimeout)
         let reply: InvokeOutput
         do {
-            reply = try await client.call(
-                Lambda.invoke, request, timeout: callTimeout, idempotencyKey: idempotencyKey)
+            reply = try await client.call(Lambda.invoke, request, timeout: timeout, idempotencyKey: idempotencyKey)
         } catch let error as AWSError {
             let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
             return .failed(error: "Lambda.\(name)", cause: error.message)

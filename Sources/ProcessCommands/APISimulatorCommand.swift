@@ -20,11 +20,12 @@ public struct APISimulatorCommand: AsyncParsableCommand {
 
     public func run() async throws {
         ServiceHost.bootstrapLogging(level: process.logLevel)
-        try await APISimulatorService.run(
-            .init(
-                dataDirectory: process.dataDir, endpoint: endpoint, queueBroker: queueBroker,
-                functions: try functions.endpoints(), queueName: queueName, stateMachineName: stateMachineName,
-                batchSize: batchSize, clock: clock.clock,
-                configuration: .init(region: account.region, accountId: account.account)))
+        var options = APISimulatorService.Options(
+            dataDirectory: process.dataDir, endpoint: endpoint, queueBroker: queueBroker,
+            functions: try functions.endpoints(), queueName: queueName, stateMachineName: stateMachineName,
+            batchSize: batchSize, clock: clock.clock,
+            configuration: .init(region: account.region, accountId: account.account))
+        options.functionTimeouts = try functions.timeouts()
+        try await APISimulatorService.run(options)
     }
 }

@@ -10,6 +10,7 @@ public struct CallbackSenderCommand: AsyncParsableCommand {
 
     @OptionGroup var process: ProcessOptions
     @OptionGroup var clock: ClockOptions
+    @OptionGroup var function: FunctionTimeoutOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7104"
     @Option(help: "The orchestrator's endpoint.") var orchestrator = "tcp://127.0.0.1:7101"
     @Flag(help: "Send the token JSON-quoted, as the upstream Lambda does (the orchestrator answers InvalidToken).")
@@ -20,6 +21,6 @@ public struct CallbackSenderCommand: AsyncParsableCommand {
         try await CallbackSenderService.run(
             .init(
                 dataDirectory: process.dataDir, endpoint: endpoint, orchestrator: orchestrator, quoteToken: quoteToken,
-                clock: clock.clock))
+                clock: clock.clock, timeout: function.timeout))
     }
 }

@@ -10,6 +10,7 @@ public struct NotificationLoggerCommand: AsyncParsableCommand {
 
     @OptionGroup var process: ProcessOptions
     @OptionGroup var clock: ClockOptions
+    @OptionGroup var function: FunctionTimeoutOptions
     @OptionGroup var account: AccountOptions
     @Option(help: "ZeroMQ endpoint to bind.") var endpoint = "tcp://127.0.0.1:7105"
 
@@ -18,6 +19,7 @@ public struct NotificationLoggerCommand: AsyncParsableCommand {
         try await NotificationLoggerService.run(
             .init(
                 dataDirectory: process.dataDir, endpoint: endpoint, region: account.region,
-                accountId: account.account, clock: clock.clock))
+                accountId: account.account, clock: clock.clock,
+                timeout: function.timeout))
     }
 }

@@ -17,10 +17,11 @@ public struct OrchestratorCommand: AsyncParsableCommand {
 
     public func run() async throws {
         ServiceHost.bootstrapLogging(level: process.logLevel)
-        try await OrchestratorService.run(
-            .init(
-                dataDirectory: process.dataDir, endpoint: endpoint, queueBroker: queueBroker,
-                functions: try functions.endpoints(), clock: clock.clock,
-                configuration: .init(region: account.region, accountId: account.account)))
+        var options = OrchestratorService.Options(
+            dataDirectory: process.dataDir, endpoint: endpoint, queueBroker: queueBroker,
+            functions: try functions.endpoints(), clock: clock.clock,
+            configuration: .init(region: account.region, accountId: account.account))
+        options.functionTimeouts = try functions.timeouts()
+        try await OrchestratorService.run(options)
     }
 }

@@ -22,23 +22,49 @@ public struct ClockOptions: ParsableArguments {
     }
 }
 
-/// Repeated `--function NAME=ENDPOINT` flags: which process serves which Lambda function.
+/// Repeated `--function NAME=ENDPOINT` flags: which process serves which Lambda function, and
+/// `--function-timeout NAME=SECONDS`: how long each may run (the template's Timeout), so a caller waits that long.
 public struct FunctionOptions: ParsableArguments {
     @Option(help: "A Lambda function and the endpoint serving it, NAME=ENDPOINT; repeatable.") public var function:
         [String] = []
+    @Option(help: "A Lambda function's Timeout in seconds, NAME=SECONDS; repeatable (default 3, as Lambda's).")
+    public var functionTimeout: [String] = []
 
     public init() {}
 
     public func endpoints() throws -> [String: String] {
-        var functions: [String: String] = [:]
-        for pair in function {
-            guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
-                throw ValidationError("--function takes NAME=ENDPOINT, got '\(pair)'")
-            }
-            functions[String(pair[..<separator])] = String(pair[pair.index(after: separator)...])
-        }
-        return functions
+        try Self.pairs(function, flag: "--function", form: "NAME=ENDPOINT")
     }
+
+    public func timeouts() throws -> [String: Double] {
+        var timeouts: [String: Double] = [:]
+        for (name, text) in try Self.pairs(functionTimeout, flag: "--function-timeout", form: "NAME=SECONDS") {
+            guard let seconds = Double(text), seconds > 0 else {
+                throw ValidationError("--function-timeout takes NAME=SECONDS, got '\(name)=\(text)'")
+            }
+            timeouts[name] = seconds
+        }
+        return timeouts
+    }
+
+    static func pairs(_ values: [String], flag: String, form: String) throws -> [String: String] {
+        var pairs: [String: String] = [:]
+        for pair in values {
+            guard let separator = pair.firstIndex(of: "="), separator != pair.startIndex else {
+                throw ValidationError("\(flag) takes \(form), got '\(pair)'")
+            }
+            pairs[String(pair[..<separator])] = String(pair[pair.index(after: separator)...])
+        }
+        return pairs
+    }
+}
+
+/// The Timeout of the function a process runs, as Lambda enforces it.
+public struct FunctionTimeoutOptions: ParsableArguments {
+    @Option(help: "Seconds an invocation may run before it ends with Lambda's timeout error (the template's Timeout).")
+    public var timeout = LambdaRuntime.defaultTimeout
+
+    public init() {}
 }
 
 /// The AWS region and account a process's resources are in when a request does not say (the gateway passes the

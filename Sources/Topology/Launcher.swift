@@ -225,6 +225,21 @@ public struct Launcher: Sendable {
         return (invokable, subscribed)
     }
 
+    /// `--function-timeout NAME=SECONDS` for the functions a process invokes: it waits for each as long as the
+    /// function may run.
+    func functionTimeouts(_ names: some Sequence<String>) -> [String] {
+        let wanted = Set(names)
+        return template.functions.filter { wanted.contains($0.name) }.sorted { $0.name < $1.name }.flatMap {
+            ["--function-timeout", "\($0.name)=\($0.configuration.timeout)"]
+        }
+    }
+
+    /// `--timeout` of a function host: the Timeout of the function it runs (the longest, if several).
+    func hostedTimeout(_ host: ServiceName) -> [String] {
+        let timeouts = template.functions.filter { Self.host(ofFunction: $0) == host }.map(\.configuration.timeout)
+        return timeouts.max().map { ["--timeout", String($0)] } ?? []
+    }
+
     /// The process that runs a function of the template.
     public static func host(ofFunction function: SAMTemplate.Function) -> ServiceName {
         if !function.sqsSources.isEmpty { return .apiSimulator }
@@ -251,6 +266,7 @@ public struct Launcher: Sendable {
             for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
                 arguments += ["--function", "\(name)=\(endpoint)"]
             }
+            arguments += functionTimeouts(invokable.keys)
         case .queueBroker:
             arguments += account + ["--gateway-url", layout.gatewayURL]
             for (name, endpoint) in subscribed.sorted(by: { $0.key < $1.key }) {
@@ -261,6 +277,7 @@ public struct Launcher: Sendable {
             for (name, endpoint) in invokable.sorted(by: { $0.key < $1.key }) {
                 arguments += ["--function", "\(name)=\(endpoint)"]
             }
+            arguments += functionTimeouts(invokable.keys)
             if let consumer {
                 arguments += [
                     "--queue-name", consumer.queue, "--state-machine-name", consumer.stateMachine, "--batch-size",
@@ -268,9 +285,9 @@ public struct Launcher: Sendable {
                 ]
             }
         case .callbackSender:
-            arguments += ["--orchestrator", layout.endpoint(.orchestrator)]
+            arguments += ["--orchestrator", layout.endpoint(.orchestrator)] + hostedTimeout(.callbackSender)
         case .notificationLogger:
-            arguments += account
+            arguments += account + hostedTimeout(.notificationLogger)
         case .awsGateway:
             arguments +=
                 [

@@ -4,6 +4,7 @@ import Logging
 import Orchestrator
 import ServiceSupport
 import StatesLanguage
+import Synchronization
 import Testing
 import Wire
 import ZeroMQ
@@ -103,5 +104,44 @@ extension ServiceIntegrationsTests {
                 definition:
                     #"{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"End":true}}}"#
             ))
+    }
+}
+
+extension ServiceIntegrationsTests {
+    /// A function slower than its Timeout ends as Lambda ends it (Sandbox.Timedout, "Task timed out after …"),
+    /// and the task fails with that error after one invocation, instead of being invoked again and again.
+    @Test func aFunctionPastItsTimeoutFailsTheTaskOnce() async throws {
+        let context = Context()
+        let server = try await WireServer.bind(
+            context: context, endpoint: "tcp://127.0.0.1:*", logger: Logger(label: "t"))
+        let invocations = Mutex(0)
+        var router = WireRouter()
+        router.on(Lambda.invoke) { _, _ in
+            try await LambdaRuntime.invoke(timeout: 0.5) {
+                invocations.withLock { $0 += 1 }
+                try await Task.sleep(for: .seconds(3))
+                return InvokeOutput(Payload: "late")
+            }
+        }
+        let routes = router
+        let serving = Task { await server.run { request in try await routes.handle(request) } }
+        defer {
+            serving.cancel()
+            server.close()
+        }
+        let client = try await WireClient.connect(context: context, endpoint: server.endpoint)
+        let integrations = ServiceIntegrations(
+            queueBroker: nil, functions: ["Slow": client], functionTimeouts: ["Slow": 0.5],
+            callTimeout: .seconds(1))
+        let outcome = await integrations.dispatch(
+            invocation("arn:aws:states:::lambda:invoke", ["FunctionName": "Slow", "Payload": [:]]),
+            executionArn: "arn:aws:states:us-east-1:000000000000:execution:M:e", idempotencyKey: "e#1")
+        guard case .failed(let error, let cause) = outcome else {
+            Issue.record("expected the task to fail, got \(outcome)")
+            return
+        }
+        #expect(error == "Sandbox.Timedout")
+        #expect(cause?.contains("Task timed out after 0.50 seconds") == true, "\(cause ?? "")")
+        #expect(invocations.withLock { $0 } == 1)
     }
 }
