@@ -439,6 +439,13 @@ public final class WorkflowEngine: Sendable {
             inFlight.withLock { _ = $0.remove(id) }
             outboxWakeup.signal()
         }
+        // The rows were read before this claim: an attempt that ended meanwhile may have settled this one
+        // (delivered, cancelled or rescheduled). Only a row still as it was read is attempted, so no call is
+        // made twice at once.
+        let current = try? await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT attempts FROM outbox WHERE id = ?", arguments: [id])
+        }
+        guard current == attempts else { return }
         guard let invocation = try? JSONDecoder().decode(TaskInvocation.self, from: Data(invocationText.utf8)) else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in

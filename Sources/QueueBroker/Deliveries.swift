@@ -103,6 +103,9 @@ extension Broker {
                             self.deliveriesInFlight.withLock { _ = $0.remove(delivery.id) }
                             self.deliveryWakeup.signal()
                         }
+                        // The list was read before this claim: an attempt that ended meanwhile may have settled
+                        // the row (delivered, or rescheduled). Only a row still as it was read is attempted.
+                        guard await self.isStillDue(delivery) else { return }
                         let result: DeliveryResult =
                             delivery.kind == "http"
                             ? await self.post(delivery, with: http)
@@ -159,6 +162,13 @@ extension Broker {
             logger.debug("delivery \(delivery.id) to \(delivery.target) failed: \(error)")
             return .retry
         }
+    }
+
+    private func isStillDue(_ delivery: DueDelivery) async -> Bool {
+        let attempts = try? await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT attempts FROM deliveries WHERE id = ?", arguments: [delivery.id])
+        }
+        return attempts == delivery.attempts
     }
 
     private func settle(_ delivery: DueDelivery, _ result: DeliveryResult) async {
