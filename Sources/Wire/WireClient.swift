@@ -6,11 +6,14 @@ import ZeroMQ
 /// Why a call got no answer. Unlike `AWSError`, these say nothing about whether the server acted.
 public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(op: String, endpoint: String)
+    /// Too many requests to the endpoint wait unsent (it is down or slow): back off and try later.
+    case backlogFull(endpoint: String)
     case closed
 
     public var description: String {
         switch self {
         case .timedOut(let op, let endpoint): return "\(op) to \(endpoint) got no reply in time"
+        case .backlogFull(let endpoint): return "too many requests to \(endpoint) wait unsent"
         case .closed: return "the client was closed"
         }
     }
@@ -102,14 +105,20 @@ public final class WireClient: Sendable {
                         self.fail(id, with: WireError.timedOut(op: op, endpoint: self.endpoint))
                     }
                 }
+                // Unsent by its deadline, a request is dropped: nobody waits for its answer any more.
                 switch decision {
                 case .drop:
                     break  // lost on the way: the caller times out, as with a real loss
                 case .duplicate:
-                    socket.send(frames)
-                    socket.send(frames)
+                    if socket.send(frames, expiresAt: deadline) {
+                        socket.send(frames, expiresAt: deadline)
+                    } else {
+                        fail(id, with: WireError.backlogFull(endpoint: endpoint))
+                    }
                 case .deliver:
-                    socket.send(frames)
+                    if !socket.send(frames, expiresAt: deadline) {
+                        fail(id, with: WireError.backlogFull(endpoint: endpoint))
+                    }
                 case .delay(let delay):
                     // Sent late even if the caller gave up meanwhile, as a slow network delivers a late packet.
                     Task {

@@ -168,7 +168,18 @@ public final class Socket {
     public func poll(alsoWatching fileDescriptor: Int32?, timeoutMilliseconds: Int)
         throws(ZMQError) -> (socketReadable: Bool, fileReadable: Bool)
     {
-        var items = [zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
+        let ready = try poll(
+            readable: true, writable: false, alsoWatching: fileDescriptor, timeoutMilliseconds: timeoutMilliseconds)
+        return (ready.socketReadable, ready.fileReadable)
+    }
+
+    /// Waits up to `timeoutMilliseconds` (-1: forever) until the socket is readable (if `readable`), can take a
+    /// message (if `writable`), or `fileDescriptor` is readable.
+    public func poll(readable: Bool, writable: Bool, alsoWatching fileDescriptor: Int32?, timeoutMilliseconds: Int)
+        throws(ZMQError) -> (socketReadable: Bool, socketWritable: Bool, fileReadable: Bool)
+    {
+        let events = (readable ? Int16(ZMQ_POLLIN) : 0) | (writable ? Int16(ZMQ_POLLOUT) : 0)
+        var items = [zmq_pollitem_t(socket: handle, fd: 0, events: events, revents: 0)]
         if let fileDescriptor {
             items.append(zmq_pollitem_t(socket: nil, fd: fileDescriptor, events: Int16(ZMQ_POLLIN), revents: 0))
         }
@@ -180,8 +191,9 @@ public final class Socket {
             throw error
         }
         let socketReadable = items[0].revents & Int16(ZMQ_POLLIN) != 0
+        let socketWritable = items[0].revents & Int16(ZMQ_POLLOUT) != 0
         let fileReadable = items.count > 1 && items[1].revents & Int16(ZMQ_POLLIN) != 0
-        return (socketReadable, fileReadable)
+        return (socketReadable, socketWritable, fileReadable)
     }
 }
 

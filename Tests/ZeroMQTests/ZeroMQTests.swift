@@ -77,6 +77,60 @@ import ZeroMQ
         dealer.close()
     }
 
+    /// A request nobody waits for any more is not sent when the peer finally comes: the backlog drops what
+    /// expired and sends the rest, woken by the connection (POLLOUT), not by polling.
+    @Test func expiredMessagesAreDroppedFromTheBacklog() async throws {
+        let context = Context()
+        let endpoint = "tcp://127.0.0.1:\(Int.random(in: 30_000...40_000))"
+        let dealer = try await AsyncSocket.open(
+            context: context, type: .dealer, role: .connect(endpoint), options: [(SocketOption.immediate, 1)])
+        defer { dealer.close() }
+        #expect(dealer.send([Array("stale".utf8)], expiresAt: .now + .milliseconds(100)))
+        #expect(dealer.send([Array("fresh".utf8)], expiresAt: .now + .seconds(30)))
+        #expect(dealer.pendingCount == 2)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(dealer.pendingCount == 1, "the expired message is dropped while the peer is away")
+        let router = try await AsyncSocket.open(context: context, type: .router, role: .bind(endpoint))
+        defer { router.close() }
+        var messages = router.messages.makeAsyncIterator()
+        let first = try #require(await messages.next())
+        #expect(String(decoding: first[1], as: UTF8.self) == "fresh")
+        #expect(dealer.pendingCount == 0)
+    }
+
+    /// A full outgoing queue refuses more (the caller backs off) instead of growing without bound.
+    @Test func aFullOutgoingQueuePushesBack() async throws {
+        let context = Context()
+        let dealer = try await AsyncSocket.open(
+            context: context, type: .dealer, role: .connect("tcp://127.0.0.1:1"),
+            options: [(SocketOption.immediate, 1)],
+            outgoingLimit: 5)
+        defer { dealer.close() }
+        let accepted = (0..<8).map { _ in dealer.send([[1]]) }
+        #expect(accepted == [true, true, true, true, true, false, false, false])
+    }
+
+    /// With room for only 4 unread messages, 2,000 still all arrive, in order, as the reader takes them: the
+    /// socket's thread stops reading when the reader falls behind and resumes when it catches up.
+    @Test func aSlowReaderGetsEveryMessageThroughASmallInbox() async throws {
+        let context = Context()
+        let pull = try await AsyncSocket.open(
+            context: context, type: .pull, role: .bind("inproc://slow-reader"), incomingLimit: 4)
+        let push = try await AsyncSocket.open(context: context, type: .push, role: .connect("inproc://slow-reader"))
+        defer {
+            push.close()
+            pull.close()
+        }
+        for index in 0..<2_000 { #expect(push.send([Array(String(index).utf8)])) }
+        var received: [Int] = []
+        for await message in pull.messages {
+            received.append(Int(String(decoding: message[0], as: UTF8.self)) ?? -1)
+            if received.count % 100 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            if received.count == 2_000 { break }
+        }
+        #expect(received == Array(0..<2_000))
+    }
+
     @Test func closingFinishesTheMessageStream() async throws {
         let context = Context()
         let socket = try await AsyncSocket.open(context: context, type: .pull, role: .bind("inproc://closing"))
