@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN = .build/debug
 
-.PHONY: deps build test demo experiments format clean aws-models image test-containers
+.PHONY: deps build test demo experiments sweep format clean aws-models image test-containers
 
 deps:
 	@scripts/ensure-deps.sh
@@ -36,6 +36,15 @@ SEED ?= 1
 experiments: build
 	@status=0; for file in experiments/*.yaml; do \
 		$(BIN)/callbacksim experiment run $$file --seed $(SEED) || status=1; \
+	done; exit $$status
+
+# Every shipped experiment over SEEDS (reduced size: at most 20 executions a seed); failing seeds' reports in
+# reports/sweep-NAME/seed-N/. JOBS topologies at once (network experiments run one at a time).
+SEEDS ?= 1-20
+JOBS ?= 1
+sweep: build
+	@status=0; for file in experiments/*.yaml; do \
+		$(BIN)/callbacksim experiment sweep $$file --seeds $(SEEDS) --jobs $(JOBS) --keep-going || status=1; \
 	done; exit $$status
 
 format:

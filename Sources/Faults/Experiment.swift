@@ -209,6 +209,25 @@ extension Experiment {
         }
     }
 
+    /// Seeds written as a sweep takes them: a range (`1-100`), a list (`3,7,9`) or both (`1-5,9`); nil if
+    /// malformed or empty.
+    public static func seeds(_ text: String) -> [UInt64]? {
+        var seeds: [UInt64] = []
+        for part in text.split(separator: ",") {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map {
+                UInt64($0.trimmingCharacters(in: .whitespaces))
+            }
+            if bounds.count == 1, let seed = bounds[0] {
+                seeds.append(seed)
+            } else if bounds.count == 2, let low = bounds[0], let high = bounds[1], low <= high {
+                seeds += Array(low...high)
+            } else {
+                return nil
+            }
+        }
+        return seeds.isEmpty ? nil : seeds
+    }
+
     /// The link rules' seed for a run: derived from the run's seed, so the same seed gives the same drops.
     public func faultSeed(_ seed: UInt64, index: Int) -> UInt64 {
         var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9)

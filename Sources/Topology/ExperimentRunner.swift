@@ -17,13 +17,37 @@ public struct ExperimentReport: Codable, Sendable {
         public var endedAt: Double?
         /// Network faults between two processes: what the kernel's DROP rules counted.
         public var droppedPackets: Int?
+        /// Why the fault could not be applied (or undone); nil when it was.
+        public var error: String?
 
-        public init(kind: String, summary: String, startedAt: Double, endedAt: Double?, droppedPackets: Int? = nil) {
+        public init(
+            kind: String, summary: String, startedAt: Double, endedAt: Double?, droppedPackets: Int? = nil,
+            error: String? = nil
+        ) {
             self.kind = kind
             self.summary = summary
             self.startedAt = startedAt
             self.endedAt = endedAt
             self.droppedPackets = droppedPackets
+            self.error = error
+        }
+    }
+
+    /// One second of real time after the first execution started.
+    public struct Second: Codable, Sendable, Equatable {
+        /// Executions that ended in this second.
+        public var completions: Int
+        /// Executions started and not yet ended at some point in this second.
+        public var inFlight: Int
+        /// Start-to-end latency (workflow seconds) of the executions that ended in this second.
+        public var latencyP50: Double?
+        public var latencyP99: Double?
+
+        public init(completions: Int, inFlight: Int, latencyP50: Double?, latencyP99: Double?) {
+            self.completions = completions
+            self.inFlight = inFlight
+            self.latencyP50 = latencyP50
+            self.latencyP99 = latencyP99
         }
     }
 
@@ -56,16 +80,34 @@ public struct ExperimentReport: Codable, Sendable {
     public var latency: [String: Double]
     /// Executions finished in each second of real time after the first started (the faults' time axis).
     public var completionsPerSecond: [Int]
+    /// Completions, executions in flight and latency per second of real time (absent in older reports).
+    public var seconds: [Second]?
     public var durationSeconds: Double
 
     public var passed: Bool { quiescent && startErrors.isEmpty && invariants.allSatisfy(\.passed) }
+
+    /// What failed, for titles: violated invariants, faults that could not be applied, starts that failed, a
+    /// topology that never went quiet; empty when nothing did.
+    public var failures: [String] {
+        var failures = invariants.filter { !$0.passed }.map { "\($0.invariant) violated (\($0.violations.count))" }
+        let unapplied = faults.filter { $0.error != nil }
+        if !unapplied.isEmpty {
+            failures.append(
+                "fault not applied: " + unapplied.map(\.summary).joined(separator: ", "))
+        }
+        let otherErrors = startErrors.filter { !$0.hasPrefix("fault ") }
+        if !otherErrors.isEmpty { failures.append("\(otherErrors.count) executions not started") }
+        if !quiescent { failures.append("not quiescent") }
+        return failures
+    }
 
     public init(
         experiment: String, seed: UInt64, executionsPlanned: Int, executionsStarted: Int, startErrors: [String],
         quiescent: Bool, faults: [AppliedFault], invariants: [InvariantResult], paths: [String: Int], deadLetters: Int,
         deadLetterExplanations: [String: String] = [:], explanations: [String: String], latency: [String: Double],
-        completionsPerSecond: [Int], durationSeconds: Double
+        completionsPerSecond: [Int], seconds: [Second]? = nil, durationSeconds: Double
     ) {
+        self.seconds = seconds
         self.experiment = experiment
         self.seed = seed
         self.executionsPlanned = executionsPlanned
@@ -218,6 +260,7 @@ public struct ExperimentRunner: Sendable {
             deadLetterExplanations: result.deadLetters, explanations: result.explanations,
             latency: Self.latency(run),
             completionsPerSecond: Self.completions(run, clockRate: experiment.clockRate ?? 1),
+            seconds: Self.seconds(run, clockRate: experiment.clockRate ?? 1),
             durationSeconds: elapsed())
     }
 
@@ -260,12 +303,12 @@ public struct ExperimentRunner: Sendable {
             try? await Task.sleep(for: .seconds(at - elapsed()))
         }
         let startedAt = elapsed()
-        func record(_ endedAt: Double?, droppedPackets: Int? = nil) {
+        func record(_ endedAt: Double?, droppedPackets: Int? = nil, error: String? = nil) {
             progress.faults.withLock {
                 $0.append(
                     .init(
                         kind: fault.kind.rawValue, summary: fault.summary, startedAt: startedAt, endedAt: endedAt,
-                        droppedPackets: droppedPackets))
+                        droppedPackets: droppedPackets, error: error))
             }
         }
         let target = fault.target.flatMap(ServiceName.init(rawValue:))
@@ -348,7 +391,7 @@ public struct ExperimentRunner: Sendable {
             }
         } catch {
             progress.errors.withLock { $0.append("fault \(fault.summary): \(error)") }
-            record(nil)
+            record(nil, error: "\(error)")
         }
     }
 
@@ -367,6 +410,27 @@ public struct ExperimentRunner: Sendable {
         guard !durations.isEmpty else { return [:] }
         func percentile(_ p: Double) -> Double { durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
         return ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": durations.last ?? 0]
+    }
+
+    /// Per second of real time: completions, executions in flight, and the latency of those that ended.
+    static func seconds(_ run: RecordedRun, clockRate: Double) -> [ExperimentReport.Second] {
+        let spans = spans(run)
+        guard let origin = spans.map(\.start).min() else { return [] }
+        let real = spans.map { (start: ($0.start - origin) / clockRate, end: ($0.end - origin) / clockRate) }
+        let last = Int(real.map(\.end).max() ?? 0)
+        var ended = [[Double]](repeating: [], count: last + 1)
+        for (index, span) in real.enumerated() { ended[Int(span.end)].append(spans[index].end - spans[index].start) }
+        return (0...last).map { second in
+            let from = Double(second)
+            let latencies = ended[second].sorted()
+            func percentile(_ p: Double) -> Double? {
+                latencies.isEmpty ? nil : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            }
+            return ExperimentReport.Second(
+                completions: latencies.count,
+                inFlight: real.count { $0.start < from + 1 && $0.end >= from },
+                latencyP50: percentile(0.5), latencyP99: percentile(0.99))
+        }
     }
 
     /// Completions per second of real time: history timestamps are workflow time, `clockRate` times real time.

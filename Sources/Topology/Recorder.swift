@@ -27,9 +27,17 @@ public struct Recorder: Sendable {
         let machines: ListStateMachinesOutput = try await client.call(
             service, StepFunctions.listStateMachines, ListStateMachinesInput())
         guard let arn = machines.stateMachines.first(where: { $0.name == machine })?.stateMachineArn else { return [] }
-        let list: ListExecutionsOutput = try await client.call(
-            service, StepFunctions.listExecutions, ListExecutionsInput(stateMachineArn: arn))
-        return list.executions
+        // Every page: ListExecutions answers at most 1,000 at a time, 100 unless asked.
+        var executions: [ExecutionListItem] = []
+        var token: String?
+        repeat {
+            let page: ListExecutionsOutput = try await client.call(
+                service, StepFunctions.listExecutions,
+                ListExecutionsInput(stateMachineArn: arn, maxResults: 1_000, nextToken: token))
+            executions += page.executions
+            token = page.nextToken
+        } while token != nil
+        return executions
     }
 
     /// Waits until no execution runs, the request queue is empty and no notification waits for delivery, or

@@ -35,6 +35,21 @@ extension IntegrationTests {
             }
         }
 
+        /// `experiment sweep` runs one experiment over several seeds and sums them up; a passing sweep exits 0.
+        @Test func aSweepRunsEachSeedAndSumsUp() throws {
+            let result = try runTool(
+                "callbacksim",
+                [
+                    "experiment", "sweep", "\(Self.directory)/duplicate-send-task-success.yaml", "--seeds", "1-2",
+                    "--executions", "4", "--jobs", "2", "--reports", "/tmp/cbs-sweep-\(getpid())",
+                ], timeout: 300)
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            #expect(result.stdout.contains("seed 1: passed  4/4 executions"))
+            #expect(result.stdout.contains("seed 2: passed  4/4 executions"))
+            #expect(result.stdout.contains("2/2 seeds passed"))
+            #expect(result.stdout.contains("violations by invariant: none"))
+        }
+
         /// Network experiments, with each fault shortened to 8 s.
         static let network: [(String, Int)] = [("partition-orchestrator-queue-broker", 20), ("packet-loss-netns", 12)]
 
@@ -83,6 +98,13 @@ extension IntegrationTests {
         #expect((5...25).contains(successes))
     }
 
+    @Test func sweepSeedsAreRangesAndLists() {
+        #expect(Experiment.seeds("1-3") == [1, 2, 3])
+        #expect(Experiment.seeds("3,7, 9") == [3, 7, 9])
+        #expect(Experiment.seeds("1-2,9") == [1, 2, 9])
+        for bad in ["", "5-1", "a", "1-", "-3", "1-2-3"] { #expect(Experiment.seeds(bad) == nil, "\(bad)") }
+    }
+
     /// Every planned execution has its own name, so retrying StartExecution after a lost reply is idempotent;
     /// the same seed names them the same, another seed differently (a second run on the same data is new work).
     @Test func plannedExecutionsAreNamedPerSeed() {
@@ -95,10 +117,22 @@ extension IntegrationTests {
 
     @Test func theTimelineRendersAsSVG() throws {
         let report = ExperimentReport(
-            experiment: "t <&>", seed: 1, executionsPlanned: 3, executionsStarted: 3, startErrors: [], quiescent: true,
-            faults: [.init(kind: "kill", summary: "kill orchestrator", startedAt: 1, endedAt: 3)],
+            experiment: "t <&>", seed: 1, executionsPlanned: 3, executionsStarted: 3,
+            startErrors: ["fault clock of callback-sender +20.0 s: UnknownOperationException"], quiescent: true,
+            faults: [
+                .init(kind: "kill", summary: "kill orchestrator", startedAt: 1, endedAt: 3),
+                .init(kind: "pause", summary: "pause notification-logger", startedAt: 2, endedAt: 4),
+                .init(
+                    kind: "clock", summary: "clock of callback-sender +20.0 s", startedAt: 2, endedAt: nil,
+                    error: "UnknownOperationException"),
+            ],
             invariants: [.init(invariant: "x", passed: true, violations: [])], paths: ["success": 3], deadLetters: 0,
-            explanations: [:], latency: ["p50": 1], completionsPerSecond: [0, 2, 1], durationSeconds: 4)
+            explanations: [:], latency: ["p50": 1], completionsPerSecond: [0, 2, 1],
+            seconds: [
+                .init(completions: 0, inFlight: 3, latencyP50: nil, latencyP99: nil),
+                .init(completions: 2, inFlight: 3, latencyP50: 1.2, latencyP99: 1.9),
+                .init(completions: 1, inFlight: 1, latencyP50: 2.5, latencyP99: 2.5),
+            ], durationSeconds: 4)
         final class Counter: NSObject, XMLParserDelegate {
             var elements: [String: Int] = [:]
             var classes: [String] = []
@@ -116,7 +150,14 @@ extension IntegrationTests {
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         #expect(counter.elements["svg"] == 1)
         #expect(counter.classes.filter { $0 == "completions" }.count == 2)
-        #expect(counter.classes.filter { $0 == "fault" }.count == 1)
-        #expect(report.summary.contains("PASSED"))
+        #expect(counter.classes.filter { $0 == "fault" }.count == 3, "a lane and a mark per fault")
+        #expect(counter.classes.filter { $0 == "restart" }.count == 1)
+        #expect(counter.classes.filter { $0 == "tick" }.count == 5, "0 … 4 s")
+        #expect(counter.classes.contains("in-flight") && counter.classes.contains("latency-p99"))
+        // Invariants held, but a fault could not be applied: the run failed, and the title says why.
+        #expect(!report.passed)
+        #expect(report.failures == ["fault not applied: clock of callback-sender +20.0 s"])
+        #expect(report.svg.contains("FAILED: fault not applied: clock of callback-sender +20.0 s"))
+        #expect(report.summary.contains("FAILED (fault not applied"))
     }
 }
