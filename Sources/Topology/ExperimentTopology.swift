@@ -61,7 +61,7 @@ public struct LocalTopology: ExperimentTopology {
         Glibc.kill(pid, SIGKILL)
         Launcher.reap([pid])
         try? await Task.sleep(for: restartAfter)
-        _ = try await launcher.up(layout, context: context)
+        try await launcher.restart(service, layout: layout, context: context)
     }
 
     public func pause(_ service: ServiceName, for duration: Duration) async throws {

@@ -312,28 +312,8 @@ public struct Launcher: Sendable {
 
     /// Starts the processes that are not running, waits until all answer, and deploys the template.
     public func up(_ layout: TopologyLayout, context: Context) async throws -> TopologyState {
-        try FileManager.default.createDirectory(
-            atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
-        var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
-        state.layout = layout
-        for service in layout.running {
-            if state.livePid(service) != nil { continue }
-            let pid = try spawn(service, layout: layout)
-            state.pids[service.rawValue] = pid
-            state.processes = state.processes ?? [:]
-            state.processes?[service.rawValue] = ProcessIdentity.spawned(
-                pid, executable: binDirectory + "/" + service.rawValue)
-        }
-        try state.save()
-        for service in layout.running {
-            guard await Self.waitUntilAnswering(layout.endpoint(service), context: context, timeout: .seconds(30))
-            else {
-                throw LaunchError(
-                    message:
-                        "\(service.rawValue) did not answer within 30 s; see \(layout.dataDirectory)/logs/\(service.rawValue).log"
-                )
-            }
-        }
+        var state = try startMissing(layout.running, layout: layout)
+        for service in layout.running { try await waitUntilAnswering(service, layout: layout, context: context) }
         if layout.networkNamespaces == nil,
             !(await Self.waitUntilListening(
                 host: layout.gatewayHost ?? "127.0.0.1", port: layout.gatewayPort ?? 4566, timeout: .seconds(30)))
@@ -347,6 +327,40 @@ public struct Launcher: Sendable {
         state.outputs = template.outputs.map { .init(key: $0.key, value: $0.value, description: $0.description) }
         try state.save()
         return state
+    }
+
+    /// Starts `service` again after it died (an experiment's kill) and waits for it alone: its data is where it
+    /// was, so nothing is deployed, and a paused neighbour does not hold the restart up.
+    public func restart(_ service: ServiceName, layout: TopologyLayout, context: Context) async throws {
+        _ = try startMissing([service], layout: layout)
+        try await waitUntilAnswering(service, layout: layout, context: context)
+    }
+
+    /// Spawns those of `services` whose process is not running (or is not ours), recording who they are.
+    func startMissing(_ services: [ServiceName], layout: TopologyLayout) throws -> TopologyState {
+        try FileManager.default.createDirectory(
+            atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
+        var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
+        state.layout = layout
+        for service in services {
+            if state.livePid(service) != nil { continue }
+            let pid = try spawn(service, layout: layout)
+            state.pids[service.rawValue] = pid
+            state.processes = state.processes ?? [:]
+            state.processes?[service.rawValue] = ProcessIdentity.spawned(
+                pid, executable: binDirectory + "/" + service.rawValue)
+        }
+        try state.save()
+        return state
+    }
+
+    func waitUntilAnswering(_ service: ServiceName, layout: TopologyLayout, context: Context) async throws {
+        guard await Self.waitUntilAnswering(layout.endpoint(service), context: context, timeout: .seconds(30)) else {
+            throw LaunchError(
+                message:
+                    "\(service.rawValue) did not answer within 30 s; see \(layout.dataDirectory)/logs/\(service.rawValue).log"
+            )
+        }
     }
 
     func spawn(_ service: ServiceName, layout: TopologyLayout) throws -> Int32 {
