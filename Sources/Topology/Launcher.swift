@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Template
 import Wire
 import ZeroMQ
@@ -152,6 +153,20 @@ public struct TopologyState: Codable, Sendable {
     public static func load(dataDirectory: String) -> TopologyState? {
         guard let data = FileManager.default.contents(atPath: path(dataDirectory: dataDirectory)) else { return nil }
         return try? JSONDecoder().decode(TopologyState.self, from: data)
+    }
+
+    private static let updating = Mutex(())
+
+    /// Reads the file (or starts one for `layout`), applies `change` and writes it back, all under a lock.
+    static func update(layout: TopologyLayout, _ change: (inout TopologyState) throws -> Void) throws -> TopologyState {
+        try updating.withLock { _ in
+            var state =
+                load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
+            state.layout = layout
+            try change(&state)
+            try state.save()
+            return state
+        }
     }
 
     public func save() throws {
@@ -312,7 +327,7 @@ public struct Launcher: Sendable {
 
     /// Starts the processes that are not running, waits until all answer, and deploys the template.
     public func up(_ layout: TopologyLayout, context: Context) async throws -> TopologyState {
-        var state = try startMissing(layout.running, layout: layout)
+        _ = try startMissing(layout.running, layout: layout)
         for service in layout.running { try await waitUntilAnswering(service, layout: layout, context: context) }
         if layout.networkNamespaces == nil,
             !(await Self.waitUntilListening(
@@ -324,9 +339,10 @@ public struct Launcher: Sendable {
             )
         }
         try await Deployment(template: template).apply(to: layout, context: context)
-        state.outputs = template.outputs.map { .init(key: $0.key, value: $0.value, description: $0.description) }
-        try state.save()
-        return state
+        let outputs = template.outputs.map {
+            TopologyState.Output(key: $0.key, value: $0.value, description: $0.description)
+        }
+        return try TopologyState.update(layout: layout) { $0.outputs = outputs }
     }
 
     /// Starts `service` again after it died (an experiment's kill) and waits for it alone: its data is where it
@@ -336,22 +352,22 @@ public struct Launcher: Sendable {
         try await waitUntilAnswering(service, layout: layout, context: context)
     }
 
-    /// Spawns those of `services` whose process is not running (or is not ours), recording who they are.
+    /// Spawns those of `services` whose process is not running (or is not ours), recording who they are. The
+    /// file is read, changed and written under one lock, so restarts running at once (an experiment's kills)
+    /// cannot write back a stale copy that forgets a process (which `down` would then leave running).
     func startMissing(_ services: [ServiceName], layout: TopologyLayout) throws -> TopologyState {
         try FileManager.default.createDirectory(
             atPath: layout.dataDirectory + "/logs", withIntermediateDirectories: true)
-        var state = TopologyState.load(dataDirectory: layout.dataDirectory) ?? TopologyState(layout: layout, pids: [:])
-        state.layout = layout
-        for service in services {
-            if state.livePid(service) != nil { continue }
-            let pid = try spawn(service, layout: layout)
-            state.pids[service.rawValue] = pid
-            state.processes = state.processes ?? [:]
-            state.processes?[service.rawValue] = ProcessIdentity.spawned(
-                pid, executable: binDirectory + "/" + service.rawValue)
+        return try TopologyState.update(layout: layout) { state in
+            for service in services {
+                if state.livePid(service) != nil { continue }
+                let pid = try spawn(service, layout: layout)
+                state.pids[service.rawValue] = pid
+                state.processes = state.processes ?? [:]
+                state.processes?[service.rawValue] = ProcessIdentity.spawned(
+                    pid, executable: binDirectory + "/" + service.rawValue)
+            }
         }
-        try state.save()
-        return state
     }
 
     func waitUntilAnswering(_ service: ServiceName, layout: TopologyLayout, context: Context) async throws {
@@ -484,7 +500,7 @@ public struct Launcher: Sendable {
 
     /// Stops every process: SIGTERM, then SIGKILL after `grace`.
     public static func down(dataDirectory: String, grace: Duration = .seconds(5)) async -> [String: String] {
-        guard var state = TopologyState.load(dataDirectory: dataDirectory) else { return [:] }
+        guard let state = TopologyState.load(dataDirectory: dataDirectory) else { return [:] }
         var outcome: [String: String] = [:]
         let ours = state.livePids
         for (service, pid) in ours {
@@ -501,9 +517,10 @@ public struct Launcher: Sendable {
             outcome[service.rawValue] = "SIGKILL"
         }
         reap(ours.values)
-        state.pids = [:]
-        state.processes = nil
-        try? state.save()
+        _ = try? TopologyState.update(layout: state.layout) { state in
+            state.pids = [:]
+            state.processes = nil
+        }
         return outcome
     }
 
