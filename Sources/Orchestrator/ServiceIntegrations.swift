@@ -57,12 +57,11 @@ public final class ServiceIntegrations: TaskDispatcher {
         switch (resource.resourceType, resource.action) {
         case ("lambda", "invoke"): return true
         case ("sqs", "sendMessage"), ("sns", "publish"): return queueBroker != nil
-        case ("aws-sdk:sqs", _) where queueBroker == nil, ("aws-sdk:sns", _) where queueBroker == nil: return false
         case ("aws-sdk:sqs", let action), ("aws-sdk:sns", let action):
             let api = resource.resourceType == "aws-sdk:sqs" ? "sqs" : "sns"
             let known = brokerOperations.withLock { $0 }
             // Before the broker has told us what it serves, accept: the call itself will say.
-            return known.isEmpty || known.contains("\(api):\(Self.operationName(action))")
+            return queueBroker != nil && (known.isEmpty || known.contains("\(api):\(Self.operationName(action))"))
         default: return false
         }
     }

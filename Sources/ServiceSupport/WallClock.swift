@@ -10,18 +10,6 @@ public protocol WallClock: Sendable {
     func realSeconds(until deadline: Double) -> Double
 }
 
-extension WallClock {
-    /// Sleeps until `deadline` on this clock (or a little longer), unless cancelled. Wakes at least once a real
-    /// second to look again, so a clock set meanwhile (an experiment's clock fault) is noticed.
-    public func sleep(until deadline: Double) async throws {
-        while true {
-            let remaining = realSeconds(until: deadline)
-            if remaining <= 0 { return }
-            try await Task.sleep(for: .seconds(min(remaining, 1)))
-        }
-    }
-}
-
 /// The system clock, optionally offset and running at a rate: `rate` 60 makes a minute pass in a second.
 public struct SystemWallClock: WallClock {
     public let offset: Double
@@ -62,9 +50,12 @@ public final class AdjustableWallClock: WallClock {
         anchor = Mutex(Anchor(real: real, clock: real, rate: rate, offset: offset))
     }
 
-    public func now() -> Double {
+    public func now() -> Double { reading().now }
+
+    /// The time and the rate, read together (a SetClock may change both).
+    private func reading() -> (now: Double, rate: Double) {
         let real = Date().timeIntervalSince1970
-        return anchor.withLock { $0.clock + (real - $0.real) * $0.rate + $0.offset }
+        return anchor.withLock { ($0.clock + (real - $0.real) * $0.rate + $0.offset, $0.rate) }
     }
 
     /// Changes the offset and/or rate from now on; time already passed stays as it was.
@@ -81,8 +72,8 @@ public final class AdjustableWallClock: WallClock {
     public var rate: Double { anchor.withLock { $0.rate } }
 
     public func realSeconds(until deadline: Double) -> Double {
-        let real = Date().timeIntervalSince1970
-        return anchor.withLock { (deadline - ($0.clock + (real - $0.real) * $0.rate + $0.offset)) / $0.rate }
+        let (now, rate) = reading()
+        return (deadline - now) / rate
     }
 }
 
