@@ -253,6 +253,7 @@ public struct ExperimentRunner: Sendable {
         let quiescent = try await recorder.waitForQuiescence(deadline: .now + .seconds(quiet))
         let run = try await recorder.record()
         let result = Checker.check(run, expectTimeouts: experiment.checker?.expectTimeouts ?? false)
+        let seconds = Self.seconds(run, clockRate: experiment.clockRate ?? 1)
         return ExperimentReport(
             experiment: experiment.name, seed: seed, executionsPlanned: plan.count,
             executionsStarted: progress.started.load(ordering: .relaxed), startErrors: progress.errors.withLock { $0 },
@@ -264,8 +265,7 @@ public struct ExperimentRunner: Sendable {
             paths: result.paths, deadLetters: result.deadLetterCount,
             deadLetterExplanations: result.deadLetters, explanations: result.explanations,
             latency: Self.latency(run),
-            completionsPerSecond: Self.completions(run, clockRate: experiment.clockRate ?? 1),
-            seconds: Self.seconds(run, clockRate: experiment.clockRate ?? 1),
+            completionsPerSecond: seconds.map(\.completions), seconds: seconds,
             durationSeconds: elapsed())
     }
 
@@ -417,7 +417,8 @@ public struct ExperimentRunner: Sendable {
         return ["p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99), "max": durations.last ?? 0]
     }
 
-    /// Per second of real time: completions, executions in flight, and the latency of those that ended.
+    /// Per second of real time (history timestamps are workflow time, `clockRate` times real time): completions,
+    /// executions in flight, and the latency of those that ended.
     static func seconds(_ run: RecordedRun, clockRate: Double) -> [ExperimentReport.Second] {
         let spans = spans(run)
         guard let origin = spans.map(\.start).min() else { return [] }
@@ -436,15 +437,5 @@ public struct ExperimentRunner: Sendable {
                 inFlight: real.count { $0.start < from + 1 && $0.end >= from },
                 latencyP50: percentile(0.5), latencyP99: percentile(0.99))
         }
-    }
-
-    /// Completions per second of real time: history timestamps are workflow time, `clockRate` times real time.
-    static func completions(_ run: RecordedRun, clockRate: Double) -> [Int] {
-        let spans = spans(run)
-        guard let origin = spans.map(\.start).min() else { return [] }
-        let seconds = spans.map { Int(($0.end - origin) / clockRate) }
-        var buckets = [Int](repeating: 0, count: (seconds.max() ?? 0) + 1)
-        for second in seconds { buckets[second] += 1 }
-        return buckets
     }
 }
