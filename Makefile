@@ -11,13 +11,13 @@ build: deps
 	$(SWIFT) build
 
 # Integration tests start the real executables, so build them all before testing; then the real AWS clients
-# (boto3, the AWS CLI) against the gateway, the checks of docker-compose.yml and deploy/kubernetes, and the
-# containers where they can run.
+# (boto3, the AWS CLI) against the gateway, the console in headless Chromium, the checks of docker-compose.yml and
+# deploy/kubernetes, and the containers where they can run.
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	@scripts/ensure-test-clients.sh
-	CALLBACKSIM_LEGACY_SQS_MODEL=$(CURDIR)/.build/legacy-sqs-model python3 -m pytest -q Tests/AWSClientTests Tests/DeployTests
+	CALLBACKSIM_LEGACY_SQS_MODEL=$(CURDIR)/.build/legacy-sqs-model python3 -m pytest -q Tests/AWSClientTests Tests/ConsoleTests Tests/DeployTests
 	@if scripts/can-run-containers.sh; then scripts/test-containers.sh; fi
 
 # callbacksim:local, from the release build, with no registry (scripts/build-image.sh).

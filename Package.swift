@@ -101,10 +101,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The browser console: static pages the gateway serves, calling the gateway's own AWS APIs.
+        .target(name: "Console", dependencies: ["JSON"], resources: [.copy("Site")]),
         .target(
             name: "Gateway",
             dependencies: [
-                "Wire", "JSON", "ServiceSupport", "Template",
+                "Wire", "JSON", "ServiceSupport", "Template", "Console",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -183,7 +185,9 @@ let package = Package(
             name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "Gateway", "Console", "Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "NotificationLoggerTests", dependencies: ["NotificationLogger", "Wire"]),
         .testTarget(
             name: "CallbackSenderTests",

@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import JSON
 import Logging
@@ -50,12 +51,15 @@ public final class Gateway: Sendable {
         public var functions: [SAMTemplate.Function]
         /// How long a forwarded request may take (SQS long polls take up to 20 s).
         public var upstreamTimeout: Duration
+        /// The experiment reports the console lists (nil: none).
+        public var reportsDirectory: String?
 
         public init(
             credentials: [String: String]? = nil, defaultAccount: String = SAMTemplate.defaultAccountId,
             defaultRegion: String = SAMTemplate.defaultRegion, functions: [SAMTemplate.Function] = [],
-            upstreamTimeout: Duration = .seconds(30)
+            upstreamTimeout: Duration = .seconds(30), reportsDirectory: String? = nil
         ) {
+            self.reportsDirectory = reportsDirectory
             self.credentials = credentials
             self.defaultAccount = defaultAccount
             self.defaultRegion = defaultRegion
@@ -68,6 +72,7 @@ public final class Gateway: Sendable {
     let configuration: Configuration
     let logger: Logger
     let clock: @Sendable () -> Double
+    let console: ConsoleSite
 
     public init(
         directory: ServiceDirectory, configuration: Configuration, logger: Logger,
@@ -77,6 +82,7 @@ public final class Gateway: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.console = ConsoleSite(reportsDirectory: configuration.reportsDirectory)
     }
 
     /// What a request is, known from its head: which protocol, API and operation, and how big a body to accept.
@@ -192,6 +198,47 @@ public final class Gateway: Sendable {
         return OutgoingResponse(
             status: path.hasSuffix("/ready") && !ready ? 503 : 200,
             headers: [("Content-Type", "application/json")], body: body.utf8Bytes)
+    }
+
+    // MARK: The console
+
+    /// A browser's GET: the console's pages (and `/` sends a browser there); nil for anything an SDK sends.
+    public func consolePage(path: String, accept: String?) -> OutgoingResponse? {
+        if path == "/", accept?.contains("text/html") == true {
+            return OutgoingResponse(status: 302, headers: [("Location", ConsoleSite.prefix)], body: [])
+        }
+        guard let reply = console.reply(toGet: path) else { return nil }
+        return OutgoingResponse(
+            status: reply.status, headers: reply.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            body: reply.body)
+    }
+
+    /// `POST /_callbacksim/sqs/ListMessages` with `{"QueueUrl": …}`: a queue's messages read without receiving
+    /// them (no receive count, no visibility change), which no AWS API offers; the console's queue page peeks
+    /// with it. Errors come as SQS's JSON errors. Nil for any other path.
+    public func consoleExtension(_ request: IncomingRequest) async -> OutgoingResponse? {
+        guard request.method == "POST", request.path == "/_callbacksim/sqs/ListMessages" else { return nil }
+        let route = Route(wireProtocol: .json(.sqs, version: "1.0"), operation: Control.listMessages.name)
+        let requestId = Self.newRequestId()
+        do {
+            let scope = try authenticate(request, wireProtocol: route.wireProtocol)
+            guard case .object(let input) = try WireCoding.decodeJSON(request.body),
+                input["QueueUrl"]?.stringValue != nil
+            else { throw AWSError("MissingParameter", "The request must contain the parameter QueueUrl.") }
+            var reply = try WireCoding.decodeJSON(
+                try await forward(Control.listMessages.address, body: request.body, scope: scope))
+            if let origin = QueueURLs.origin(of: request) { reply = QueueURLs.rewrite(reply, origin: origin) }
+            return OutgoingResponse(
+                status: 200,
+                headers: [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", requestId)],
+                body: reply.utf8Bytes)
+        } catch let error as AWSError {
+            return route.wireProtocol.errorResponse(error, requestId: requestId)
+        } catch {
+            return route.wireProtocol.errorResponse(
+                AWSError("ServiceUnavailable", "The service is unavailable. Try again later."), status: 503,
+                requestId: requestId)
+        }
     }
 
     // MARK: Authentication

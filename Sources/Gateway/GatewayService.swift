@@ -65,8 +65,11 @@ struct HTTPAdapter: HTTPResponder {
     let gateway: Gateway
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        if request.method == .get, let reply = await gateway.healthCheck(path: request.uri.path) {
-            return Self.response(reply)
+        if request.method == .get {
+            if let reply = await gateway.healthCheck(path: request.uri.path) { return Self.response(reply) }
+            if let reply = gateway.consolePage(path: request.uri.path, accept: request.headers[.accept]) {
+                return Self.response(reply)
+            }
         }
         var headers: [String: String] = [:]
         for field in request.headers {
@@ -97,6 +100,7 @@ struct HTTPAdapter: HTTPResponder {
         }
         if received > preliminary.bodyLimit { return Self.response(gateway.tooLarge(preliminary)) }
         incoming.body = Array(buffer: body)
+        if let reply = await gateway.consoleExtension(incoming) { return Self.response(reply) }
         return Self.response(await gateway.handle(incoming, route: gateway.route(incoming)))
     }
 

@@ -28,6 +28,7 @@ public struct AWSGatewayCommand: AsyncParsableCommand {
     var account = SAMTemplate.defaultAccountId
     @Option(help: "The SAM template whose functions GetFunction and ListFunctions report (default: the seed).")
     var template: String?
+    @Option(help: "The experiment reports the console shows (default: none).") var reportsDir: String?
 
     public func validate() throws {
         for pair in credentials where !pair.contains(":") {
@@ -56,7 +57,7 @@ public struct AWSGatewayCommand: AsyncParsableCommand {
                     functions: try functions.endpoints()),
                 configuration: .init(
                     credentials: keys, defaultAccount: account, defaultRegion: region,
-                    functions: samTemplate.functions),
+                    functions: samTemplate.functions, reportsDirectory: reportsDir),
                 clock: clock.clock))
     }
 }

@@ -121,6 +121,9 @@ public final class ServiceDirectory: OperationCaller {
         case .stepFunctions:
             return try await callStepFunctions(
                 address, body: body, timeout: timeout, idempotencyKey: idempotencyKey, scope: scope)
+        case .control where address == Control.listMessages.address:
+            return try await unavailableIfNil(queueBroker, address).call(
+                address, body: body, timeout: timeout, idempotencyKey: idempotencyKey, scope: scope)
         case .control:
             throw AWSError.unknownOperation(address.name)
         }

@@ -74,6 +74,8 @@ struct Up: AsyncParsableCommand {
     @Option(
         help: "Leave a service to your own code: api-simulator, callback-sender or notification-logger; repeatable.")
     var external: [String] = []
+    @Option(help: "The experiment reports the console shows (`experiment run` writes them under ./reports).")
+    var reports = "reports"
 
     func validate() throws {
         let allowed = ["api-simulator", "callback-sender", "notification-logger"]
@@ -99,6 +101,9 @@ struct Up: AsyncParsableCommand {
         for pair in credentials {
             layout.extraArguments[ServiceName.awsGateway.rawValue, default: []] += ["--credentials", pair]
         }
+        layout.extraArguments[ServiceName.awsGateway.rawValue, default: []] += [
+            "--reports-dir", URL(fileURLWithPath: reports).standardizedFileURL.path,
+        ]
         let context = Context()
         do {
             let launcher = Launcher(binDirectory: binDir, template: samTemplate)
@@ -114,7 +119,8 @@ struct Up: AsyncParsableCommand {
                     ] : ["external": true]
             }
             Output.printJSON([
-                "endpoint": .string(layout.gatewayURL), "dataDirectory": .string(topology.dataDir),
+                "endpoint": .string(layout.gatewayURL), "console": .string(layout.gatewayURL + "/console/"),
+                "dataDirectory": .string(topology.dataDir),
                 "processes": .object(processes), "outputs": Outputs.json(state.outputs ?? []),
             ])
         } catch {

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -137,6 +138,15 @@ def test_the_seed_scenario_through_the_published_gateway_with_boto3(clients):
                 ["executionArn"], status) for status in EXPECTED]
     for execution, status in started:
         check_outcome(sfn, logs, execution, status)
+
+
+def test_the_gateway_container_serves_the_console(stack):
+    """The console's files ship in the image's resource bundle: the page, its scripts and the layout engine."""
+    for path, kind in [("/console/", "text/html"), ("/console/app.js", "text/javascript"),
+                       ("/console/vendor/dagre.min.js", "text/javascript")]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=10) as reply:
+            assert reply.status == 200 and reply.headers["Content-Type"].startswith(kind), path
+            assert len(reply.read()) > 100, path
 
 
 def test_the_cli_service_runs_the_demo_inside_the_network(stack):
