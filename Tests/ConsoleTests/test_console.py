@@ -7,6 +7,9 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from conftest import OUTPUT, Browser
+from running_topology import start_topology, stop_topology
+
 SEED = "WorkflowAsyncAPICallbackPattern"
 SAMPLE_INPUT = '{"waitTime": 5, "status": "success"}'
 
@@ -289,3 +292,57 @@ def test_pages_fit_a_phone(browser, aws):
     browser.open(f"#/state-machine/{quote(arn, safe='')}")
     wait(browser, lambda: browser.driver.find_elements(By.CSS_SELECTOR, ".state-node"))
     browser.screenshot("1-state-machine-on-a-phone")
+
+
+def test_executions_are_paged_newest_first(browser, aws):
+    sfn = aws("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="console-paged", roleArn="arn:aws:iam::000000000000:role/console",
+        definition=json.dumps({"StartAt": "Pass", "States": {"Pass": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+    for number in range(27):
+        sfn.start_execution(stateMachineArn=arn, name=f"run-{number:02d}")
+    browser.open(f"#/executions/{quote(arn, safe='')}")
+    rows = lambda: [row.get_attribute("data-execution")
+                    for row in browser.driver.find_elements(By.CSS_SELECTOR, "#executions tbody tr")]
+    wait(browser, lambda: len(rows()) == 25)
+    assert rows()[0] == "run-26" and rows()[-1] == "run-02"
+    browser.driver.find_element(By.ID, "older").click()
+    wait(browser, lambda: rows() == ["run-01", "run-00"], 5)
+    assert not browser.driver.find_element(By.ID, "older").is_enabled()
+    browser.screenshot("1-second-page")
+    browser.driver.find_element(By.ID, "newer").click()
+    wait(browser, lambda: len(rows()) == 25 and rows()[0] == "run-26", 5)
+
+
+def test_a_gateway_that_checks_signatures_is_used_with_a_key(browser_session):
+    """With `up --credentials`, every page's calls are signed with SigV4 from the key given in the dialog."""
+    signed = start_topology("--credentials", "AKIDCONSOLE:console-secret")
+    browser = Browser(browser_session, signed.endpoint, OUTPUT / "test_a_gateway_that_checks_signatures")
+    try:
+        browser.open()
+        box = wait(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".error-box"))
+        assert box.get_attribute("data-code") == "MissingAuthenticationTokenException"
+
+        def sign_with(secret):
+            browser.driver.find_element(By.CSS_SELECTOR, ".error-box .ask-credentials").click()
+            set_text(browser.driver.find_element(By.ID, "access-key-id"), "AKIDCONSOLE")
+            set_text(browser.driver.find_element(By.ID, "secret-access-key"), secret)
+            browser.driver.find_element(By.ID, "save-credentials").click()
+
+        sign_with("not-the-secret")
+        wait(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, ".error-box")
+             .get_attribute("data-code") == "InvalidSignatureException")
+        sign_with("console-secret")
+        wait(browser, lambda: browser.driver.find_element(By.CSS_SELECTOR, f'#machines tr[data-machine="{SEED}"]'))
+        assert browser.driver.find_element(By.ID, "credentials-button").text == "Signing as AKIDCONSOLE"
+        # SQS's JSON protocol, SNS's query protocol and the peek extension are signed the same way.
+        browser.open("#/queues")
+        wait(browser, lambda: "workflow_AsyncAPIResponseTopic" in browser.driver.find_element(By.ID, "topics").text)
+        queue_row(browser, "workflow_requestorQueue").find_element(By.CSS_SELECTOR, "button.peek").click()
+        wait(browser, lambda: browser.driver.find_element(By.ID, "peeked"))
+        assert not browser.driver.find_elements(By.CSS_SELECTOR, ".error-box")
+        browser.screenshot("1-signed")
+        errors = browser.script_errors()
+        assert errors == [], "\n".join(errors)
+    finally:
+        stop_topology(signed)

@@ -1,7 +1,7 @@
 // The console's pages, routed by the URL's hash: #/state-machines, #/state-machine/ARN, #/executions/ARN,
 // #/execution/ARN, #/queues, #/logs, #/experiments, #/experiment/PATH.
 
-import { sfn, sqs, logs, sns, peekMessages, getJSON, allPages } from "./aws.js";
+import { sfn, sqs, logs, sns, peekMessages, getJSON, allPages, credentials, setCredentials } from "./aws.js";
 import { h, append, replace, badge, statusInfo, formatDate, formatDuration, pretty, jsonBlock, nameOfArn, errorBox, table } from "./ui.js";
 import { drawDefinition } from "./graph.js";
 import { analyze } from "./history.js";
@@ -13,26 +13,46 @@ const encode = encodeURIComponent;
 const show = (...children) => append(main, children);
 const link = (hash, ...children) => h("a", { href: hash }, ...children);
 
-/** Runs `every` now and each `interval` ms until the page changes; errors show on the page, polling goes on. */
+/**
+ * Runs `every` now and each `interval` ms until the page changes; errors show on the page, polling goes on.
+ * Returns the page's cleanup, whose `now()` runs `every` at once (after a click that changes what is shown).
+ */
 function poll(interval, every, errorSlot) {
   let stopped = false;
   let timer = null;
+  let running = false;
+  let again = false; // asked for while a run was in flight: one more run after it, never two at once
   const tick = async () => {
+    clearTimeout(timer);
     if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
     try {
       await every();
       if (errorSlot) replace(errorSlot);
     } catch (error) {
       if (errorSlot) replace(errorSlot, errorBox(error));
       else console.warn(error);
+    } finally {
+      running = false;
     }
-    if (!stopped && interval) timer = setTimeout(tick, interval);
+    if (again) {
+      again = false;
+      tick();
+    } else if (!stopped && interval) {
+      timer = setTimeout(tick, interval);
+    }
   };
   tick();
-  return () => {
+  const stop = () => {
     stopped = true;
     clearTimeout(timer);
   };
+  stop.now = tick;
+  return stop;
 }
 
 function pageHeader(title, ...extra) {
@@ -173,7 +193,7 @@ async function executionsPage(arn, query) {
     body,
     pager
   );
-  return poll(
+  const polling = poll(
     2000,
     async () => {
       const request = { stateMachineArn: arn, maxResults: 25 };
@@ -196,13 +216,14 @@ async function executionsPage(arn, query) {
       replace(body, rows.length ? table(["Name", "Status", "Started", "Ended", "Duration"], rows, { id: "executions" }) : h("p", {}, "No executions."));
       replace(
         pager,
-        h("button", { disabled: index === 0, onclick: () => { index -= 1; } }, "← Newer"),
+        h("button", { id: "newer", disabled: index === 0, onclick: () => { index -= 1; polling.now(); } }, "← Newer"),
         h("span", {}, ` page ${index + 1} `),
-        h("button", { disabled: !tokens[index + 1], onclick: () => { index += 1; } }, "Older →")
+        h("button", { id: "older", disabled: !tokens[index + 1], onclick: () => { index += 1; polling.now(); } }, "Older →")
       );
     },
     errors
   );
+  return polling;
 }
 
 // MARK: One execution: the graph coloured by what happened, the waiting callbacks, the events
@@ -810,6 +831,42 @@ async function health() {
     replace(slot, badge("failed", "gateway not answering"));
   }
 }
+
+// MARK: Credentials, for a gateway that checks signatures
+
+const dialog = document.getElementById("credentials-dialog");
+const credentialsButton = document.getElementById("credentials-button");
+function showCredentials() {
+  const key = credentials();
+  credentialsButton.textContent = key ? `Signing as ${key.accessKeyId}` : "Credentials";
+}
+function askForCredentials() {
+  const key = credentials();
+  document.getElementById("access-key-id").value = key?.accessKeyId || "";
+  document.getElementById("secret-access-key").value = key?.secretAccessKey || "";
+  document.getElementById("signing-region").value = key?.region || "us-east-1";
+  dialog.showModal();
+}
+credentialsButton.addEventListener("click", askForCredentials);
+dialog.addEventListener("close", () => {
+  if (dialog.returnValue === "save") {
+    setCredentials({
+      accessKeyId: document.getElementById("access-key-id").value.trim(),
+      secretAccessKey: document.getElementById("secret-access-key").value,
+      region: document.getElementById("signing-region").value.trim() || "us-east-1",
+    });
+  } else if (dialog.returnValue === "clear") {
+    setCredentials(null);
+  } else {
+    return;
+  }
+  showCredentials();
+  route();
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest?.(".ask-credentials")) askForCredentials();
+});
+showCredentials();
 
 window.addEventListener("hashchange", route);
 route();

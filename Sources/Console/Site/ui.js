@@ -1,5 +1,7 @@
 // Small DOM helpers shared by the pages.
 
+import { AUTHENTICATION_ERRORS } from "./aws.js";
+
 /** An element: h("a", {href: "#/"}, "text", child…). `on*` attributes become listeners; null children are skipped. */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -99,7 +101,14 @@ export function nameOfArn(arn) {
 }
 
 export function errorBox(error) {
-  return h("div", { class: "error-box", role: "alert" }, h("strong", {}, "⚠ ", error.code || "Error"), " ", error.message || String(error));
+  return h(
+    "div",
+    { class: "error-box", role: "alert", dataset: { code: error.code || "" } },
+    h("strong", {}, "⚠ ", error.code || "Error"),
+    " ",
+    error.message || String(error),
+    AUTHENTICATION_ERRORS.has(error.code) ? h("div", {}, "This gateway checks signatures: ", h("button", { type: "button", class: "ask-credentials" }, "set credentials")) : null
+  );
 }
 
 export function table(headers, rows, attributes = {}) {
