@@ -346,3 +346,38 @@ def test_a_gateway_that_checks_signatures_is_used_with_a_key(browser_session):
         assert errors == [], "\n".join(errors)
     finally:
         stop_topology(signed)
+
+
+def test_parallel_branches_and_map_iterations_are_drawn_inside_their_states(browser, aws):
+    sfn = aws("stepfunctions")
+    definition = {"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "Next": "Done", "Branches": [
+            {"StartAt": "Pause", "States": {"Pause": {"Type": "Wait", "Seconds": 1, "End": True}}},
+            {"StartAt": "Each", "States": {"Each": {
+                "Type": "Map", "ItemsPath": "$.items", "End": True,
+                "ItemProcessor": {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "End": True}}}}}}]},
+        "Done": {"Type": "Succeed"}}}
+    arn = sfn.create_state_machine(name="console-nested", definition=json.dumps(definition),
+                                   roleArn="arn:aws:iam::000000000000:role/console")["stateMachineArn"]
+    good = sfn.start_execution(stateMachineArn=arn, name="items", input='{"items": [1, 2, 3]}')["executionArn"]
+    bad = sfn.start_execution(stateMachineArn=arn, name="not-a-list", input='{"items": 3}')["executionArn"]
+    wait_for_end(aws, good)
+    wait_for_end(aws, bad)
+
+    browser.open(f"#/execution/{quote(good, safe='')}")
+    wait(browser, lambda: node_status(browser, "Done") == "succeeded")
+    nested = browser.driver.find_elements(
+        By.CSS_SELECTOR, '.state-node[data-state="Both"] .state-node[data-state="Each"] .state-node[data-state="Double"]')
+    assert len(nested) == 1, "Double is drawn inside Each, inside Both"
+    assert "3/3" in browser.driver.find_element(By.CSS_SELECTOR, '.state-node[data-state="Each"] > .state-type').text
+    browser.driver.find_element(By.CSS_SELECTOR, '.state-node[data-state="Each"] > .state-name').click()
+    wait(browser, lambda: "Iterations: 3 started, 3 succeeded, 0 failed" in browser.driver.find_element(By.ID, "state-detail").text)
+    browser.screenshot("1-nested-succeeded")
+
+    # A Map whose input is not a list fails the run: the Map and its Parallel failed, the other branch cancelled.
+    browser.open(f"#/execution/{quote(bad, safe='')}")
+    wait(browser, lambda: node_status(browser, "Each") == "failed")
+    assert node_status(browser, "Both") == "failed"
+    assert node_status(browser, "Pause") == "cancelled"
+    assert node_status(browser, "Double") == "notReached" and node_status(browser, "Done") == "notReached"
+    browser.screenshot("2-nested-failed")

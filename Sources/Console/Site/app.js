@@ -259,6 +259,9 @@ async function executionPage(arn) {
       state ? badge(state.status) : badge("notReached"),
       state?.error ? h("p", {}, h("strong", {}, "Error: "), state.error, state.cause ? h("span", {}, " — ", state.cause) : null) : null,
       state?.retries ? h("p", {}, `Retried ${state.retries} time${state.retries > 1 ? "s" : ""}`) : null,
+      state?.iterations
+        ? h("p", { class: "iterations" }, `Iterations: ${state.iterations.started} started, ${state.iterations.succeeded} succeeded, ${state.iterations.failed} failed, ${state.iterations.aborted} aborted`)
+        : null,
       h("h3", {}, "Input"),
       state?.input !== undefined ? jsonBlock(state.input) : h("p", { class: "muted" }, "—"),
       h("h3", {}, "Output"),

@@ -156,7 +156,9 @@ function drawScope(layout, statuses, onSelect) {
     });
     element.append(svg("rect", { x, y, width: node.width, height: node.height, rx: 6, class: "state-box" }));
     const title = clip(node.name, 40);
-    const subtitle = info ? `${info.icon} ${info.label}` : node.state.Type;
+    const iterations = statuses?.get(node.name)?.iterations;
+    const counted = iterations ? ` · ${iterations.succeeded}/${iterations.started}` : "";
+    const subtitle = info ? `${info.icon} ${info.label}${counted}` : node.state.Type;
     if (node.inner) {
       element.append(
         svg("text", { x: x + 10, y: y + 19, class: "state-name" }, document.createTextNode(title)),

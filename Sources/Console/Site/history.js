@@ -68,8 +68,9 @@ export function analyze(events, definition, execution) {
     const detail = details(event);
     const previous = byId.get(event.previousEventId);
     let name = null;
-    if (event.type.endsWith("StateEntered") || event.type.endsWith("StateExited")) name = detail.name;
-    else if (previous && !previous.type.endsWith("StateExited")) name = owner.get(previous.id) ?? null;
+    // State events and a Map's iteration events name their state; the rest follow the event before them.
+    if (event.type.endsWith("StateEntered") || event.type.endsWith("StateExited") || event.type.startsWith("MapIteration")) name = detail.name;
+    else if (previous && !previous.type.endsWith("StateExited") && !event.type.startsWith("Execution")) name = owner.get(previous.id) ?? null;
     owner.set(event.id, name);
     if (name) stateOf(name).events.push(event.id);
 
@@ -87,6 +88,11 @@ export function analyze(events, definition, execution) {
       if (state.status !== "failed") state.status = state.failed ? "caught" : "succeeded";
       state.output = detail.output;
       state.exitedAt = event.timestamp;
+    } else if (name && event.type.startsWith("MapIteration")) {
+      const state = stateOf(name);
+      const outcome = event.type.slice("MapIteration".length).toLowerCase(); // started, succeeded, failed, aborted
+      state.iterations = state.iterations || { started: 0, succeeded: 0, failed: 0, aborted: 0 };
+      state.iterations[outcome] = (state.iterations[outcome] || 0) + 1;
     } else if (name && FAILURES.test(event.type)) {
       const state = stateOf(name);
       state.failed = true;
