@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Shared pieces
@@ -131,6 +132,14 @@ let package = Package(
             ]
         ),
 
+        // `callbacksim bench`: the load generator and its measurements.
+        .target(
+            name: "Bench",
+            dependencies: [
+                "Topology", "Wire", "JSON", "ZeroMQ", "ServiceSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
+
         // The processes' flags, shared by their thin executables and the `callbacksim` binary (which runs any).
         .target(
             name: "ProcessCommands",
@@ -150,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "callbacksim",
             dependencies: [
-                "Faults", "ServiceSupport", "GatewayClient", "ProcessCommands",
+                "Faults", "ServiceSupport", "GatewayClient", "ProcessCommands", "Bench",
                 "Topology", "Template", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

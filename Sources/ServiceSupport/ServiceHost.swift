@@ -8,6 +8,12 @@ import ZeroMQ
 /// What every process shares: its logger set up from flags, a ZeroMQ context, a Ping answer, and graceful
 /// shutdown on SIGTERM/SIGINT through swift-service-lifecycle.
 public enum ServiceHost {
+    /// How this binary was compiled: SwiftPM defines DEBUG in debug builds.
+    #if DEBUG
+        public static let buildConfiguration = "debug"
+    #else
+        public static let buildConfiguration = "release"
+    #endif
     /// Logs go to standard output, where container engines and `up`'s log files collect them.
     public static func bootstrapLogging(level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
@@ -60,7 +66,9 @@ extension ServiceHost {
         Transport.install(faults)
         var routes = router
         routes.on(Control.ping) { _, _ in
-            PingOutput(service: service, pid: getpid(), endpoint: endpoint, clock: clock.now())
+            PingOutput(
+                service: service, pid: getpid(), endpoint: endpoint, clock: clock.now(),
+                build: ServiceHost.buildConfiguration)
         }
         let served = router.operations.map(\.description).sorted()
         routes.on(Control.listOperations) { _, _ in ListOperationsOutput(operations: served) }

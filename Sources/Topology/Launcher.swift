@@ -202,20 +202,30 @@ public struct Launcher: Sendable {
 
     /// Under `swift run callbacksim up` only the CLI is built; inside a package checkout, build the other
     /// executables too (they land beside it) rather than failing.
-    public func buildMissingExecutables() throws {
+    /// Builds the six executables with `swift build` when any is missing from the bin directory and this is the
+    /// package's folder; `release` builds them optimized (`-c release`).
+    public func buildMissingExecutables(release: Bool = false) throws {
         let missing = ServiceName.allCases.filter {
             !FileManager.default.isExecutableFile(atPath: binDirectory + "/" + $0.rawValue)
         }
         guard !missing.isEmpty, FileManager.default.fileExists(atPath: "Package.swift") else { return }
+        let arguments = ["swift", "build"] + (release ? ["-c", "release"] : [])
         FileHandle.standardError.write(
-            Data("building \(missing.map(\.rawValue).joined(separator: ", ")) with `swift build` …\n".utf8))
+            Data(
+                "building \(missing.map(\.rawValue).joined(separator: ", ")) with `\(arguments.joined(separator: " "))` …\n"
+                    .utf8))
         let build = Process()
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        build.arguments = ["swift", "build"]
+        build.arguments = arguments
         try build.run()
         build.waitUntilExit()
-        guard build.terminationStatus == 0 else { throw LaunchError(message: "`swift build` failed") }
+        guard build.terminationStatus == 0 else {
+            throw LaunchError(message: "`\(arguments.joined(separator: " "))` failed")
+        }
     }
+
+    /// Where `swift build -c release` puts the executables, from the package's folder.
+    public static let releaseBinDirectory = ".build/release"
 
     // MARK: Arguments
 
@@ -453,11 +463,7 @@ public struct Launcher: Sendable {
     /// True for a running process; a zombie (exited, not yet reaped) counts as dead.
     public static func isAlive(_ pid: Int32) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return true }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.first != "Z"
+        return ProcessStat.read(pid)?.state != "Z"
     }
 
     public static func ping(_ endpoint: String, context: Context, timeout: Duration = .seconds(1)) async -> PingOutput?

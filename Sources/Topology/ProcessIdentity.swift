@@ -18,14 +18,7 @@ public struct ProcessIdentity: Codable, Sendable, Equatable {
         startTime(of: pid).map { ProcessIdentity(startTime: $0, executable: resolved(executable)) }
     }
 
-    public static func startTime(of pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // After the command name: state is field 3, so start time (field 22) is the 20th from here.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
-    }
+    public static func startTime(of pid: Int32) -> UInt64? { ProcessStat.read(pid)?.startTime }
 
     /// The file a process runs; a binary replaced on disk since (a rebuild) still counts as itself.
     public static func executable(of pid: Int32) -> String? {

@@ -38,6 +38,7 @@ struct CallbackSim: AsyncParsableCommand {
             DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
             SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self, ASLCommand.self,
+            BenchCommand.self,
         ])
 }
 
@@ -76,6 +77,8 @@ struct Up: AsyncParsableCommand {
     var external: [String] = []
     @Option(help: "The experiment reports the console shows (`experiment run` writes them under ./reports).")
     var reports = "reports"
+    @Flag(help: "Run release binaries (.build/release), built with `swift build -c release` when missing.")
+    var release = false
 
     func validate() throws {
         let allowed = ["api-simulator", "callback-sender", "notification-logger"]
@@ -106,8 +109,9 @@ struct Up: AsyncParsableCommand {
         ]
         let context = Context()
         do {
-            let launcher = Launcher(binDirectory: binDir, template: samTemplate)
-            try launcher.buildMissingExecutables()
+            let launcher = Launcher(
+                binDirectory: binDir ?? BenchCommand.binDirectory(release: release), template: samTemplate)
+            try launcher.buildMissingExecutables(release: release)
             let state = try await launcher.up(layout, context: context)
             var processes = JSONObject()
             for service in ServiceName.allCases {

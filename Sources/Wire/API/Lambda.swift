@@ -84,11 +84,14 @@ public struct PingOutput: Codable, Sendable {
     public var endpoint: String
     /// The process's own time (epoch seconds): what a clock fault moves.
     public var clock: Double?
-    public init(service: String, pid: Int32, endpoint: String, clock: Double? = nil) {
+    /// `debug` or `release`: how the process was compiled (a benchmark refuses to report debug figures).
+    public var build: String?
+    public init(service: String, pid: Int32, endpoint: String, clock: Double? = nil, build: String? = nil) {
         self.service = service
         self.pid = pid
         self.endpoint = endpoint
         self.clock = clock
+        self.build = build
     }
 }
 

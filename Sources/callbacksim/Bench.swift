@@ -1,0 +1,154 @@
+import ArgumentParser
+import Bench
+import Foundation
+import Glibc
+import ServiceSupport
+import Template
+import Topology
+import Wire
+import ZeroMQ
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Drive seed workflows through a topology and print throughput, latency and each process's cost.",
+        discussion: """
+            The bench is the worker: the topology runs without its api-simulator, and the bench receives each \
+            request from workflow_requestorQueue and answers it with SendTaskSuccess or SendTaskFailure (the \
+            outcomes alternate), all over the wire protocol. Figures come from release builds: the bench refuses \
+            a debug build unless told --allow-debug.
+            """)
+
+    @Option(help: "How many seed workflows to run.") var workflows = 2000
+    @Option(help: "Closed loop: executions whose callback is not answered yet, at most.") var inFlight = 64
+    @Option(help: "Open loop: StartExecution calls per second, whatever is in flight.") var rate: Double?
+    @Option(help: "Concurrent ReceiveMessage long polls.") var receivers = 4
+    @Option(
+        help: "A running topology's data directory (started with `up --external api-simulator`); default: a fresh one.")
+    var dataDir: String?
+    @Flag(help: "Run release binaries, built with `swift build -c release` when missing.") var release = false
+    @Flag(help: "Report even from a debug build (its figures say little).") var allowDebug = false
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func validate() throws {
+        guard workflows > 0, inFlight > 0, receivers > 0 else {
+            throw ValidationError("--workflows, --in-flight and --receivers take positive numbers")
+        }
+        if let rate, rate <= 0 { throw ValidationError("--rate takes a positive number") }
+    }
+
+    func run() async throws {
+        if release, ServiceHost.buildConfiguration == "debug" { try reexecReleaseBuild() }
+        if ServiceHost.buildConfiguration == "debug", !allowDebug {
+            throw BenchFailure(
+                "this callbacksim is a debug build; its figures would mislead. Run with --release (builds and runs release binaries), or --allow-debug"
+            )
+        }
+        let context = Context()
+        let plan = SeedBenchmark.Plan(workflows: workflows, inFlight: inFlight, rate: rate, receivers: receivers)
+        let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        var fresh: TopologyLayout?
+        let layout: TopologyLayout
+        if let dataDir {
+            guard let state = TopologyState.load(dataDirectory: dataDir) else {
+                throw BenchFailure("no topology in \(dataDir): run `callbacksim up --external api-simulator` first")
+            }
+            layout = state.layout
+        } else {
+            var new = TopologyLayout.ipc(dataDirectory: "/tmp/cbb-\(UUID().uuidString.prefix(8))")
+            new.external = [ServiceName.apiSimulator.rawValue]
+            let launcher = Launcher(binDirectory: Self.binDirectory(release: release), template: try SAMTemplate.seed())
+            try launcher.buildMissingExecutables(release: release)
+            let started = ContinuousClock.now
+            _ = try await launcher.up(new, context: context)
+            log("bench: a fresh topology in \(new.dataDirectory), up in \(ContinuousClock.now - started)")
+            fresh = new
+            layout = new
+        }
+        let freshDirectory = fresh?.dataDirectory
+        let interruption = Interruption.onSignal {
+            if let freshDirectory { Launcher.killAll(dataDirectory: freshDirectory) }
+        }
+        defer { interruption.cancel() }
+        do {
+            try await Self.refuseDebugProcesses(layout: layout, context: context, allowDebug: allowDebug)
+            let report = try await SeedBenchmark(plan: plan, layout: layout, context: context).run(log: log)
+            if json { Output.printJSON(report) } else { print(Self.text(report)) }
+        } catch {
+            if let fresh { _ = await Launcher.down(dataDirectory: fresh.dataDirectory) }
+            throw error
+        }
+        if let fresh {
+            _ = await Launcher.down(dataDirectory: fresh.dataDirectory)
+            try? FileManager.default.removeItem(atPath: fresh.dataDirectory)
+        }
+    }
+
+    static func binDirectory(release: Bool) -> String? {
+        release ? FileManager.default.currentDirectoryPath + "/" + Launcher.releaseBinDirectory : nil
+    }
+
+    /// `--release` from a debug callbacksim: the release build runs the bench, so the load generator is optimized
+    /// too.
+    func reexecReleaseBuild() throws {
+        let launcher = Launcher(binDirectory: Self.binDirectory(release: true), template: try SAMTemplate.seed())
+        try launcher.buildMissingExecutables(release: true)
+        let binary = launcher.binDirectory + "/callbacksim"
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchFailure("no release build at \(binary): run `swift build -c release` in the package's folder")
+        }
+        let arguments = [binary] + Array(CommandLine.arguments.dropFirst())
+        var argv = arguments.map { strdup($0) } + [nil]
+        execv(binary, &argv)
+        throw BenchFailure("could not run \(binary): \(String(cString: strerror(errno)))")
+    }
+
+    static func refuseDebugProcesses(layout: TopologyLayout, context: Context, allowDebug: Bool) async throws {
+        var debug: [String] = []
+        for service in layout.running {
+            let ping = await Launcher.ping(layout.endpoint(service), context: context)
+            if ping?.build != "release" { debug.append(service.rawValue) }
+        }
+        if !debug.isEmpty, !allowDebug {
+            throw BenchFailure(
+                "\(debug.joined(separator: ", ")) \(debug.count == 1 ? "is" : "are") not a release build; its figures would mislead. Use --release, or --allow-debug"
+            )
+        }
+    }
+
+    static func text(_ report: BenchReport) -> String {
+        func latency(_ name: String, _ value: BenchReport.Latency) -> String {
+            "  " + name.padding(toLength: 27, withPad: " ", startingAt: 0)
+                + String(
+                    format: "p50 %8.2f  p90 %8.2f  p99 %8.2f  p99.9 %8.2f  max %8.2f ms  (%d)", value.p50, value.p90,
+                    value.p99, value.p999, value.max, value.count)
+        }
+        var lines = [
+            String(
+                format: "%d seed workflows in %.2f s: %.0f workflows/s (%@, %@ build)", report.workflows,
+                report.seconds,
+                report.workflowsPerSecond,
+                (report.rate.map { "\($0) starts/s" } ?? "\(report.inFlight ?? 0) in flight") as NSString,
+                report.build as NSString),
+            latency("start → end (history)", report.startToEnd),
+            latency("StartExecution round trip", report.startExecution),
+            latency("SendTask* round trip", report.sendTaskSuccess),
+            "  outcomes: "
+                + report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + (report.callbackErrors > 0
+                    ? "; \(report.callbackErrors) callbacks failed: \(report.firstCallbackError ?? "")" : ""),
+            "  process               CPU s   peak RSS MB",
+        ]
+        for (name, usage) in report.processes.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                "  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: "%6.2f   %8.1f", usage.cpuSeconds, usage.peakResidentMegabytes))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
