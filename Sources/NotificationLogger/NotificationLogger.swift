@@ -69,7 +69,7 @@ public final class NotificationLogger: Sendable {
                 let message = sns["Message"]?.stringValue
             else { continue }
             let inserted = try await database.write { db in
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT OR IGNORE INTO notifications (message_id, topic_arn, subscription_arn, subject, message,
                             published_at, logged_at, log_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -69,7 +69,8 @@ extension WorkflowEngine {
                 ? "arn:aws:states:\(scope.region):\(scope.account):express:\(machineName):\(name):\(UUID().uuidString.lowercased())"
                 : "arn:aws:states:\(scope.region):\(scope.account):execution:\(machineName):\(name)"
             if let existing = try Row.fetchOne(
-                db, sql: "SELECT input, status, start_date FROM executions WHERE arn = ?", arguments: [arn])
+                db.cachedStatement(sql: "SELECT input, status, start_date FROM executions WHERE arn = ?"),
+                arguments: [arn])
             {
                 guard existing["input"] as String == inputText, existing["status"] as String == "RUNNING" else {
                     throw AWSError("ExecutionAlreadyExists", "Execution Already Exists: '\(arn)'")
@@ -122,7 +123,8 @@ extension WorkflowEngine {
 
     public func describeExecution(_ arn: String) async throws -> DescribeExecutionOutput {
         let output = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE arn = ?", arguments: [arn]).map { row in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM executions WHERE arn = ?"), arguments: [arn]).map {
+                row in
                 var output = DescribeExecutionOutput(
                     executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
                     status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"],
@@ -233,7 +235,8 @@ extension WorkflowEngine {
         }
         let (exists, rows) = try await database.read { db in
             let exists =
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM executions WHERE arn = ?", arguments: [input.executionArn])
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM executions WHERE arn = ?"), arguments: [input.executionArn])
                 ?? false
             let condition = after == nil ? "" : (reverse ? " AND id < ?" : " AND id > ?")
             var arguments: StatementArguments = [input.executionArn]
@@ -279,7 +282,8 @@ extension WorkflowEngine {
         let stopDate: Double = try await database.write { db in
             guard
                 let status = try String.fetchOne(
-                    db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [input.executionArn])
+                    db.cachedStatement(sql: "SELECT status FROM executions WHERE arn = ?"),
+                    arguments: [input.executionArn])
             else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
@@ -287,7 +291,8 @@ extension WorkflowEngine {
                 _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
             }
             return try Double.fetchOne(
-                db, sql: "SELECT stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn]) ?? now
+                db.cachedStatement(sql: "SELECT stop_date FROM executions WHERE arn = ?"),
+                arguments: [input.executionArn]) ?? now
         }
         signalLoops()
         return StopExecutionOutput(stopDate: stopDate)
@@ -300,7 +305,8 @@ extension WorkflowEngine {
         try await database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT status, stop_date FROM executions WHERE arn = ?", arguments: [input.executionArn])
+                    db.cachedStatement(sql: "SELECT status, stop_date FROM executions WHERE arn = ?"),
+                    arguments: [input.executionArn])
             else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
@@ -323,7 +329,7 @@ extension WorkflowEngine {
                     "ExecutionNotRedrivable", "Execution cannot be redriven: it failed before entering a state")
             }
             try self.persist(step, identity: identity, db, isNew: false)
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE arn = ?",
                 arguments: [now, input.executionArn])
         }

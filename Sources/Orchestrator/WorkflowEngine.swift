@@ -120,7 +120,8 @@ public final class WorkflowEngine: Sendable {
         if let cached = interpreters.withLock({ $0["\(arn)#\(revision)"] }) { return cached }
         guard
             let text = try String.fetchOne(
-                db, sql: "SELECT definition FROM revisions WHERE state_machine_arn = ? AND revision_id = ?",
+                db.cachedStatement(
+                    sql: "SELECT definition FROM revisions WHERE state_machine_arn = ? AND revision_id = ?"),
                 arguments: [arn, revision])
         else { throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'") }
         let region = Self.scope(ofArn: arn)?.region ?? configuration.region
@@ -207,7 +208,8 @@ public final class WorkflowEngine: Sendable {
         try await database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT execution_arn, task_key, open FROM task_tokens WHERE token = ?", arguments: [token]
+                    db.cachedStatement(sql: "SELECT execution_arn, task_key, open FROM task_tokens WHERE token = ?"),
+                    arguments: [token]
                 )
             else {
                 throw AWSError("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'")
@@ -239,7 +241,8 @@ public final class WorkflowEngine: Sendable {
     func load(_ executionArn: String, _ db: Database) throws -> (ExecutionIdentity, ExecutionState, Interpreter)? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT state_machine_arn, revision_id, identity, state FROM executions WHERE arn = ?",
+                db.cachedStatement(
+                    sql: "SELECT state_machine_arn, revision_id, identity, state FROM executions WHERE arn = ?"),
                 arguments: [executionArn])
         else { return nil }
         let decoder = JSONDecoder()
@@ -275,7 +278,7 @@ public final class WorkflowEngine: Sendable {
         let state = step.state
         if isNew {
             let identityText = String(decoding: try encoder.encode(identity), as: UTF8.self)
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
                         error, cause, identity, state, revision_id, parent_arn, parent_task, parent_output)
@@ -288,7 +291,7 @@ public final class WorkflowEngine: Sendable {
                     parent?.parsedOutput == true ? "parsed" : nil,
                 ])
         } else {
-            try db.execute(
+            try db.executeCached(
                 sql:
                     "UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ? WHERE arn = ?",
                 arguments: [
@@ -297,7 +300,7 @@ public final class WorkflowEngine: Sendable {
                 ])
         }
         for event in step.events {
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO history (execution_arn, id, event) VALUES (?, ?, ?)",
                 arguments: [identity.executionArn, event.id, event.json.serialized()])
         }
@@ -305,27 +308,27 @@ public final class WorkflowEngine: Sendable {
             switch effect {
             case .invoke(let invocation):
                 let text = String(decoding: try encoder.encode(invocation), as: UTF8.self)
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
                     arguments: [identity.executionArn, invocation.taskKey, text, 0])
             case .cancelInvocation(let taskKey):
-                try db.execute(
+                try db.executeCached(
                     sql: "DELETE FROM outbox WHERE execution_arn = ? AND task_key = ?",
                     arguments: [identity.executionArn, taskKey])
             case .startTimer(let id, let dueAt):
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT OR REPLACE INTO timers (execution_arn, timer_id, due) VALUES (?, ?, ?)",
                     arguments: [identity.executionArn, id, dueAt])
             case .cancelTimer(let id):
-                try db.execute(
+                try db.executeCached(
                     sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ?",
                     arguments: [identity.executionArn, id])
             case .issueToken(let token, let taskKey):
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO task_tokens (token, execution_arn, task_key, open) VALUES (?, ?, ?, 1)",
                     arguments: [token, identity.executionArn, taskKey])
             case .retireToken(let token):
-                try db.execute(
+                try db.executeCached(
                     sql: "UPDATE task_tokens SET open = 0, closed_at = ? WHERE token = ?",
                     arguments: [step.events.last?.timestamp, token])
             }
@@ -341,7 +344,8 @@ public final class WorkflowEngine: Sendable {
         completions.signal()
         try completeParent(ofChild: identity.executionArn, db, now: state.stopDate ?? clock.now())
         if try String.fetchOne(
-            db, sql: "SELECT status FROM state_machines WHERE arn = ?", arguments: [identity.stateMachineArn])
+            db.cachedStatement(sql: "SELECT status FROM state_machines WHERE arn = ?"),
+            arguments: [identity.stateMachineArn])
             == "DELETING"
         {
             try finishDeletion(of: identity.stateMachineArn, db)
@@ -362,14 +366,15 @@ public final class WorkflowEngine: Sendable {
             do {
                 let due = try await database.read { db in
                     try Row.fetchAll(
-                        db, sql: "SELECT execution_arn, timer_id FROM timers WHERE due <= ? ORDER BY due LIMIT 256",
+                        db.cachedStatement(
+                            sql: "SELECT execution_arn, timer_id FROM timers WHERE due <= ? ORDER BY due LIMIT 256"),
                         arguments: [now]
                     ).map { ($0["execution_arn"] as String, $0["timer_id"] as String) }
                 }
                 for (arn, id) in due {
                     let firedAt = clock.now()
                     try await database.write { db in
-                        try db.execute(
+                        try db.executeCached(
                             sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
                             arguments: [arn, id, firedAt])
                         guard db.changesCount > 0 else { return }
@@ -380,7 +385,9 @@ public final class WorkflowEngine: Sendable {
                     outboxWakeup.signal()
                     continue
                 }
-                let next = try await database.read { db in try Double.fetchOne(db, sql: "SELECT MIN(due) FROM timers") }
+                let next = try await database.read { db in
+                    try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM timers"))
+                }
                 await timerWakeup.wait(until: next, on: clock)
             } catch is CancellationError {
                 return
@@ -400,10 +407,10 @@ public final class WorkflowEngine: Sendable {
                     let busy = inFlight.withLock { $0 }
                     let rows = try await database.read { db in
                         try Row.fetchAll(
-                            db,
-                            sql:
-                                "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?",
-                            arguments: [now, maxConcurrent + busy.count]
+                            db.cachedStatement(
+                                sql:
+                                    "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?"
+                            ), arguments: [now, maxConcurrent + busy.count]
                         ).map {
                             (
                                 $0["id"] as Int64, $0["execution_arn"] as String, $0["invocation"] as String,
@@ -421,7 +428,8 @@ public final class WorkflowEngine: Sendable {
                     }
                     let next = try await database.read { db in
                         try Double.fetchOne(
-                            db, sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?", arguments: [now])
+                            db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),
+                            arguments: [now])
                     }
                     await outboxWakeup.wait(until: next, on: clock)
                 } catch is CancellationError {
@@ -443,13 +451,13 @@ public final class WorkflowEngine: Sendable {
         // (delivered, cancelled or rescheduled). Only a row still as it was read is attempted, so no call is
         // made twice at once.
         let current = try? await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT attempts FROM outbox WHERE id = ?", arguments: [id])
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT attempts FROM outbox WHERE id = ?"), arguments: [id])
         }
         guard current == attempts else { return }
         guard let invocation = try? JSONDecoder().decode(TaskInvocation.self, from: Data(invocationText.utf8)) else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in
-                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
+                try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
             }
             return
         }
@@ -463,7 +471,7 @@ public final class WorkflowEngine: Sendable {
                 "\(invocation.resource.resource) for \(executionArn) not delivered (\(reason)); retrying in \(delay)s")
             let next = clock.now() + delay
             _ = try? await database.write { db in
-                try db.execute(
+                try db.executeCached(
                     sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ?",
                     arguments: [next, id])
             }
@@ -480,7 +488,7 @@ public final class WorkflowEngine: Sendable {
         let now = clock.now()
         do {
             try await database.write { db in
-                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
+                try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
                 guard db.changesCount > 0 else { return }
                 _ = try self.apply(event, to: executionArn, db, now: now)
                 // A `.sync` child may have ended already: now that the task is submitted, it completes it.

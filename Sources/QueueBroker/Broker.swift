@@ -87,12 +87,13 @@ public final class Broker: Sendable {
     /// Runs `body` at most once per idempotency key: a repeat gets the first reply.
     func idempotent(_ key: String?, _ db: Database, _ body: () throws -> [UInt8]) throws -> [UInt8] {
         guard let key else { return try body() }
-        if let recorded = try String.fetchOne(db, sql: "SELECT reply FROM idempotency WHERE key = ?", arguments: [key])
+        if let recorded = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT reply FROM idempotency WHERE key = ?"), arguments: [key])
         {
             return Array(recorded.utf8)
         }
         let reply = try body()
-        try db.execute(
+        try db.executeCached(
             sql: "INSERT INTO idempotency (key, reply, created) VALUES (?, ?, ?)",
             arguments: [key, String(decoding: reply, as: UTF8.self), realClock.now()])
         return reply
@@ -112,10 +113,10 @@ public final class Broker: Sendable {
         let now = clock.now()
         let realNow = realClock.now()
         try await database.write { db in
-            try db.execute(
+            try db.executeCached(
                 sql: "DELETE FROM idempotency WHERE created < ?", arguments: [realNow - Self.idempotencyWindow])
-            try db.execute(sql: "DELETE FROM fifo_deduplication WHERE expires < ?", arguments: [now])
-            try db.execute(
+            try db.executeCached(sql: "DELETE FROM fifo_deduplication WHERE expires < ?", arguments: [now])
+            try db.executeCached(
                 sql: "DELETE FROM deleted_queues WHERE deleted < ?", arguments: [now - Self.deletedQueueQuarantine])
         }
     }

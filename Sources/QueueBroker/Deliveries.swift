@@ -26,7 +26,7 @@ extension Broker {
         kind: String, subscriptionArn: String, target: String, payload: String, headers: JSONValue?,
         policy: HTTPRetryPolicy?, _ db: Database
     ) throws {
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO deliveries (subscription_arn, function_name, payload, next_attempt, kind, headers,
                     max_attempts, retry_delay) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
@@ -39,7 +39,9 @@ extension Broker {
 
     public func deliveryBacklog() async throws -> DeliveryBacklogOutput {
         DeliveryBacklogOutput(
-            pending: try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries") ?? 0 }
+            pending: try await database.read { db in
+                try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM deliveries")) ?? 0
+            }
         )
     }
 
@@ -84,9 +86,8 @@ extension Broker {
                 let due =
                     (try? await database.read { db in
                         try Row.fetchAll(
-                            db,
-                            sql:
-                                "SELECT * FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256",
+                            db.cachedStatement(
+                                sql: "SELECT * FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256"),
                             arguments: [now]
                         ).map {
                             DueDelivery(
@@ -115,7 +116,8 @@ extension Broker {
                 }
                 let next = try? await database.read { db in
                     try Double.fetchOne(
-                        db, sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?", arguments: [now])
+                        db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?"),
+                        arguments: [now])
                 }
                 await deliveryWakeup.wait(until: next.flatMap { $0 }, on: clock)
             }
@@ -166,7 +168,8 @@ extension Broker {
 
     private func isStillDue(_ delivery: DueDelivery) async -> Bool {
         let attempts = try? await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT attempts FROM deliveries WHERE id = ?", arguments: [delivery.id])
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT attempts FROM deliveries WHERE id = ?"), arguments: [delivery.id])
         }
         return attempts == delivery.attempts
     }
@@ -187,11 +190,11 @@ extension Broker {
         }
         _ = try? await database.write { db in
             if let delay {
-                try db.execute(
+                try db.executeCached(
                     sql: "UPDATE deliveries SET attempts = attempts + 1, next_attempt = ? WHERE id = ?",
                     arguments: [now + delay, delivery.id])
             } else {
-                try db.execute(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [delivery.id])
+                try db.executeCached(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [delivery.id])
             }
         }
     }

@@ -189,9 +189,10 @@ extension Broker {
             }
             // Within five minutes a repeat is accepted but not delivered again, even after a delete.
             if let seen = try Row.fetchOne(
-                db,
-                sql:
-                    "SELECT message_id, sequence_number FROM fifo_deduplication WHERE queue = ? AND deduplication_id = ? AND expires > ?",
+                db.cachedStatement(
+                    sql:
+                        "SELECT message_id, sequence_number FROM fifo_deduplication WHERE queue = ? AND deduplication_id = ? AND expires > ?"
+                ),
                 arguments: [queue.arn, deduplication, now])
             {
                 return SendMessageOutput(
@@ -209,7 +210,7 @@ extension Broker {
             queue.isFifo
             ? queue.integer("DelaySeconds", default: 0) : (delay ?? queue.integer("DelaySeconds", default: 0))
         let attributesText = attributes.map { WireCoding.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-        try db.execute(
+        try db.executeCached(
             sql: """
                 INSERT INTO messages (message_id, queue, body, md5, attributes, sent, visible_at, receive_count,
                     group_id, deduplication_id) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
@@ -220,7 +221,7 @@ extension Broker {
         var sequence: String?
         if queue.isFifo, let deduplication {
             sequence = String(format: "%020lld", db.lastInsertedRowID)
-            try db.execute(
+            try db.executeCached(
                 sql:
                     "INSERT OR REPLACE INTO fifo_deduplication (queue, deduplication_id, message_id, sequence_number, expires) VALUES (?, ?, ?, ?, ?)",
                 arguments: [queue.arn, deduplication, id, sequence, now + Self.fifoDeduplicationWindow])
@@ -303,19 +304,21 @@ extension Broker {
             let timeout = Double(
                 visibility ?? queue.integer("VisibilityTimeout", default: Self.defaultVisibilityTimeout))
             let retention = Double(queue.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
-            try db.execute(
+            try db.executeCached(
                 sql: "DELETE FROM messages WHERE queue = ? AND sent < ?", arguments: [arn, now - retention])
             var blockedGroups = Set<String>()
             if queue.isFifo {
                 blockedGroups = Set(
                     try String.fetchAll(
-                        db,
-                        sql:
-                            "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0",
+                        db.cachedStatement(
+                            sql:
+                                "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0"
+                        ),
                         arguments: [arn, now]))
             }
             let candidates = try Row.fetchAll(
-                db, sql: "SELECT * FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?",
+                db.cachedStatement(
+                    sql: "SELECT * FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?"),
                 arguments: [arn, now, queue.isFifo ? 1000 : maximum * 4])
             var received: [SQSMessage] = []
             for row in candidates {
@@ -327,7 +330,7 @@ extension Broker {
                     (try? self.queue(arn: policy.deadLetterQueueArn, db)) != nil
                 {
                     // Past maxReceiveCount the message moves to the dead-letter queue instead of being delivered.
-                    try db.execute(
+                    try db.executeCached(
                         sql:
                             "UPDATE messages SET queue = ?, visible_at = ?, receive_count = 0, first_receive = NULL, receipt_handle = NULL, moved_from = ? WHERE seq = ?",
                         arguments: [policy.deadLetterQueueArn, now, arn, seq])
@@ -337,7 +340,7 @@ extension Broker {
                 }
                 let handle = Self.newReceiptHandle()
                 let firstReceive: Double = row["first_receive"] ?? now
-                try db.execute(
+                try db.executeCached(
                     sql:
                         "UPDATE messages SET receive_count = receive_count + 1, first_receive = ?, receipt_handle = ?, visible_at = ? WHERE seq = ?",
                     arguments: [firstReceive, handle, now + timeout, seq])
@@ -399,7 +402,7 @@ extension Broker {
     func delete(handle: String, from queue: QueueRecord, now: Double, _ db: Database) throws {
         if queue.isFifo {
             // FIFO: only the latest handle, and only while the message is still in flight.
-            try db.execute(
+            try db.executeCached(
                 sql: "DELETE FROM messages WHERE queue = ? AND receipt_handle = ? AND visible_at > ?",
                 arguments: [queue.arn, handle, now])
             if db.changesCount == 0 {
@@ -407,7 +410,7 @@ extension Broker {
             }
         } else {
             // Standard: a handle that no longer names a message (already deleted) is not an error.
-            try db.execute(
+            try db.executeCached(
                 sql: "DELETE FROM messages WHERE queue = ? AND receipt_handle = ?", arguments: [queue.arn, handle])
         }
     }
@@ -453,7 +456,7 @@ extension Broker {
         }
         try Self.checkReceiptHandle(handle)
         // The new timeout counts from now, not from the receive.
-        try db.execute(
+        try db.executeCached(
             sql: "UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt_handle = ? AND visible_at > ?",
             arguments: [now + Double(timeout), queue.arn, handle, now])
         if db.changesCount == 0 {

@@ -46,7 +46,7 @@ extension Broker {
 
     func queue(arn: String, _ db: Database) throws -> QueueRecord {
         guard let address = QueueAddress(arn: arn),
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM queues WHERE arn = ?", arguments: [arn])
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM queues WHERE arn = ?"), arguments: [arn])
         else {
             throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
         }
@@ -161,7 +161,7 @@ extension Broker {
                 return
             }
             if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM deleted_queues WHERE arn = ? AND deleted > ?",
+                db.cachedStatement(sql: "SELECT 1 FROM deleted_queues WHERE arn = ? AND deleted > ?"),
                 arguments: [address.arn, now - Self.deletedQueueQuarantine]) ?? false
             {
                 throw AWSError(
@@ -171,9 +171,8 @@ extension Broker {
             let record = QueueRecord(
                 address: address, attributes: finalAttributes, created: now, modified: now, purged: nil, tags: tags)
             try self.checkRedriveTarget(of: record, db)
-            try db.execute(
-                sql:
-                    "INSERT INTO queues (arn, name, attributes, tags, created, modified) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.executeCached(
+                sql: "INSERT INTO queues (arn, name, attributes, tags, created, modified) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [address.arn, name, Self.encodeMap(finalAttributes), Self.encodeMap(tags), now, now])
         }
         return QueueUrlOutput(QueueUrl: queueUrl(address))
@@ -249,7 +248,7 @@ extension Broker {
                 record.attributes[key] = value.isEmpty ? nil : value
             }
             try self.checkRedriveTarget(of: record, db)
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE queues SET attributes = ?, modified = ? WHERE arn = ?",
                 arguments: [Self.encodeMap(record.attributes), now, address.arn])
         }
@@ -263,10 +262,10 @@ extension Broker {
         let now = clock.now()
         try await database.write { db in
             _ = try self.queue(address, db)
-            try db.execute(sql: "DELETE FROM queues WHERE arn = ?", arguments: [address.arn])
-            try db.execute(sql: "DELETE FROM messages WHERE queue = ?", arguments: [address.arn])
-            try db.execute(sql: "DELETE FROM fifo_deduplication WHERE queue = ?", arguments: [address.arn])
-            try db.execute(
+            try db.executeCached(sql: "DELETE FROM queues WHERE arn = ?", arguments: [address.arn])
+            try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [address.arn])
+            try db.executeCached(sql: "DELETE FROM fifo_deduplication WHERE queue = ?", arguments: [address.arn])
+            try db.executeCached(
                 sql: "INSERT OR REPLACE INTO deleted_queues (arn, deleted) VALUES (?, ?)",
                 arguments: [address.arn, now])
         }
@@ -284,8 +283,8 @@ extension Broker {
                     "PurgeQueueInProgress",
                     "Only one PurgeQueue operation on \(address.name) is allowed every 60 seconds.")
             }
-            try db.execute(sql: "DELETE FROM messages WHERE queue = ?", arguments: [address.arn])
-            try db.execute(sql: "UPDATE queues SET purged = ? WHERE arn = ?", arguments: [now, address.arn])
+            try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [address.arn])
+            try db.executeCached(sql: "UPDATE queues SET purged = ? WHERE arn = ?", arguments: [now, address.arn])
         }
     }
 
@@ -302,7 +301,7 @@ extension Broker {
         let prefix = "arn:aws:sqs:\(scope.region):\(scope.account):" + (input.QueueNamePrefix ?? "")
         let arns = try await database.read { db in
             try String.fetchAll(
-                db, sql: "SELECT arn FROM queues WHERE substr(arn, 1, ?) = ? ORDER BY arn",
+                db.cachedStatement(sql: "SELECT arn FROM queues WHERE substr(arn, 1, ?) = ? ORDER BY arn"),
                 arguments: [prefix.count, prefix])
         }
         let invalid = AWSError("InvalidParameterValue", "Invalid NextToken value.")
@@ -321,12 +320,14 @@ extension Broker {
         let target = try address(ofUrl: input.QueueUrl, scope)
         let sources = try await database.read { db -> [String] in
             _ = try self.queue(target, db)
-            return try Row.fetchAll(db, sql: "SELECT arn, attributes FROM queues ORDER BY arn").compactMap { row in
-                let record = QueueRecord(
-                    address: QueueAddress(arn: row["arn"])!, attributes: Self.decodeMap(row["attributes"]), created: 0,
-                    modified: 0, purged: nil, tags: [:])
-                return record.redrive?.deadLetterQueueArn == target.arn ? record.arn : nil
-            }
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT arn, attributes FROM queues ORDER BY arn"))
+                .compactMap { row in
+                    let record = QueueRecord(
+                        address: QueueAddress(arn: row["arn"])!, attributes: Self.decodeMap(row["attributes"]),
+                        created: 0,
+                        modified: 0, purged: nil, tags: [:])
+                    return record.redrive?.deadLetterQueueArn == target.arn ? record.arn : nil
+                }
         }
         let invalid = AWSError("InvalidParameterValue", "Invalid NextToken value.")
         let page = try PageToken.page(
@@ -358,7 +359,7 @@ extension Broker {
             guard tags.count <= 50 else {
                 throw AWSError("InvalidParameterValue", "Too many tags: a queue can have at most 50.")
             }
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE queues SET tags = ? WHERE arn = ?", arguments: [Self.encodeMap(tags), address.arn])
         }
     }
@@ -377,7 +378,7 @@ extension Broker {
         let messages = try await database.read { db in
             _ = try self.queue(address, db)
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM messages WHERE queue = ? ORDER BY seq", arguments: [address.arn]
+                db.cachedStatement(sql: "SELECT * FROM messages WHERE queue = ? ORDER BY seq"), arguments: [address.arn]
             ).map { row in
                 SQSMessage(
                     MessageId: row["message_id"], ReceiptHandle: "", MD5OfBody: row["md5"], Body: row["body"],

@@ -55,7 +55,9 @@ extension Broker {
     }
 
     func topic(_ arn: String, _ db: Database) throws -> TopicRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM topics WHERE arn = ?", arguments: [arn]) else {
+        guard
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM topics WHERE arn = ?"), arguments: [arn])
+        else {
             throw AWSError("NotFound", "Topic does not exist")
         }
         return TopicRecord(
@@ -64,7 +66,10 @@ extension Broker {
     }
 
     func subscription(_ arn: String, _ db: Database) throws -> SubscriptionRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM subscriptions WHERE arn = ?", arguments: [arn]) else {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE arn = ?"), arguments: [arn])
+        else {
             throw AWSError("NotFound", "Subscription does not exist")
         }
         return SubscriptionRecord(row)
@@ -94,7 +99,7 @@ extension Broker {
         let now = clock.now()
         let tags = String(decoding: WireCoding.encode(input.Tags ?? []), as: UTF8.self)
         try await database.write { db in
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT OR IGNORE INTO topics (arn, name, attributes, tags, created) VALUES (?, ?, ?, ?, ?)",
                 arguments: [arn, name, Self.encodeMap(attributes), tags, now])
         }
@@ -104,8 +109,8 @@ extension Broker {
     /// Deletes a topic and its subscriptions; deleting one that does not exist succeeds, as on AWS.
     public func deleteTopic(_ arn: String) async throws {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM topics WHERE arn = ?", arguments: [arn])
-            try db.execute(sql: "DELETE FROM subscriptions WHERE topic_arn = ?", arguments: [arn])
+            try db.executeCached(sql: "DELETE FROM topics WHERE arn = ?", arguments: [arn])
+            try db.executeCached(sql: "DELETE FROM subscriptions WHERE topic_arn = ?", arguments: [arn])
         }
     }
 
@@ -115,7 +120,7 @@ extension Broker {
         let prefix = "arn:aws:sns:\(scope.region):\(scope.account):"
         let arns = try await database.read { db in
             try String.fetchAll(
-                db, sql: "SELECT arn FROM topics WHERE substr(arn, 1, ?) = ? ORDER BY arn",
+                db.cachedStatement(sql: "SELECT arn FROM topics WHERE substr(arn, 1, ?) = ? ORDER BY arn"),
                 arguments: [prefix.count, prefix])
         }
         let page = try PageToken.page(
@@ -128,9 +133,10 @@ extension Broker {
         try await database.read { db in
             let topic = try self.topic(arn, db)
             let counts = try Row.fetchOne(
-                db,
-                sql:
-                    "SELECT SUM(confirmed) AS confirmed, SUM(1 - confirmed) AS pending FROM subscriptions WHERE topic_arn = ?",
+                db.cachedStatement(
+                    sql:
+                        "SELECT SUM(confirmed) AS confirmed, SUM(1 - confirmed) AS pending FROM subscriptions WHERE topic_arn = ?"
+                ),
                 arguments: [arn])
             var attributes = topic.attributes
             attributes["TopicArn"] = arn
@@ -171,7 +177,7 @@ extension Broker {
         try await database.write { db in
             var attributes = try self.topic(input.TopicArn, db).attributes
             attributes[input.AttributeName] = input.AttributeValue.flatMap { $0.isEmpty ? nil : $0 }
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE topics SET attributes = ? WHERE arn = ?",
                 arguments: [Self.encodeMap(attributes), input.TopicArn])
         }
@@ -247,7 +253,8 @@ extension Broker {
             let topic = try self.topic(input.TopicArn, db)
             if protocolName == "sqs" { _ = try self.queue(arn: endpoint, db) }
             if let existing = try Row.fetchOne(
-                db, sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND protocol = ? AND endpoint = ?",
+                db.cachedStatement(
+                    sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND protocol = ? AND endpoint = ?"),
                 arguments: [topic.arn, protocolName, endpoint])
             {
                 let record = SubscriptionRecord(existing)
@@ -256,7 +263,7 @@ extension Broker {
             let arn = "\(topic.arn):\(UUID().uuidString.lowercased())"
             let needsConfirmation = protocolName.hasPrefix("http")
             let token = needsConfirmation ? Self.confirmationToken() : nil
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint, attributes, confirmed, token)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -288,12 +295,12 @@ extension Broker {
             _ = try self.topic(input.TopicArn, db)
             guard
                 let arn = try String.fetchOne(
-                    db, sql: "SELECT arn FROM subscriptions WHERE topic_arn = ? AND token = ?",
+                    db.cachedStatement(sql: "SELECT arn FROM subscriptions WHERE topic_arn = ? AND token = ?"),
                     arguments: [input.TopicArn, input.Token])
             else {
                 throw AWSError("InvalidParameter", "Invalid parameter: Token")
             }
-            try db.execute(sql: "UPDATE subscriptions SET confirmed = 1 WHERE arn = ?", arguments: [arn])
+            try db.executeCached(sql: "UPDATE subscriptions SET confirmed = 1 WHERE arn = ?", arguments: [arn])
             return SubscribeOutput(SubscriptionArn: arn)
         }
     }
@@ -302,8 +309,8 @@ extension Broker {
         guard arn.hasPrefix("arn:") else { throw AWSError("InvalidParameter", "Invalid parameter: SubscriptionArn") }
         try await database.write { db in
             _ = try self.subscription(arn, db)
-            try db.execute(sql: "DELETE FROM subscriptions WHERE arn = ?", arguments: [arn])
-            try db.execute(sql: "DELETE FROM deliveries WHERE subscription_arn = ?", arguments: [arn])
+            try db.executeCached(sql: "DELETE FROM subscriptions WHERE arn = ?", arguments: [arn])
+            try db.executeCached(sql: "DELETE FROM deliveries WHERE subscription_arn = ?", arguments: [arn])
         }
     }
 
@@ -374,7 +381,7 @@ extension Broker {
                     policy, scope: FilterPolicy.Scope(rawValue: input.AttributeValue ?? "") ?? .messageAttributes)
             }
             record.attributes[input.AttributeName] = input.AttributeValue.flatMap { $0.isEmpty ? nil : $0 }
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE subscriptions SET attributes = ? WHERE arn = ?",
                 arguments: [Self.encodeMap(record.attributes), record.arn])
         }
@@ -384,7 +391,9 @@ extension Broker {
 
     func changeTopicTags(_ arn: String, _ change: @Sendable @escaping (inout [SNSTag]) -> Void) async throws {
         try await database.write { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT tags FROM topics WHERE arn = ?", arguments: [arn])
+            guard
+                let text = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT tags FROM topics WHERE arn = ?"), arguments: [arn])
             else {
                 throw AWSError("ResourceNotFound", "Resource does not exist")
             }
@@ -393,7 +402,7 @@ extension Broker {
             guard tags.count <= 50 else {
                 throw AWSError("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
             }
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE topics SET tags = ? WHERE arn = ?",
                 arguments: [String(decoding: WireCoding.encode(tags), as: UTF8.self), arn])
         }
@@ -414,7 +423,9 @@ extension Broker {
 
     public func listTagsForResource(_ arn: String) async throws -> SNSTagsOutput {
         try await database.read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT tags FROM topics WHERE arn = ?", arguments: [arn])
+            guard
+                let text = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT tags FROM topics WHERE arn = ?"), arguments: [arn])
             else {
                 throw AWSError("ResourceNotFound", "Resource does not exist")
             }
@@ -542,7 +553,8 @@ extension Broker {
         _ = try topic(topicArn, db)
         let messageId = UUID().uuidString.lowercased()
         let subscriptions = try Row.fetchAll(
-            db, sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND confirmed = 1", arguments: [topicArn]
+            db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND confirmed = 1"),
+            arguments: [topicArn]
         ).map(SubscriptionRecord.init)
         for subscription in subscriptions {
             let message = byProtocol.map { $0[subscription.protocolName] ?? $0["default"] ?? "" } ?? publication.message

@@ -36,3 +36,12 @@ public enum Store {
         return queue
     }
 }
+
+extension Database {
+    /// Runs a statement compiled once per connection and kept: the services' hot paths run the same few
+    /// statements thousands of times a second, and compiling one (parse, plan, authorizer) costs more than running
+    /// it. For statements whose text is a literal, never for text built from data.
+    public func executeCached(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}
