@@ -17,6 +17,7 @@ test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	@scripts/ensure-test-clients.sh
+	node --test Tests/ConsoleTests/
 	CALLBACKSIM_LEGACY_SQS_MODEL=$(CURDIR)/.build/legacy-sqs-model python3 -m pytest -q Tests/AWSClientTests Tests/ConsoleTests Tests/DeployTests
 	@if scripts/can-run-containers.sh; then scripts/test-containers.sh; fi
 

@@ -2,7 +2,7 @@
 # Installs the real AWS clients the gateway's tests drive, when missing: boto3, the AWS CLI and pytest from PyPI,
 # and botocore 1.29.165's SQS model (the last of the query protocol, which older SDKs still speak); PyYAML and
 # kubernetes-validate for the deployment files' checks; and the console's real browser: Debian's chromium and
-# chromium-driver, driven by Selenium from PyPI.
+# chromium-driver, driven by Selenium from PyPI, and Node.js for the console scripts' unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -12,10 +12,14 @@ python3 -c "import yaml" 2>/dev/null || missing+=(pyyaml)
 python3 -c "import kubernetes_validate" 2>/dev/null || missing+=(kubernetes-validate)
 python3 -c "import selenium" 2>/dev/null || missing+=(selenium)
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "ensure-test-clients: installing chromium and chromium-driver with apt-get" >&2
+packages=()
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "ensure-test-clients: installing ${packages[*]} with apt-get" >&2
   sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ensure-test-clients: installing ${missing[*]} with pip" >&2

@@ -2,7 +2,7 @@
 // #/execution/ARN, #/queues, #/logs, #/experiments, #/experiment/PATH.
 
 import { sfn, sqs, logs, sns, peekMessages, getJSON, allPages, credentials, setCredentials } from "./aws.js";
-import { h, append, replace, badge, statusInfo, formatDate, formatDuration, pretty, jsonBlock, nameOfArn, errorBox, table } from "./ui.js";
+import { h, append, replace, badge, statusInfo, formatDate, formatDuration, jsonBlock, nameOfArn, errorBox, table } from "./ui.js";
 import { drawDefinition } from "./graph.js";
 import { analyze } from "./history.js";
 
