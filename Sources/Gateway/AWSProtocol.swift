@@ -44,6 +44,9 @@ public enum AWSProtocol: Sendable {
         "SignatureDoesNotMatch": .init(
             code: "SignatureDoesNotMatch", status: 403, senderFault: true, messageMember: "message"),
         "RequestExpired": .init(code: "RequestExpired", status: 400, senderFault: true, messageMember: "message"),
+        "AccessDenied": .init(code: "AccessDenied", status: 403, senderFault: true, messageMember: "message"),
+        "AccessDeniedException": .init(
+            code: "AccessDeniedException", status: 403, senderFault: true, messageMember: "message"),
     ]
 
     /// The error reply: a JSON body with `__type` (plus SQS's `x-amzn-query-error`), an XML `ErrorResponse`, or

@@ -246,11 +246,18 @@ public final class Gateway: Sendable {
     /// The caller's region and account, from the SigV4 credential scope; with credentials configured, the
     /// signature is checked too.
     func authenticate(_ request: IncomingRequest, wireProtocol: AWSProtocol) throws(AWSError) -> Scope {
+        let isQuery = if case .query = wireProtocol { true } else { false }
+        // A browser's request from another site: SDKs and the CLI send no Origin, and the console sends its own.
+        // Without this, any web page could drive an unsigned local gateway with a plain form post (the query
+        // protocol), which browsers send cross-site without asking first.
+        if let origin = request.headers["origin"], !Self.isSameOrigin(origin, host: request.headers["host"]) {
+            let message = "Requests from another site's page (Origin \(origin)) are refused."
+            throw isQuery ? AWSError("AccessDenied", message) : AWSError("AccessDeniedException", message)
+        }
         let authorization = request.headers["authorization"].flatMap(SigV4.parse)
         guard let credentials = configuration.credentials else {
             return scope(of: authorization)
         }
-        let isQuery = if case .query = wireProtocol { true } else { false }
         guard let authorization else {
             throw isQuery
                 ? AWSError("MissingAuthenticationToken", "Request is missing Authentication Token")
@@ -279,6 +286,12 @@ public final class Gateway: Sendable {
             throw isQuery ? AWSError("RequestExpired", message) : AWSError("InvalidSignatureException", message)
         }
         return scope(of: authorization)
+    }
+
+    /// Whether a browser's `Origin` (`http://host:port`) names the host the request was sent to.
+    static func isSameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host, let separator = origin.range(of: "://") else { return false }
+        return origin[separator.upperBound...].lowercased() == host.lowercased()
     }
 
     /// LocalStack's rule, which test suites rely on: a 12-digit access key is the account; any other key is the

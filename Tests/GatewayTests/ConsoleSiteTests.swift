@@ -147,3 +147,41 @@ import ZeroMQ
                 IncomingRequest(method: "POST", path: "/", query: "", headers: [:], body: [])) == nil)
     }
 }
+
+@Suite struct CrossSiteTests {
+    let gateway = Gateway(directory: ServiceDirectory.empty(), configuration: .init(), logger: .init(label: "t"))
+
+    func post(_ headers: [String: String], body: String) async -> OutgoingResponse {
+        let request = IncomingRequest(
+            method: "POST", path: "/", query: "",
+            headers: headers.merging(["host": "127.0.0.1:4566"]) { first, _ in first }, body: Array(body.utf8))
+        return await gateway.handle(request, route: gateway.route(request))
+    }
+
+    @Test func aPageOfAnotherSiteCannotDriveTheGateway() async {
+        // A plain form post, as any web page can send cross-site: refused before it reaches a service.
+        let form = await post(
+            ["origin": "http://evil.example", "content-type": "application/x-www-form-urlencoded"],
+            body: "Action=Publish&Version=2010-03-31&TopicArn=arn:aws:sns:us-east-1:000000000000:t&Message=x")
+        #expect(form.status == 403)
+        #expect(String(decoding: form.body, as: UTF8.self).contains("<Code>AccessDenied</Code>"))
+        let json = await post(
+            ["origin": "http://localhost:3000", "x-amz-target": "AWSStepFunctions.ListStateMachines"], body: "{}")
+        #expect(json.status == 403)
+        #expect(json.headers.first { $0.0 == "x-amzn-ErrorType" }?.1 == "AccessDeniedException")
+    }
+
+    @Test func theConsoleAndSDKsAreNotRefused() async {
+        // The console (same origin) and an SDK (no Origin) reach the routing; with no process behind this gateway
+        // that ends in ServiceUnavailable, not AccessDenied.
+        for headers in [["origin": "http://127.0.0.1:4566"], [:]] {
+            let reply = await post(
+                headers.merging(["x-amz-target": "AWSStepFunctions.ListStateMachines"]) { first, _ in first },
+                body: "{}")
+            #expect(reply.status == 503, "\(headers)")
+        }
+        #expect(Gateway.isSameOrigin("HTTP://LOCALHOST:4566", host: "localhost:4566"))
+        #expect(!Gateway.isSameOrigin("null", host: "localhost:4566"))
+        #expect(!Gateway.isSameOrigin("http://localhost:4566", host: nil))
+    }
+}
