@@ -93,8 +93,9 @@ public struct ConsoleSite: Sendable {
                 at: root, includingPropertiesForKeys: [.contentModificationDateKey])
         {
             let rootPath = root.path + "/"
-            for case let url as URL in walker where url.lastPathComponent == "report.json" {
-                if walker.level > 4 { walker.skipDescendants() }
+            for case let url as URL in walker {
+                if walker.level > 4 { walker.skipDescendants() }  // a run's or a sweep's seed: two levels suffice
+                guard url.lastPathComponent == "report.json" else { continue }
                 let modified =
                     (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate)?
                     .timeIntervalSince1970 ?? 0

@@ -153,10 +153,9 @@ public final class Gateway: Sendable {
     /// Answers one request; never throws: every failure becomes AWS's error reply for the request's protocol.
     public func handle(_ request: IncomingRequest, route: Route) async -> OutgoingResponse {
         let requestId = Self.newRequestId()
-        let wireProtocol = route.wireProtocol
-        do {
-            let scope = try authenticate(request, wireProtocol: wireProtocol)
-            switch wireProtocol {
+        return await answering(route.wireProtocol, requestId: requestId) {
+            let scope = try authenticate(request, wireProtocol: route.wireProtocol)
+            switch route.wireProtocol {
             case .json(let api, let version):
                 return try await json(
                     request, api: api, version: version, operation: route.operation ?? "", scope: scope,
@@ -166,6 +165,16 @@ public final class Gateway: Sendable {
             case .restJSON:
                 return try await lambda(request, scope: scope, requestId: requestId)
             }
+        }
+    }
+
+    /// The reply `body` makes, or AWS's error reply for what it threw: an AWS error as itself, no answer from the
+    /// owning process as ServiceUnavailable, anything else as InternalFailure.
+    func answering(
+        _ wireProtocol: AWSProtocol, requestId: String, _ body: () async throws -> OutgoingResponse
+    ) async -> OutgoingResponse {
+        do {
+            return try await body()
         } catch let error as AWSError {
             return wireProtocol.errorResponse(error, requestId: requestId)
         } catch let error as WireError {
@@ -218,10 +227,10 @@ public final class Gateway: Sendable {
     /// with it. Errors come as SQS's JSON errors. Nil for any other path.
     public func consoleExtension(_ request: IncomingRequest) async -> OutgoingResponse? {
         guard request.method == "POST", request.path == "/_callbacksim/sqs/ListMessages" else { return nil }
-        let route = Route(wireProtocol: .json(.sqs, version: "1.0"), operation: Control.listMessages.name)
+        let wireProtocol = AWSProtocol.json(.sqs, version: "1.0")
         let requestId = Self.newRequestId()
-        do {
-            let scope = try authenticate(request, wireProtocol: route.wireProtocol)
+        return await answering(wireProtocol, requestId: requestId) {
+            let scope = try authenticate(request, wireProtocol: wireProtocol)
             guard case .object(let input) = try WireCoding.decodeJSON(request.body),
                 input["QueueUrl"]?.stringValue != nil
             else { throw AWSError("MissingParameter", "The request must contain the parameter QueueUrl.") }
@@ -232,12 +241,6 @@ public final class Gateway: Sendable {
                 status: 200,
                 headers: [("Content-Type", "application/x-amz-json-1.0"), ("x-amzn-RequestId", requestId)],
                 body: reply.utf8Bytes)
-        } catch let error as AWSError {
-            return route.wireProtocol.errorResponse(error, requestId: requestId)
-        } catch {
-            return route.wireProtocol.errorResponse(
-                AWSError("ServiceUnavailable", "The service is unavailable. Try again later."), status: 503,
-                requestId: requestId)
         }
     }
 

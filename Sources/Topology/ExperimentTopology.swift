@@ -34,12 +34,16 @@ public struct LocalTopology: ExperimentTopology {
     public let layout: TopologyLayout
     let lab: NetworkLab?
 
-    /// A fresh data directory and, for network faults, a network lab (root only).
-    public init(launcher: Launcher, networkFaults: Bool, clockRate: Double) throws {
+    /// A fresh data directory and, for network faults, a network lab (root only). `external` services are left
+    /// out, for the caller's own code to play.
+    public init(
+        launcher: Launcher, networkFaults: Bool, clockRate: Double, external: [ServiceName] = []
+    ) throws {
         let directory = "/tmp/cbx-\(UUID().uuidString.prefix(8))"
         let lab = networkFaults ? try NetworkLab.create() : nil
         var layout = lab?.layout(dataDirectory: directory) ?? TopologyLayout.ipc(dataDirectory: directory)
         layout.setClockRate(clockRate)
+        if !external.isEmpty { layout.external = external.map(\.rawValue) }
         self.launcher = launcher
         self.layout = layout
         self.lab = lab

@@ -224,8 +224,11 @@ public struct Launcher: Sendable {
         }
     }
 
-    /// Where `swift build -c release` puts the executables, from the package's folder.
-    public static let releaseBinDirectory = ".build/release"
+    /// Where the executables are: `.build/release` in the package's folder (`swift build -c release` puts them
+    /// there) for `release`, else nil (beside this one).
+    public static func binDirectory(release: Bool) -> String? {
+        release ? FileManager.default.currentDirectoryPath + "/.build/release" : nil
+    }
 
     // MARK: Arguments
 

@@ -47,7 +47,7 @@ struct BenchCommand: AsyncParsableCommand {
         let context = Context()
         let plan = SeedBenchmark.Plan(workflows: workflows, inFlight: inFlight, rate: rate, receivers: receivers)
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        var fresh: TopologyLayout?
+        var fresh: LocalTopology?
         let layout: TopologyLayout
         if let dataDir {
             guard let state = TopologyState.load(dataDirectory: dataDir) else {
@@ -55,43 +55,34 @@ struct BenchCommand: AsyncParsableCommand {
             }
             layout = state.layout
         } else {
-            var new = TopologyLayout.ipc(dataDirectory: "/tmp/cbb-\(UUID().uuidString.prefix(8))")
-            new.external = [ServiceName.apiSimulator.rawValue]
-            let launcher = Launcher(binDirectory: Self.binDirectory(release: release), template: try SAMTemplate.seed())
+            let launcher = Launcher(
+                binDirectory: Launcher.binDirectory(release: release), template: try SAMTemplate.seed())
             try launcher.buildMissingExecutables(release: release)
+            let topology = try LocalTopology(
+                launcher: launcher, networkFaults: false, clockRate: 1, external: [.apiSimulator])
             let started = ContinuousClock.now
-            _ = try await launcher.up(new, context: context)
-            log("bench: a fresh topology in \(new.dataDirectory), up in \(ContinuousClock.now - started)")
-            fresh = new
-            layout = new
+            try await topology.start(context: context)
+            log("bench: \(topology), up in \(ContinuousClock.now - started)")
+            fresh = topology
+            layout = topology.layout
         }
-        let freshDirectory = fresh?.dataDirectory
-        let interruption = Interruption.onSignal {
-            if let freshDirectory { Launcher.killAll(dataDirectory: freshDirectory) }
-        }
+        let interruption = Interruption.onSignal { [fresh] in fresh?.abandon() }
         defer { interruption.cancel() }
         do {
             try await Self.refuseDebugProcesses(layout: layout, context: context, allowDebug: allowDebug)
             let report = try await SeedBenchmark(plan: plan, layout: layout, context: context).run(log: log)
             if json { Output.printJSON(report) } else { print(Self.text(report)) }
         } catch {
-            if let fresh { _ = await Launcher.down(dataDirectory: fresh.dataDirectory) }
+            await fresh?.stop(passed: false)  // its logs stay for reading
             throw error
         }
-        if let fresh {
-            _ = await Launcher.down(dataDirectory: fresh.dataDirectory)
-            try? FileManager.default.removeItem(atPath: fresh.dataDirectory)
-        }
-    }
-
-    static func binDirectory(release: Bool) -> String? {
-        release ? FileManager.default.currentDirectoryPath + "/" + Launcher.releaseBinDirectory : nil
+        await fresh?.stop(passed: true)
     }
 
     /// `--release` from a debug callbacksim: the release build runs the bench, so the load generator is optimized
     /// too.
     func reexecReleaseBuild() throws {
-        let launcher = Launcher(binDirectory: Self.binDirectory(release: true), template: try SAMTemplate.seed())
+        let launcher = Launcher(binDirectory: Launcher.binDirectory(release: true), template: try SAMTemplate.seed())
         try launcher.buildMissingExecutables(release: true)
         let binary = launcher.binDirectory + "/callbacksim"
         guard FileManager.default.isExecutableFile(atPath: binary) else {

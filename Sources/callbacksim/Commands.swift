@@ -110,7 +110,7 @@ struct Up: AsyncParsableCommand {
         let context = Context()
         do {
             let launcher = Launcher(
-                binDirectory: binDir ?? BenchCommand.binDirectory(release: release), template: samTemplate)
+                binDirectory: binDir ?? Launcher.binDirectory(release: release), template: samTemplate)
             try launcher.buildMissingExecutables(release: release)
             let state = try await launcher.up(layout, context: context)
             var processes = JSONObject()

@@ -4,7 +4,7 @@
 import { sfn, sqs, logs, sns, peekMessages, getJSON, allPages, credentials, setCredentials } from "./aws.js";
 import { h, append, replace, badge, statusInfo, formatDate, formatDuration, jsonBlock, nameOfArn, errorBox, table } from "./ui.js";
 import { drawDefinition } from "./graph.js";
-import { analyze } from "./history.js";
+import { analyze, eventDetails } from "./history.js";
 
 const main = document.getElementById("main");
 let page = null; // the current page's cleanup (timers)
@@ -423,7 +423,7 @@ async function executionPage(arn) {
         table(
           ["ID", "Type", "Step", "Elapsed", "Details"],
           events.map((event) => {
-            const detailKey = Object.keys(event).find((key) => key.endsWith("EventDetails"));
+            const details = eventDetails(event);
             const step = analysis.owner.get(event.id);
             const failed = /Failed|TimedOut|Aborted/.test(event.type);
             return h(
@@ -433,7 +433,7 @@ async function executionPage(arn) {
               h("td", {}, failed ? "✗ " : "", event.type),
               h("td", {}, step ? h("button", { class: "link", type: "button", onclick: () => showState(step) }, step) : ""),
               h("td", {}, formatDuration(event.timestamp - start)),
-              h("td", {}, detailKey ? h("details", {}, h("summary", {}, "details"), jsonBlock(detailsForPeople(event[detailKey]))) : "")
+              h("td", {}, details ? h("details", {}, h("summary", {}, "details"), jsonBlock(detailsForPeople(details))) : "")
             );
           }),
           { id: "event-table" }
@@ -548,10 +548,8 @@ async function queuesPage() {
     async () => {
       const urls = await allPages((request) => sqs("ListQueues", request), {}, (reply) => reply.QueueUrls || [], "NextToken");
       const attributes = await Promise.all(urls.map((QueueUrl) => sqs("GetQueueAttributes", { QueueUrl, AttributeNames: ["All"] }).then((reply) => reply.Attributes || {})));
-      const deadLetterTargets = new Set();
-      for (const attribute of attributes) {
-        if (attribute.RedrivePolicy) deadLetterTargets.add(JSON.parse(attribute.RedrivePolicy).deadLetterTargetArn);
-      }
+      const policies = attributes.map((attribute) => (attribute.RedrivePolicy ? JSON.parse(attribute.RedrivePolicy) : null));
+      const deadLetterTargets = new Set(policies.filter(Boolean).map((policy) => policy.deadLetterTargetArn));
       const moveTasks = await Promise.all(
         attributes.map((attribute) =>
           deadLetterTargets.has(attribute.QueueArn)
@@ -561,7 +559,7 @@ async function queuesPage() {
       );
       const rows = urls.map((url, index) => {
         const attribute = attributes[index];
-        const policy = attribute.RedrivePolicy ? JSON.parse(attribute.RedrivePolicy) : null;
+        const policy = policies[index];
         const isDeadLetterQueue = deadLetterTargets.has(attribute.QueueArn);
         const moveTask = moveTasks[index];
         const redriveButton = h("button", { class: "redrive", onclick: (event) => redrive(attribute.QueueArn, event.target) }, "↩ Move messages back to source");

@@ -16,12 +16,13 @@ export function statesByName(definition) {
   return found;
 }
 
-function details(event) {
+/** An event's details (the member named `…EventDetails`), or null when it has none. */
+export function eventDetails(event) {
   const key = Object.keys(event).find((name) => name.endsWith("EventDetails"));
-  return key ? event[key] : {};
+  return key ? event[key] : null;
 }
 
-const FAILURES = /^(Task|LambdaFunction|Activity)(Failed|TimedOut|StartFailed|SubmitFailed|ScheduleFailed)$|^(Parallel|Map)StateFailed$|^(Task|LambdaFunction|Activity)StartFailed$/;
+const FAILURES = /^(Task|LambdaFunction|Activity)(Failed|TimedOut|StartFailed|SubmitFailed|ScheduleFailed)$|^(Parallel|Map)StateFailed$/;
 const TASK_ENDS = new Set(["TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed"]);
 const TOKEN = /^AQ[A-Za-z0-9_-]{30,}={0,2}$/;
 
@@ -65,7 +66,7 @@ export function analyze(events, definition, execution) {
   const start = events.length ? events[0].timestamp : 0;
 
   for (const event of events) {
-    const detail = details(event);
+    const detail = eventDetails(event) || {};
     const previous = byId.get(event.previousEventId);
     let name = null;
     // State events and a Map's iteration events name their state; the rest follow the event before them.
@@ -132,7 +133,7 @@ export function analyze(events, definition, execution) {
   if (!ended) {
     for (const event of events) {
       if (event.type !== "TaskScheduled" || closed.has(event.id)) continue;
-      const detail = details(event);
+      const detail = eventDetails(event) || {};
       if (!String(detail.resource || "").endsWith(".waitForTaskToken")) continue;
       const name = owner.get(event.id);
       const definitionOfState = definitions.get(name) || {};
