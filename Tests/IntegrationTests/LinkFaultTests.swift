@@ -53,6 +53,8 @@ extension IntegrationTests {
                     let skewed: PingOutput = try await harness.client.call(service, Control.ping, EmptyOutput())
                     let skew = try #require(skewed.clock) - Date().timeIntervalSince1970
                     #expect(abs(skew - 1_000) < 5, "\(service): \(skew)")
+                    // Each process says how it was built (the bench refuses debug figures by it).
+                    #expect(skewed.build == BenchTests.build, "\(service)")
                     let _: EmptyOutput = try await harness.client.call(
                         service, Control.setClock, SetClockInput(offsetSeconds: 0))
                     let restored: PingOutput = try await harness.client.call(service, Control.ping, EmptyOutput())
