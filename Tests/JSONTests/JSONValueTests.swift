@@ -21,6 +21,14 @@ import Testing
         #expect(try JSONValue.parse(value.serialized()) == value)
     }
 
+    @Test func escapesWhatJSONRequiresAndCopiesTheRest() throws {
+        let value = JSONValue.object(
+            JSONObject([("k\"ey", .string("q\" b\\ n\n r\r t\t \u{08}\u{0C}\u{01}\u{1F} é😀 /"))]))
+        #expect(value.serialized() == #"{"k\"ey":"q\" b\\ n\n r\r t\t \b\f\u0001\u001f é😀 /"}"#)
+        #expect(try JSONValue.parse(value.serialized()) == value)
+        #expect(JSONValue.string("").serialized() == "\"\"")
+    }
+
     @Test(arguments: [
         "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "tru", "\"\\x\"", "\"\u{01}\"", "[1] 2", "{\"a\":}",
         "\"\\ud800\"",
