@@ -167,6 +167,7 @@ let package = Package(
         // Tests (each lists every module it imports, so a change to one rebuilds it)
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(
             name: "ServiceSupportTests",
             dependencies: ["ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -18,7 +18,7 @@ public final class CallbackSender: Sendable {
     public static let successOutput: JSONValue = ["status": 200, "payload": ["body": "sample sucess message"]]
     public static let failureError = "sample error message"
 
-    let database: any DatabaseWriter
+    let database: GroupCommitDatabase
     let orchestrator: any OperationCaller
     let clock: any WallClock
     let logger: Logger
@@ -34,7 +34,7 @@ public final class CallbackSender: Sendable {
         timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
     ) {
         self.timeout = timeout
-        self.database = database
+        self.database = GroupCommitDatabase(database)
         self.orchestrator = orchestrator
         self.clock = clock
         self.quoteToken = quoteToken

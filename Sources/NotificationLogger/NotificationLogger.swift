@@ -11,7 +11,7 @@ import ZeroMQ
 public final class NotificationLogger: Sendable {
     public static let logGroupName = CloudWatchLogs.notificationLogGroup
 
-    let database: any DatabaseWriter
+    let database: GroupCommitDatabase
     let clock: any WallClock
     let logFile: String?
     let logger: Logger
@@ -26,7 +26,7 @@ public final class NotificationLogger: Sendable {
         accountId: String = "000000000000", timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
     ) {
         self.timeout = timeout
-        self.database = database
+        self.database = GroupCommitDatabase(database)
         self.clock = clock
         self.logFile = logFile
         self.region = region

@@ -49,7 +49,7 @@ public struct EngineConfiguration: Sendable {
 public final class WorkflowEngine: Sendable {
     public static let payloadLimit = 262_144
 
-    let database: any DatabaseWriter
+    let database: GroupCommitDatabase
     let clock: any WallClock
     let dispatcher: any TaskDispatcher
     let configuration: EngineConfiguration
@@ -65,7 +65,7 @@ public final class WorkflowEngine: Sendable {
         database: any DatabaseWriter, clock: any WallClock, dispatcher: any TaskDispatcher,
         configuration: EngineConfiguration = EngineConfiguration(), logger: Logger
     ) {
-        self.database = database
+        self.database = GroupCommitDatabase(database)
         self.clock = clock
         self.dispatcher = dispatcher
         self.configuration = configuration
@@ -341,7 +341,6 @@ public final class WorkflowEngine: Sendable {
     /// What an execution's end sets going: a machine waiting to be deleted goes, and a parent execution that
     /// waits on this one (states:startExecution) is told.
     func executionEnded(_ identity: ExecutionIdentity, _ state: ExecutionState, _ db: Database) throws {
-        completions.signal()
         try completeParent(ofChild: identity.executionArn, db, now: state.stopDate ?? clock.now())
         if try String.fetchOne(
             db.cachedStatement(sql: "SELECT status FROM state_machines WHERE arn = ?"),
@@ -352,9 +351,12 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// After a commit: the loops look for new timers and owed calls, and StartSyncExecution for ended executions
+    /// (told only now, so what they read is committed).
     func signalLoops() {
         timerWakeup.signal()
         outboxWakeup.signal()
+        completions.signal()
     }
 
     // MARK: Background loops
@@ -371,18 +373,32 @@ public final class WorkflowEngine: Sendable {
                         arguments: [now]
                     ).map { ($0["execution_arn"] as String, $0["timer_id"] as String) }
                 }
-                for (arn, id) in due {
-                    let firedAt = clock.now()
-                    try await database.write { db in
-                        try db.executeCached(
-                            sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
-                            arguments: [arn, id, firedAt])
-                        guard db.changesCount > 0 else { return }
-                        _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
-                    }
-                }
                 if !due.isEmpty {
-                    outboxWakeup.signal()
+                    let firedAt = clock.now()
+                    // All due timers in one write; each in a savepoint of its own, so one execution's error
+                    // (logged, its timer kept for the next look) does not hold back the others.
+                    let failures = try await database.write { db in
+                        var failures: [String] = []
+                        for (arn, id) in due {
+                            do {
+                                try db.inSavepoint {
+                                    try db.executeCached(
+                                        sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
+                                        arguments: [arn, id, firedAt])
+                                    if db.changesCount > 0 {
+                                        _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
+                                    }
+                                    return .commit
+                                }
+                            } catch {
+                                failures.append("timer \(id) of \(arn): \(error)")
+                            }
+                        }
+                        return failures
+                    }
+                    for failure in failures { logger.error("\(failure)") }
+                    if failures.count == due.count { try await Task.sleep(for: .milliseconds(200)) }
+                    signalLoops()
                     continue
                 }
                 let next = try await database.read { db in
@@ -498,7 +514,7 @@ public final class WorkflowEngine: Sendable {
                     try self.completeParent(ofChild: child, db, now: now)
                 }
             }
-            timerWakeup.signal()
+            signalLoops()
         } catch is CancellationError {
             return  // shutting down: the outbox row stays and is delivered after the restart
         } catch {

@@ -25,7 +25,7 @@ public final class Broker: Sendable {
     /// AWS refuses a queue of the same name for 60 seconds after DeleteQueue, and a second purge within 60.
     static let deletedQueueQuarantine = 60.0
 
-    let database: any DatabaseWriter
+    let database: GroupCommitDatabase
     let clock: any WallClock
     /// Real time, for what must not run fast with `clock` (the idempotency window).
     let realClock: any WallClock
@@ -44,7 +44,7 @@ public final class Broker: Sendable {
         accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger,
         realClock: any WallClock = SystemWallClock()
     ) {
-        self.database = database
+        self.database = GroupCommitDatabase(database)
         self.clock = clock
         self.realClock = realClock
         self.region = region

@@ -1,0 +1,125 @@
+import GRDB
+import Synchronization
+
+/// A service's database: reads from the pool, writes committed in groups.
+///
+/// Each write runs in a savepoint of a transaction shared with every other write that arrived while the previous
+/// group was committing, and its caller is answered only after that transaction is committed: one commit (and one
+/// fsync) for the whole group, and no caller hears "done" about something not yet on disk. A write that throws
+/// rolls back its own savepoint only; the others in its group are unaffected. Under no load a group is one write,
+/// so latency stays that of a single commit; under load the groups grow and the fsyncs per write fall.
+public final class GroupCommitDatabase: Sendable {
+    /// The database underneath: a `DatabasePool` in the services, a `DatabaseQueue` in unit tests.
+    public let writer: any DatabaseWriter
+    private let queue = Mutex(Queue())
+
+    private struct Queue {
+        var pending: [Job] = []
+        /// Whether a group is being committed (or about to be) on the writer's dispatch queue.
+        var committing = false
+        /// Groups committed and writes in them, for the benchmark's report and the tests.
+        var groups = 0
+        var writes = 0
+    }
+
+    /// A caller's write: run it inside the group's transaction, then answer its caller once the group's fate is
+    /// known (committed, or the commit's error).
+    private struct Job: Sendable {
+        let perform: @Sendable (Database) -> @Sendable ((any Error)?) -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    public init(_ writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.read(body)
+    }
+
+    /// Runs `body` in the next group's transaction and returns once that transaction is committed.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                perform: { db in
+                    let result = Result(catching: { () throws -> T in
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(db)
+                            return .commit
+                        }
+                        return value!
+                    })
+                    return { commitError in
+                        if let commitError, case .success = result {
+                            continuation.resume(throwing: commitError)
+                        } else {
+                            continuation.resume(with: result)
+                        }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            let start = queue.withLock { queue in
+                queue.pending.append(job)
+                defer { queue.committing = true }
+                return !queue.committing
+            }
+            if start { scheduleGroup() }
+        }
+    }
+
+    /// How many groups were committed and how many writes they held, since the process started.
+    public var groupStatistics: (groups: Int, writes: Int) {
+        queue.withLock { ($0.groups, $0.writes) }
+    }
+
+    /// Writes waiting for the next group.
+    public var waitingWrites: Int {
+        queue.withLock { $0.pending.count }
+    }
+
+    private func scheduleGroup() {
+        writer.asyncWriteWithoutTransaction { db in self.commitGroup(db) }
+    }
+
+    /// Commits every write waiting now as one transaction, then schedules the next group behind whatever else
+    /// waits for the writer (a group at a time, so writes made directly on the writer are not starved).
+    private func commitGroup(_ db: Database) {
+        let jobs = queue.withLock { queue in
+            defer { queue.pending.removeAll(keepingCapacity: true) }
+            return queue.pending
+        }
+        var answers: [@Sendable ((any Error)?) -> Void] = []
+        answers.reserveCapacity(jobs.count)
+        var commitError: (any Error)?
+        do {
+            try db.inTransaction(.immediate) {
+                for job in jobs {
+                    answers.append(job.perform(db))
+                    // Some SQLite errors (disk full, I/O) roll the whole transaction back, not just the savepoint.
+                    guard db.isInsideTransaction else { throw TransactionRolledBack() }
+                }
+                return .commit
+            }
+        } catch {
+            commitError = error
+        }
+        for answer in answers { answer(commitError) }
+        let unperformed = jobs[answers.count...]
+        if let commitError {
+            for job in unperformed { job.fail(commitError) }
+        }
+        let more = queue.withLock { queue in
+            queue.groups += 1
+            queue.writes += answers.count
+            queue.committing = !queue.pending.isEmpty
+            return queue.committing
+        }
+        if more { scheduleGroup() }
+    }
+}
+
+/// A write in the group made SQLite roll back the whole transaction: the group's other writes are lost with it.
+public struct TransactionRolledBack: Error, CustomStringConvertible {
+    public var description: String { "the transaction was rolled back by an error in another write of its group" }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Storage
+import Synchronization
+import Testing
+
+@Suite struct GroupCommitTests {
+    static let migrator = Store.migrator([
+        "items": "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
+    ])
+
+    /// A database file of its own (a pool: readers see only what is committed).
+    static func openPool() throws -> (DatabasePool, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID())").path
+        return (try Store.open(path: directory + "/test.sqlite", migrator: migrator), directory)
+    }
+
+    /// Holds the writer inside a write until `release` is called, so the writes made meanwhile wait together.
+    final class Gate: Sendable {
+        private let entered = DispatchSemaphore(value: 0)
+        private let released = DispatchSemaphore(value: 0)
+        func hold() {
+            entered.signal()
+            released.wait()
+        }
+        func waitUntilHeld() { entered.wait() }
+        func release() { released.signal() }
+    }
+
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(condition())
+    }
+
+    @Test func writesThatArriveTogetherShareOneCommitAndAreAnsweredOnlyOnceCommitted() async throws {
+        let (pool, directory) = try Self.openPool()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = GroupCommitDatabase(pool)
+        let gate = Gate()
+        let first = Task { try await database.write { db in gate.hold() } }
+        await Task.detached { gate.waitUntilHeld() }.value
+        let writes = (0..<50).map { index in
+            Task {
+                try await database.write { db in
+                    try db.execute(sql: "INSERT INTO items (name) VALUES (?)", arguments: ["item \(index)"])
+                    return index
+                }
+            }
+        }
+        try await Self.waitUntil { database.waitingWrites == 50 }
+        // Nothing is committed while the group waits.
+        #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") } == 0)
+        gate.release()
+        try await first.value
+        for (index, write) in writes.enumerated() {
+            #expect(try await write.value == index)
+        }
+        // Every write answered is committed: another connection sees it.
+        #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") } == 50)
+        let statistics = database.groupStatistics
+        #expect(statistics.writes == 51)
+        #expect(statistics.groups == 2)
+    }
+
+    @Test func aWriteThatThrowsRollsBackOnlyItsOwnChanges() async throws {
+        let (pool, directory) = try Self.openPool()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = GroupCommitDatabase(pool)
+        let gate = Gate()
+        let first = Task { try await database.write { db in gate.hold() } }
+        await Task.detached { gate.waitUntilHeld() }.value
+        struct Refused: Error {}
+        let before = Task {
+            try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('before')") }
+        }
+        try await Self.waitUntil { database.waitingWrites == 1 }
+        let failing = Task {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO items (name) VALUES ('half done')")
+                throw Refused()
+            }
+        }
+        try await Self.waitUntil { database.waitingWrites == 2 }
+        let duplicate = Task {
+            try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('before')") }
+        }
+        try await Self.waitUntil { database.waitingWrites == 3 }
+        let after = Task {
+            try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('after')") }
+        }
+        try await Self.waitUntil { database.waitingWrites == 4 }
+        gate.release()
+        try await first.value
+        try await before.value
+        await #expect(throws: Refused.self) { try await failing.value }
+        await #expect(throws: DatabaseError.self) { try await duplicate.value }
+        try await after.value
+        let names = try await pool.read { try String.fetchAll($0, sql: "SELECT name FROM items ORDER BY id") }
+        #expect(names == ["before", "after"])
+        #expect(database.groupStatistics.groups == 2)
+    }
+
+    @Test func oneCallersWritesKeepTheirOrderAndSeeEachOther() async throws {
+        let database = GroupCommitDatabase(try Store.inMemory(migrator: Self.migrator))
+        for index in 0..<20 {
+            let count = try await database.write { db in
+                try db.execute(sql: "INSERT INTO items (name) VALUES (?)", arguments: ["\(index)"])
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0
+            }
+            #expect(count == index + 1)
+        }
+    }
+}
