@@ -19,6 +19,14 @@ extension TaskDispatcher {
     public func supports(_ resource: TaskResource) -> Bool { true }
 }
 
+/// An execution's stored identity and state, decoded, with the texts they were read from.
+struct DecodedExecution: Sendable {
+    var identityText: String
+    var identity: ExecutionIdentity
+    var stateText: String
+    var state: ExecutionState
+}
+
 public enum DispatchOutcome: Sendable, Equatable {
     /// The service answered: its response (SendMessage's MessageId, Invoke's payload, …).
     case completed(JSONValue)
@@ -60,6 +68,11 @@ public final class WorkflowEngine: Sendable {
     private let timerWakeup = Wakeup()
     private let outboxWakeup = Wakeup()
     private let inFlight = Mutex<Set<Int64>>([])
+    /// Running executions as last decoded or written, each with the stored text it stands for. A step still reads
+    /// the row (the database stays the truth: a rolled-back write or a changed row simply does not match) but
+    /// decodes it only when its text is not the one remembered.
+    private let decodedExecutions = Mutex<[String: DecodedExecution]>([:])
+    static let decodedExecutionsLimit = 20_000
 
     public init(
         database: any DatabaseWriter, clock: any WallClock, dispatcher: any TaskDispatcher,
@@ -245,16 +258,32 @@ public final class WorkflowEngine: Sendable {
                     sql: "SELECT state_machine_arn, revision_id, identity, state FROM executions WHERE arn = ?"),
                 arguments: [executionArn])
         else { return nil }
+        let identityText: String = row["identity"]
+        let stateText: String = row["state"]
+        let decoded: DecodedExecution
+        if let cached = decodedExecutions.withLock({ $0[executionArn] }), cached.stateText == stateText,
+            cached.identityText == identityText
+        {
+            decoded = cached
+        } else {
+            decoded = try decode(executionArn, identityText: identityText, stateText: stateText)
+            remember(decoded)
+        }
+        let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
+        return (decoded.identity, decoded.state, interpreter)
+    }
+
+    /// Reads a stored execution back, refusing (loudly) one that no longer reads as it was written.
+    private func decode(_ executionArn: String, identityText: String, stateText: String) throws -> DecodedExecution {
         let decoder = JSONDecoder()
-        let identity: ExecutionIdentity
-        let state: ExecutionState
         do {
-            identity = try decoder.decode(ExecutionIdentity.self, from: Data((row["identity"] as String).utf8))
-            state = try decoder.decode(ExecutionState.self, from: Data((row["state"] as String).utf8))
+            let identity = try decoder.decode(ExecutionIdentity.self, from: Data(identityText.utf8))
+            let state = try decoder.decode(ExecutionState.self, from: Data(stateText.utf8))
             guard (try? JSONValue.parse(identity.input)) != nil else {
                 throw CorruptExecutionState(executionArn: executionArn, detail: "its input is not JSON")
             }
             try state.validate(executionArn: executionArn)
+            return DecodedExecution(identityText: identityText, identity: identity, stateText: stateText, state: state)
         } catch let error as CorruptExecutionState {
             logger.critical("\(error)")
             throw error
@@ -263,8 +292,14 @@ public final class WorkflowEngine: Sendable {
             logger.critical("\(corrupt)")
             throw corrupt
         }
-        let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
-        return (identity, state, interpreter)
+    }
+
+    private func remember(_ decoded: DecodedExecution) {
+        decodedExecutions.withLock { cache in
+            // A bound, not an eviction policy: past it the cache starts over and fills again from the steps.
+            if cache.count >= Self.decodedExecutionsLimit { cache.removeAll(keepingCapacity: true) }
+            cache[decoded.identity.executionArn] = decoded
+        }
     }
 
     /// Writes a step: the execution's row, its new history events, and the timers, tokens and owed calls its
@@ -276,8 +311,16 @@ public final class WorkflowEngine: Sendable {
         let encoder = JSONEncoder()
         let stateText = String(decoding: try encoder.encode(step.state), as: UTF8.self)
         let state = step.state
+        if state.status != .running {
+            decodedExecutions.withLock { _ = $0.removeValue(forKey: identity.executionArn) }
+        }
         if isNew {
             let identityText = String(decoding: try encoder.encode(identity), as: UTF8.self)
+            if state.status == .running {
+                remember(
+                    DecodedExecution(identityText: identityText, identity: identity, stateText: stateText, state: state)
+                )
+            }
             try db.executeCached(
                 sql: """
                     INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
@@ -291,6 +334,13 @@ public final class WorkflowEngine: Sendable {
                     parent?.parsedOutput == true ? "parsed" : nil,
                 ])
         } else {
+            if state.status == .running,
+                let identityText = decodedExecutions.withLock({ $0[identity.executionArn] })?.identityText
+            {
+                remember(
+                    DecodedExecution(identityText: identityText, identity: identity, stateText: stateText, state: state)
+                )
+            }
             try db.executeCached(
                 sql:
                     "UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ? WHERE arn = ?",
