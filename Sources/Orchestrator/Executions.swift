@@ -87,7 +87,6 @@ extension WorkflowEngine {
             try self.persist(step, identity: identity, db, isNew: true, revision: revision, parent: parent)
             return (arn, now)
         }
-        signalLoops()
         return (arn, startDate)
     }
 
@@ -294,7 +293,6 @@ extension WorkflowEngine {
                 db.cachedStatement(sql: "SELECT stop_date FROM executions WHERE arn = ?"),
                 arguments: [input.executionArn]) ?? now
         }
-        signalLoops()
         return StopExecutionOutput(stopDate: stopDate)
     }
 
@@ -333,7 +331,6 @@ extension WorkflowEngine {
                 sql: "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE arn = ?",
                 arguments: [now, input.executionArn])
         }
-        signalLoops()
         return RedriveExecutionOutput(redriveDate: now)
     }
 }

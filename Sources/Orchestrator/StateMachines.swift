@@ -115,7 +115,10 @@ extension WorkflowEngine {
 
     func stateMachineRow(_ arn: String, _ db: Database) throws -> Row {
         _ = try machineName(fromArn: arn)
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM state_machines WHERE arn = ?", arguments: [arn]) else {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM state_machines WHERE arn = ?"), arguments: [arn])
+        else {
             throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'")
         }
         return row

@@ -19,6 +19,12 @@ extension TaskDispatcher {
     public func supports(_ resource: TaskResource) -> Bool { true }
 }
 
+/// The outbox rows being attempted, and those whose attempt ended since the outbox loop last read.
+struct Deliveries {
+    var claimed: Set<Int64> = []
+    var ended: Set<Int64> = []
+}
+
 /// An execution's stored identity and state, decoded, with the texts they were read from.
 struct DecodedExecution: Sendable {
     var identityText: String
@@ -67,7 +73,7 @@ public final class WorkflowEngine: Sendable {
     let completions = Broadcast()
     private let timerWakeup = Wakeup()
     private let outboxWakeup = Wakeup()
-    private let inFlight = Mutex<Set<Int64>>([])
+    private let deliveries = Mutex(Deliveries())
     /// Running executions as last decoded or written, each with the stored text it stands for. A step still reads
     /// the row (the database stays the truth: a rolled-back write or a changed row simply does not match) but
     /// decodes it only when its text is not the one remembered.
@@ -233,7 +239,6 @@ public final class WorkflowEngine: Sendable {
                 throw AWSError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
             }
         }
-        signalLoops()
     }
 
     // MARK: Applying steps
@@ -354,9 +359,12 @@ public final class WorkflowEngine: Sendable {
                 sql: "INSERT INTO history (execution_arn, id, event) VALUES (?, ?, ?)",
                 arguments: [identity.executionArn, event.id, event.json.serialized()])
         }
+        var wakeTimers = false
+        var wakeOutbox = false
         for effect in step.effects {
             switch effect {
             case .invoke(let invocation):
+                wakeOutbox = true
                 let text = String(decoding: try encoder.encode(invocation), as: UTF8.self)
                 try db.executeCached(
                     sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
@@ -366,6 +374,7 @@ public final class WorkflowEngine: Sendable {
                     sql: "DELETE FROM outbox WHERE execution_arn = ? AND task_key = ?",
                     arguments: [identity.executionArn, taskKey])
             case .startTimer(let id, let dueAt):
+                wakeTimers = true
                 try db.executeCached(
                     sql: "INSERT OR REPLACE INTO timers (execution_arn, timer_id, due) VALUES (?, ?, ?)",
                     arguments: [identity.executionArn, id, dueAt])
@@ -383,7 +392,12 @@ public final class WorkflowEngine: Sendable {
                     arguments: [step.events.last?.timestamp, token])
             }
         }
+        // The loops (and StartSyncExecution, for an end) are told once the step is committed, so what they
+        // then read includes it.
+        if wakeTimers { database.afterCommit { self.timerWakeup.signal() } }
+        if wakeOutbox { database.afterCommit { self.outboxWakeup.signal() } }
         if state.status != .running {
+            database.afterCommit { self.completions.signal() }
             try executionEnded(identity, state, db)
         }
     }
@@ -399,14 +413,6 @@ public final class WorkflowEngine: Sendable {
         {
             try finishDeletion(of: identity.stateMachineArn, db)
         }
-    }
-
-    /// After a commit: the loops look for new timers and owed calls, and StartSyncExecution for ended executions
-    /// (told only now, so what they read is committed).
-    func signalLoops() {
-        timerWakeup.signal()
-        outboxWakeup.signal()
-        completions.signal()
     }
 
     // MARK: Background loops
@@ -448,7 +454,6 @@ public final class WorkflowEngine: Sendable {
                     }
                     for failure in failures { logger.error("\(failure)") }
                     if failures.count == due.count { try await Task.sleep(for: .milliseconds(200)) }
-                    signalLoops()
                     continue
                 }
                 let next = try await database.read { db in
@@ -470,32 +475,40 @@ public final class WorkflowEngine: Sendable {
             while !Task.isCancelled {
                 do {
                     let now = clock.now()
-                    let busy = inFlight.withLock { $0 }
-                    let rows = try await database.read { db in
-                        try Row.fetchAll(
+                    // Attempts that ended before this read are settled in what it reads (each ends after its
+                    // commit); one that ends later keeps its claim until the next read, so a row read stale is
+                    // never attempted twice at once.
+                    let (settled, claimed) = deliveries.withLock { deliveries in
+                        defer { deliveries.ended.removeAll(keepingCapacity: true) }
+                        return (deliveries.ended, deliveries.claimed.count)
+                    }
+                    let (rows, next) = try await database.read { db in
+                        let rows = try Row.fetchAll(
                             db.cachedStatement(
                                 sql:
                                     "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?"
-                            ), arguments: [now, maxConcurrent + busy.count]
+                            ), arguments: [now, maxConcurrent + claimed]
                         ).map {
                             (
                                 $0["id"] as Int64, $0["execution_arn"] as String, $0["invocation"] as String,
                                 $0["attempts"] as Int
                             )
                         }
+                        let next = try Double.fetchOne(
+                            db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),
+                            arguments: [now])
+                        return (rows, next)
                     }
-                    for (id, arn, text, attempts) in rows {
-                        guard inFlight.withLock({ $0.count < maxConcurrent && $0.insert(id).inserted }) else {
-                            continue
+                    let started = deliveries.withLock { deliveries in
+                        deliveries.claimed.subtract(settled)
+                        return rows.filter { row in
+                            deliveries.claimed.count < maxConcurrent && deliveries.claimed.insert(row.0).inserted
                         }
+                    }
+                    for (id, arn, text, attempts) in started {
                         group.addTask {
                             await self.deliver(id: id, executionArn: arn, invocationText: text, attempts: attempts)
                         }
-                    }
-                    let next = try await database.read { db in
-                        try Double.fetchOne(
-                            db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),
-                            arguments: [now])
                     }
                     await outboxWakeup.wait(until: next, on: clock)
                 } catch is CancellationError {
@@ -510,16 +523,9 @@ public final class WorkflowEngine: Sendable {
 
     private func deliver(id: Int64, executionArn: String, invocationText: String, attempts: Int) async {
         defer {
-            inFlight.withLock { _ = $0.remove(id) }
+            deliveries.withLock { _ = $0.ended.insert(id) }
             outboxWakeup.signal()
         }
-        // The rows were read before this claim: an attempt that ended meanwhile may have settled this one
-        // (delivered, cancelled or rescheduled). Only a row still as it was read is attempted, so no call is
-        // made twice at once.
-        let current = try? await database.read { db in
-            try Int.fetchOne(db.cachedStatement(sql: "SELECT attempts FROM outbox WHERE id = ?"), arguments: [id])
-        }
-        guard current == attempts else { return }
         guard let invocation = try? JSONDecoder().decode(TaskInvocation.self, from: Data(invocationText.utf8)) else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in
@@ -564,7 +570,6 @@ public final class WorkflowEngine: Sendable {
                     try self.completeParent(ofChild: child, db, now: now)
                 }
             }
-            signalLoops()
         } catch is CancellationError {
             return  // shutting down: the outbox row stays and is delivered after the restart
         } catch {

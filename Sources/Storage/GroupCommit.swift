@@ -12,6 +12,8 @@ public final class GroupCommitDatabase: Sendable {
     /// The database underneath: a `DatabasePool` in the services, a `DatabaseQueue` in unit tests.
     public let writer: any DatabaseWriter
     private let queue = Mutex(Queue())
+    /// Set on the writer's queue while a group's writes run: what they asked to do once committed.
+    private let group = Mutex(Group())
 
     private struct Queue {
         var pending: [Job] = []
@@ -22,10 +24,15 @@ public final class GroupCommitDatabase: Sendable {
         var writes = 0
     }
 
-    /// A caller's write: run it inside the group's transaction, then answer its caller once the group's fate is
-    /// known (committed, or the commit's error).
+    private struct Group {
+        var running = false
+        var afterCommit: [@Sendable () -> Void] = []
+    }
+
+    /// A caller's write: run it inside the group's transaction (saying whether it succeeded), then answer its
+    /// caller once the group's fate is known (committed, or the commit's error).
     private struct Job: Sendable {
-        let perform: @Sendable (Database) -> @Sendable ((any Error)?) -> Void
+        let perform: @Sendable (Database) -> (succeeded: Bool, answer: @Sendable ((any Error)?) -> Void)
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -50,13 +57,17 @@ public final class GroupCommitDatabase: Sendable {
                         }
                         return value!
                     })
-                    return { commitError in
-                        if let commitError, case .success = result {
-                            continuation.resume(throwing: commitError)
-                        } else {
-                            continuation.resume(with: result)
+                    let succeeded = if case .success = result { true } else { false }
+                    return (
+                        succeeded,
+                        { commitError in
+                            if let commitError, succeeded {
+                                continuation.resume(throwing: commitError)
+                            } else {
+                                continuation.resume(with: result)
+                            }
                         }
-                    }
+                    )
                 },
                 fail: { continuation.resume(throwing: $0) })
             let start = queue.withLock { queue in
@@ -66,6 +77,18 @@ public final class GroupCommitDatabase: Sendable {
             }
             if start { scheduleGroup() }
         }
+    }
+
+    /// From inside a write: runs `action` once that write is committed (on the writer's queue, before its caller
+    /// is answered), and never if the write is rolled back. For telling waiters that what they wait for can now
+    /// be read. Outside a write it runs at once.
+    public func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        let deferred = group.withLock { group in
+            guard group.running else { return false }
+            group.afterCommit.append(action)
+            return true
+        }
+        if !deferred { action() }
     }
 
     /// How many groups were committed and how many writes they held, since the process started.
@@ -91,11 +114,19 @@ public final class GroupCommitDatabase: Sendable {
         }
         var answers: [@Sendable ((any Error)?) -> Void] = []
         answers.reserveCapacity(jobs.count)
+        var actions: [@Sendable () -> Void] = []
         var commitError: (any Error)?
+        group.withLock { $0.running = true }
         do {
             try db.inTransaction(.immediate) {
                 for job in jobs {
-                    answers.append(job.perform(db))
+                    let (succeeded, answer) = job.perform(db)
+                    answers.append(answer)
+                    let requested = group.withLock { group in
+                        defer { group.afterCommit.removeAll(keepingCapacity: true) }
+                        return group.afterCommit
+                    }
+                    if succeeded { actions += requested }
                     // Some SQLite errors (disk full, I/O) roll the whole transaction back, not just the savepoint.
                     guard db.isInsideTransaction else { throw TransactionRolledBack() }
                 }
@@ -103,6 +134,10 @@ public final class GroupCommitDatabase: Sendable {
             }
         } catch {
             commitError = error
+        }
+        group.withLock { $0.running = false }
+        if commitError == nil {
+            for action in actions { action() }
         }
         for answer in answers { answer(commitError) }
         let unperformed = jobs[answers.count...]

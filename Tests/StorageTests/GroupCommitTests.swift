@@ -110,3 +110,34 @@ import Testing
         }
     }
 }
+
+extension GroupCommitTests {
+    @Test func afterCommitActionsRunOnceCommittedAndNotForARolledBackWrite() async throws {
+        let (pool, directory) = try Self.openPool()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = GroupCommitDatabase(pool)
+        let seen = Mutex<[String: Int]>([:])
+        struct Refused: Error {}
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO items (name) VALUES ('kept')")
+            database.afterCommit {
+                // Another connection already sees the write.
+                let count = try? pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") }
+                seen.withLock { $0["kept"] = count ?? -1 }
+            }
+        }
+        #expect(seen.withLock { $0 } == ["kept": 1])
+        await #expect(throws: Refused.self) {
+            try await database.write { db in
+                database.afterCommit { seen.withLock { $0["refused"] = 1 } }
+                throw Refused()
+            }
+        }
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO items (name) VALUES ('second')")
+        }
+        #expect(seen.withLock { $0 } == ["kept": 1])
+        database.afterCommit { seen.withLock { $0["outside a write"] = 1 } }
+        #expect(seen.withLock { $0["outside a write"] } == 1)
+    }
+}
