@@ -74,40 +74,11 @@ public struct SeedBenchmark: Sendable {
             "bench: \(plan.workflows) seed workflows, "
                 + (plan.rate.map { "\($0) starts/s" } ?? "\(plan.inFlight) in flight"))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            // The worker: receives the requests and answers each with the outcome its input asks for.
             for _ in 0..<plan.receivers {
                 group.addTask {
-                    while tally.answered.load(ordering: .relaxed) < plan.workflows {
-                        let received = try await broker.call(
-                            SQS.receiveMessage,
-                            ReceiveMessageInput(QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1),
-                            timeout: .seconds(10)
-                        ).received
-                        guard !received.isEmpty else { continue }
-                        try await withThrowingTaskGroup(of: Void.self) { answers in
-                            for message in received {
-                                answers.addTask {
-                                    let sent = clock.now
-                                    do {
-                                        try await Self.answer(message, orchestrator: orchestrator)
-                                    } catch {
-                                        tally.failures.withLock { $0.append("\(error)") }
-                                    }
-                                    callbackLatency.record(clock.now - sent)
-                                    tally.answered.add(1, ordering: .relaxed)
-                                    await window.release()
-                                }
-                            }
-                            try await answers.waitForAll()
-                        }
-                        _ = try await broker.call(
-                            SQS.deleteMessageBatch,
-                            DeleteMessageBatchInput(
-                                QueueUrl: queueUrl,
-                                Entries: received.enumerated().map {
-                                    .init(Id: String($0.offset), ReceiptHandle: $0.element.ReceiptHandle)
-                                }))
-                    }
+                    try await Self.work(
+                        queueUrl: queueUrl, broker: broker, orchestrator: orchestrator, until: plan.workflows,
+                        tally: tally, latency: callbackLatency, window: window)
                 }
             }
             // The starts: closed loop (a free slot of the window) or open loop (on a schedule).
@@ -121,16 +92,10 @@ public struct SeedBenchmark: Sendable {
                             await window.acquire()
                         }
                         starts.addTask {
-                            let input: JSONValue = [
-                                "waitTime": 0, "status": .string(index % 2 == 0 ? "success" : "failure"),
-                                "n": .int(index),
-                            ]
                             let sent = clock.now
-                            _ = try await orchestrator.call(
-                                StepFunctions.startExecution,
-                                StartExecutionInput(
-                                    stateMachineArn: machine, name: "bench-\(run)-\(index)", input: input.serialized()),
-                                timeout: .seconds(30))
+                            try await Self.start(
+                                "bench-\(run)-\(index)", succeeding: index % 2 == 0, machine: machine,
+                                orchestrator: orchestrator)
                             startLatency.record(clock.now - sent)
                         }
                     }
@@ -162,6 +127,55 @@ public struct SeedBenchmark: Sendable {
             sendTaskSuccess: callbackLatency.summary(), outcomes: outcomes, callbackErrors: errors.count,
             firstCallbackError: errors.first,
             processes: ProcessUsage.difference(before: usageBefore, after: usageAfter))
+    }
+
+    /// Starts a seed execution whose API call will succeed or fail, at once (waitTime 0).
+    static func start(_ name: String, succeeding: Bool, machine: String, orchestrator: WireClient) async throws {
+        let input: JSONValue = ["waitTime": 0, "status": .string(succeeding ? "success" : "failure")]
+        _ = try await orchestrator.call(
+            StepFunctions.startExecution,
+            StartExecutionInput(stateMachineArn: machine, name: name, input: input.serialized()),
+            timeout: .seconds(30))
+    }
+
+    /// The worker: receives the requests and answers each with the outcome its input asks for, until `count`
+    /// callbacks are answered (by this and the other receivers).
+    static func work(
+        queueUrl: String, broker: WireClient, orchestrator: WireClient, until count: Int, tally: Tally,
+        latency: Recorder, window: Window?
+    ) async throws {
+        let clock = ContinuousClock()
+        while tally.answered.load(ordering: .relaxed) < count {
+            let received = try await broker.call(
+                SQS.receiveMessage,
+                ReceiveMessageInput(QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1),
+                timeout: .seconds(10)
+            ).received
+            guard !received.isEmpty else { continue }
+            try await withThrowingTaskGroup(of: Void.self) { answers in
+                for message in received {
+                    answers.addTask {
+                        let sent = clock.now
+                        do {
+                            try await Self.answer(message, orchestrator: orchestrator)
+                        } catch {
+                            tally.failures.withLock { $0.append("\(error)") }
+                        }
+                        latency.record(clock.now - sent)
+                        tally.answered.add(1, ordering: .relaxed)
+                        await window?.release()
+                    }
+                }
+                try await answers.waitForAll()
+            }
+            _ = try await broker.call(
+                SQS.deleteMessageBatch,
+                DeleteMessageBatchInput(
+                    QueueUrl: queueUrl,
+                    Entries: received.enumerated().map {
+                        .init(Id: String($0.offset), ReceiptHandle: $0.element.ReceiptHandle)
+                    }))
+        }
     }
 
     /// What the upstream callback sender sends: success with the API's answer, or failure.

@@ -32,9 +32,14 @@ public struct ProcessStat: Sendable, Equatable {
     }
 
     /// The most memory the process has held resident (`VmHWM`), in bytes.
-    public static func peakResidentBytes(_ pid: Int32) -> Int? {
+    public static func peakResidentBytes(_ pid: Int32) -> Int? { statusBytes(pid, "VmHWM:") }
+
+    /// The memory the process holds resident now (`VmRSS`), in bytes.
+    public static func residentBytes(_ pid: Int32) -> Int? { statusBytes(pid, "VmRSS:") }
+
+    private static func statusBytes(_ pid: Int32, _ field: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
             let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return nil }
         return kilobytes * 1024

@@ -24,6 +24,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Open loop: StartExecution calls per second, whatever is in flight.") var rate: Double?
     @Option(help: "Concurrent ReceiveMessage long polls.") var receivers = 4
     @Option(
+        help: ArgumentHelp(
+            "Instead: hold this many executions waiting for their callbacks, SIGKILL and restart every process, then answer them all.",
+            discussion: "Reports their memory and bytes on disk, the restart's time, and that every one resumes."))
+    var paused: Int?
+    @Option(
         help: "A running topology's data directory (started with `up --external api-simulator`); default: a fresh one.")
     var dataDir: String?
     @Flag(help: "Run release binaries, built with `swift build -c release` when missing.") var release = false
@@ -35,6 +40,13 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--workflows, --in-flight and --receivers take positive numbers")
         }
         if let rate, rate <= 0 { throw ValidationError("--rate takes a positive number") }
+        if let paused {
+            guard paused > 0 else { throw ValidationError("--paused takes a positive number") }
+            guard dataDir == nil else {
+                throw ValidationError(
+                    "--paused kills and restarts its topology: it runs on a fresh one, not --data-dir")
+            }
+        }
     }
 
     func run() async throws {
@@ -70,8 +82,22 @@ struct BenchCommand: AsyncParsableCommand {
         defer { interruption.cancel() }
         do {
             try await Self.refuseDebugProcesses(layout: layout, context: context, allowDebug: allowDebug)
-            let report = try await SeedBenchmark(plan: plan, layout: layout, context: context).run(log: log)
-            if json { Output.printJSON(report) } else { print(Self.text(report)) }
+            if let paused, let topology = fresh {
+                let report = try await PausedBenchmark(
+                    executions: paused, inFlight: inFlight, layout: layout, context: context
+                ).run(
+                    restart: {
+                        Launcher.killAll(dataDirectory: layout.dataDirectory)
+                        if let pids = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids.values {
+                            Launcher.reap(pids)
+                        }
+                        try await topology.start(context: context)
+                    }, log: log)
+                if json { Output.printJSON(report) } else { print(Self.text(report)) }
+            } else {
+                let report = try await SeedBenchmark(plan: plan, layout: layout, context: context).run(log: log)
+                if json { Output.printJSON(report) } else { print(Self.text(report)) }
+            }
         } catch {
             await fresh?.stop(passed: false)  // its logs stay for reading
             throw error
@@ -134,6 +160,32 @@ struct BenchCommand: AsyncParsableCommand {
             lines.append(
                 "  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
                     + String(format: "%6.2f   %8.1f", usage.cpuSeconds, usage.peakResidentMegabytes))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension BenchCommand {
+    static func text(_ report: PausedReport) -> String {
+        var lines = [
+            String(
+                format: "%d paused executions: started at %.0f/s, all waiting after %.1f s; %d bytes on disk each",
+                report.executions, report.startsPerSecond, report.secondsUntilAllWaiting,
+                report.diskBytesPerExecution),
+            String(
+                format: "  after SIGKILL of every process: serving again in %.2f s, all ended %.1f s later",
+                report.secondsToRestart, report.secondsToResume),
+            "  outcomes: "
+                + report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + (report.callbackErrors > 0
+                    ? "; \(report.callbackErrors) callbacks failed: \(report.firstCallbackError ?? "")" : ""),
+            "  process               resident MB   SQLite MB (waiting)",
+        ]
+        for (name, megabytes) in report.residentMegabytes.sorted(by: { $0.key < $1.key }) {
+            let disk = Double(report.diskBytes[name] ?? 0) / 1_048_576
+            lines.append(
+                "  " + name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: "%10.1f   %10.1f", megabytes, disk))
         }
         return lines.joined(separator: "\n")
     }

@@ -41,3 +41,22 @@ import Testing
         #expect(result.stderr.contains("debug build"), "\(result.stderr)")
     }
 }
+
+extension BenchTests {
+    /// `--paused`: the executions wait through a SIGKILL of every process and all resume once answered.
+    @Test func pausedExecutionsSurviveAKillOfEveryProcessAndResume() throws {
+        let result = try runTool(
+            "callbacksim", ["bench", "--paused", "60", "--in-flight", "16", "--allow-debug", "--json"], timeout: 180)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONValue.parse(result.stdout)
+        #expect(report["executions"] == 60)
+        #expect(report["outcomes"] == ["SUCCEEDED": 60])
+        #expect(report["callbackErrors"] == 0)
+        #expect(
+            report["restartedProcesses"]
+                == ["aws-gateway", "callback-sender", "notification-logger", "orchestrator", "queue-broker"])
+        #expect((report["diskBytes"]?["orchestrator"]?.numberValue ?? 0) > 0)
+        #expect((report["residentMegabytes"]?["orchestrator"]?.numberValue ?? 0) > 1)
+        #expect((report["secondsToRestart"]?.numberValue ?? 0) > 0)
+    }
+}
