@@ -11,11 +11,11 @@ public enum Store {
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            // FULL: a commit is on disk before the reply leaves, so `kill -9` loses nothing acknowledged.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // FULL: the write-ahead log is synced at every commit, so a commit is on disk (not only in the kernel's
+        // cache) before its reply leaves. Set on the writer connection once the pool exists: the pool sets NORMAL
+        // when it turns WAL on, after any `prepareDatabase` hook has run.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try migrator.migrate(pool)
         return pool
     }
