@@ -539,6 +539,19 @@ public struct Launcher: Sendable {
         for pid in state.livePids.values { kill(pid, SIGKILL) }
     }
 
+    /// SIGKILLs every process of the topology and returns once none is alive (each reaped if it is our child), so
+    /// a following `up` starts them all again rather than finding a dying one still there.
+    public static func killAllAndWait(dataDirectory: String, timeout: Duration = .seconds(10)) async {
+        guard let state = TopologyState.load(dataDirectory: dataDirectory) else { return }
+        let pids = Array(state.livePids.values)
+        for pid in pids { kill(pid, SIGKILL) }
+        let deadline = ContinuousClock.now + timeout
+        while pids.contains(where: { isAlive($0) }), ContinuousClock.now < deadline {
+            reap(pids)
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// Reaps those of `pids` that are exited children of this process (tests start the topology in-process).
     /// Never `waitpid(-1)`: that would steal the exit status of a child Foundation's `Process` waits for.
     public static func reap(_ pids: some Sequence<Int32>) {

@@ -87,10 +87,7 @@ struct BenchCommand: AsyncParsableCommand {
                     executions: paused, inFlight: inFlight, layout: layout, context: context
                 ).run(
                     restart: {
-                        Launcher.killAll(dataDirectory: layout.dataDirectory)
-                        if let pids = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids.values {
-                            Launcher.reap(pids)
-                        }
+                        await Launcher.killAllAndWait(dataDirectory: layout.dataDirectory)
                         try await topology.start(context: context)
                     }, log: log)
                 if json { Output.printJSON(report) } else { print(Self.text(report)) }
