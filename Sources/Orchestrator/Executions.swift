@@ -232,24 +232,23 @@ extension WorkflowEngine {
             }
             return id
         }
-        let (exists, rows) = try await database.read { db in
-            let exists =
-                try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM executions WHERE arn = ?"), arguments: [input.executionArn])
-                ?? false
+        let rows = try await database.read { db -> [(Int, String)]? in
+            guard
+                let execution = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT id FROM executions WHERE arn = ?"), arguments: [input.executionArn])
+            else { return nil }
             let condition = after == nil ? "" : (reverse ? " AND id < ?" : " AND id > ?")
-            var arguments: StatementArguments = [input.executionArn]
+            var arguments: StatementArguments = [execution]
             if let after { _ = arguments.append(contentsOf: [after]) }
             _ = arguments.append(contentsOf: [size + 1])
-            let rows = try Row.fetchAll(
+            return try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT id, event FROM history WHERE execution_arn = ?\(condition) ORDER BY id \(reverse ? "DESC" : "ASC") LIMIT ?",
+                    "SELECT id, event FROM history WHERE execution = ?\(condition) ORDER BY id \(reverse ? "DESC" : "ASC") LIMIT ?",
                 arguments: arguments
             ).map { ($0["id"] as Int, $0["event"] as String) }
-            return (exists, rows)
         }
-        guard exists else {
+        guard let rows else {
             throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
         }
         let page = rows.prefix(size)

@@ -63,6 +63,38 @@ enum EngineSchema {
             UPDATE outbox SET task_key = json_extract(invocation, '$.taskKey');
             CREATE INDEX outbox_by_task ON outbox(execution_arn, task_key);
             """,
+            // Executions get an integer id and the history is keyed by it: ids grow, so the steps of the
+            // executions running now write to the same few pages at the end of each table (keyed by ARN, every
+            // step wrote to a page of its own, and every event repeated the ARN). The identity is no longer kept
+            // as JSON beside the columns that already hold it; only its role has a column of its own.
+            "v4-execution-ids": """
+            CREATE TABLE executions_v4 (
+                id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, state_machine_arn TEXT NOT NULL,
+                name TEXT NOT NULL, status TEXT NOT NULL, start_date REAL NOT NULL, stop_date REAL,
+                input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, role_arn TEXT NOT NULL, state TEXT NOT NULL,
+                revision_id TEXT NOT NULL DEFAULT 'initial', parent_arn TEXT, parent_task TEXT, parent_output TEXT,
+                redrive_count INTEGER NOT NULL DEFAULT 0, redrive_date REAL);
+            INSERT INTO executions_v4 (id, arn, state_machine_arn, name, status, start_date, stop_date, input,
+                    output, error, cause, role_arn, state, revision_id, parent_arn, parent_task, parent_output,
+                    redrive_count, redrive_date)
+                SELECT rowid, arn, state_machine_arn, name, status, start_date, stop_date, input, output, error,
+                    cause, COALESCE(json_extract(identity, '$.roleArn'), ''), state, revision_id, parent_arn, parent_task,
+                    parent_output, redrive_count, redrive_date
+                FROM executions ORDER BY rowid;
+            CREATE TABLE history_v4 (
+                execution INTEGER NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
+                PRIMARY KEY (execution, id)) WITHOUT ROWID;
+            INSERT INTO history_v4 (execution, id, event)
+                SELECT executions_v4.id, history.id, history.event
+                FROM history JOIN executions_v4 ON executions_v4.arn = history.execution_arn;
+            DROP TABLE history;
+            DROP TABLE executions;
+            ALTER TABLE executions_v4 RENAME TO executions;
+            ALTER TABLE history_v4 RENAME TO history;
+            CREATE INDEX executions_by_machine ON executions(state_machine_arn, start_date);
+            CREATE INDEX executions_by_status ON executions(status);
+            CREATE INDEX executions_by_parent ON executions(parent_arn);
+            """,
         ])
     }
 }

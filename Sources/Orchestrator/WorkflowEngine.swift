@@ -25,9 +25,8 @@ struct Deliveries {
     var ended: Set<Int64> = []
 }
 
-/// An execution's stored identity and state, decoded, with the texts they were read from.
+/// An execution's identity and its stored state, decoded, with the text it was read from.
 struct DecodedExecution: Sendable {
-    var identityText: String
     var identity: ExecutionIdentity
     var stateText: String
     var state: ExecutionState
@@ -99,6 +98,10 @@ public final class WorkflowEngine: Sendable {
     public static func inMemoryDatabase() throws -> DatabaseQueue {
         try Store.inMemory(migrator: EngineSchema.migrator)
     }
+
+    /// The engine's schema, migration by migration: a database of an older version is brought up to date when
+    /// it is opened.
+    public static var schemaMigrator: DatabaseMigrator { EngineSchema.migrator }
 
     // MARK: ARNs
 
@@ -260,35 +263,41 @@ public final class WorkflowEngine: Sendable {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT state_machine_arn, revision_id, identity, state FROM executions WHERE arn = ?"),
+                    sql: """
+                        SELECT state_machine_arn, revision_id, name, start_date, input, role_arn, state
+                        FROM executions WHERE arn = ?
+                        """),
                 arguments: [executionArn])
         else { return nil }
-        let identityText: String = row["identity"]
         let stateText: String = row["state"]
         let decoded: DecodedExecution
         if let cached = decodedExecutions.withLock({ $0[executionArn] }), cached.stateText == stateText,
-            cached.identityText == identityText
+            cached.identity.input == row["input"] as String
         {
             decoded = cached
         } else {
-            decoded = try decode(executionArn, identityText: identityText, stateText: stateText)
+            let machineArn: String = row["state_machine_arn"]
+            let identity = ExecutionIdentity(
+                executionArn: executionArn, name: row["name"], stateMachineArn: machineArn,
+                stateMachineName: (try? machineName(fromArn: machineArn)) ?? "", roleArn: row["role_arn"],
+                startTime: row["start_date"], input: row["input"])
+            decoded = try decode(identity, stateText: stateText)
             remember(decoded)
         }
         let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
         return (decoded.identity, decoded.state, interpreter)
     }
 
-    /// Reads a stored execution back, refusing (loudly) one that no longer reads as it was written.
-    private func decode(_ executionArn: String, identityText: String, stateText: String) throws -> DecodedExecution {
-        let decoder = JSONDecoder()
+    /// Reads a stored state back, refusing (loudly) an execution that no longer reads as it was written.
+    private func decode(_ identity: ExecutionIdentity, stateText: String) throws -> DecodedExecution {
+        let executionArn = identity.executionArn
         do {
-            let identity = try decoder.decode(ExecutionIdentity.self, from: Data(identityText.utf8))
-            let state = try decoder.decode(ExecutionState.self, from: Data(stateText.utf8))
+            let state = try JSONDecoder().decode(ExecutionState.self, from: Data(stateText.utf8))
             guard (try? JSONValue.parse(identity.input)) != nil else {
                 throw CorruptExecutionState(executionArn: executionArn, detail: "its input is not JSON")
             }
             try state.validate(executionArn: executionArn)
-            return DecodedExecution(identityText: identityText, identity: identity, stateText: stateText, state: state)
+            return DecodedExecution(identity: identity, stateText: stateText, state: state)
         } catch let error as CorruptExecutionState {
             logger.critical("\(error)")
             throw error
@@ -313,51 +322,47 @@ public final class WorkflowEngine: Sendable {
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
         parent: ParentLink? = nil
     ) throws {
-        let encoder = JSONEncoder()
-        let stateText = String(decoding: try encoder.encode(step.state), as: UTF8.self)
+        let stateText = String(decoding: try JSONEncoder().encode(step.state), as: UTF8.self)
         let state = step.state
-        if state.status != .running {
+        if state.status == .running {
+            remember(DecodedExecution(identity: identity, stateText: stateText, state: state))
+        } else {
             decodedExecutions.withLock { _ = $0.removeValue(forKey: identity.executionArn) }
         }
+        let executionId: Int64
         if isNew {
-            let identityText = String(decoding: try encoder.encode(identity), as: UTF8.self)
-            if state.status == .running {
-                remember(
-                    DecodedExecution(identityText: identityText, identity: identity, stateText: stateText, state: state)
-                )
-            }
             try db.executeCached(
                 sql: """
                     INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
-                        error, cause, identity, state, revision_id, parent_arn, parent_task, parent_output)
+                        error, cause, role_arn, state, revision_id, parent_arn, parent_task, parent_output)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     identity.executionArn, identity.stateMachineArn, identity.name, state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    identityText, stateText, revision ?? "initial", parent?.executionArn, parent?.taskKey,
+                    identity.roleArn, stateText, revision ?? "initial", parent?.executionArn, parent?.taskKey,
                     parent?.parsedOutput == true ? "parsed" : nil,
                 ])
+            executionId = db.lastInsertedRowID
         } else {
-            if state.status == .running,
-                let identityText = decodedExecutions.withLock({ $0[identity.executionArn] })?.identityText
-            {
-                remember(
-                    DecodedExecution(identityText: identityText, identity: identity, stateText: stateText, state: state)
-                )
-            }
-            try db.executeCached(
-                sql:
-                    "UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ? WHERE arn = ?",
-                arguments: [
-                    state.status.rawValue, state.stopDate, state.output, state.error, state.cause, stateText,
-                    identity.executionArn,
-                ])
+            guard
+                let id = try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ?
+                            WHERE arn = ? RETURNING id
+                            """),
+                    arguments: [
+                        state.status.rawValue, state.stopDate, state.output, state.error, state.cause, stateText,
+                        identity.executionArn,
+                    ])
+            else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(identity.executionArn)'") }
+            executionId = id
         }
         for event in step.events {
             try db.executeCached(
-                sql: "INSERT INTO history (execution_arn, id, event) VALUES (?, ?, ?)",
-                arguments: [identity.executionArn, event.id, event.json.serialized()])
+                sql: "INSERT INTO history (execution, id, event) VALUES (?, ?, ?)",
+                arguments: [executionId, event.id, event.json.serialized()])
         }
         var wakeTimers = false
         var wakeOutbox = false
@@ -365,7 +370,7 @@ public final class WorkflowEngine: Sendable {
             switch effect {
             case .invoke(let invocation):
                 wakeOutbox = true
-                let text = String(decoding: try encoder.encode(invocation), as: UTF8.self)
+                let text = String(decoding: try JSONEncoder().encode(invocation), as: UTF8.self)
                 try db.executeCached(
                     sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
                     arguments: [identity.executionArn, invocation.taskKey, text, 0])

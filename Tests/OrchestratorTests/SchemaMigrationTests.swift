@@ -1,0 +1,89 @@
+import Foundation
+import JSON
+import Orchestrator
+import StatesLanguage
+import Storage
+import Testing
+import Wire
+
+/// A data directory written before executions had integer ids (schema v3) opens with the current engine and its
+/// executions carry on: the waiting one is described, its history reads back whole, and its callback completes it.
+@Suite struct SchemaMigrationTests {
+    @Test func aWaitingExecutionStoredByTheV3SchemaResumesAfterTheMigration() async throws {
+        let database = try DatabaseQueue()
+        try WorkflowEngine.schemaMigrator.migrate(database, upTo: "v3-outbox-task-key")
+        let machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:M"
+        let arn = "arn:aws:states:us-east-1:000000000000:execution:M:old"
+        let identity = ExecutionIdentity(
+            executionArn: arn, name: "old", stateMachineArn: machineArn, stateMachineName: "M",
+            roleArn: "arn:aws:iam::000000000000:role/r", startTime: 1_700_000_000, input: #"{"order": 7}"#)
+        let interpreter = Interpreter(definition: try StateMachineDefinition.parse(waitingMachine), region: "us-east-1")
+        var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+        let step = interpreter.start(identity, now: identity.startTime, random: &random)
+        // The rows as the v3 engine wrote them: the identity as JSON, the history keyed by ARN, the owed call.
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO state_machines (arn, name, definition, role_arn, type, created)
+                    VALUES (?, 'M', ?, 'arn:aws:iam::000000000000:role/r', 'STANDARD', 1700000000)
+                    """, arguments: [machineArn, waitingMachine])
+            try db.execute(
+                sql: """
+                    INSERT INTO revisions (state_machine_arn, revision_id, definition, role_arn, created)
+                    VALUES (?, 'initial', ?, 'arn:aws:iam::000000000000:role/r', 1700000000)
+                    """, arguments: [machineArn, waitingMachine])
+            // Another execution first, so the two tables' ids are not trivially equal.
+            try db.execute(
+                sql: """
+                    INSERT INTO executions (arn, state_machine_arn, name, status, start_date, input, identity, state)
+                    VALUES (?, ?, 'done', 'SUCCEEDED', 1, '{}', '{}', '{}')
+                    """, arguments: [arn + "-done", machineArn])
+            try db.execute(
+                sql: """
+                    INSERT INTO executions (arn, state_machine_arn, name, status, start_date, input, identity, state)
+                    VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    arn, machineArn, "old", identity.startTime, identity.input,
+                    String(decoding: try JSONEncoder().encode(identity), as: UTF8.self),
+                    String(decoding: try JSONEncoder().encode(step.state), as: UTF8.self),
+                ])
+            for event in step.events {
+                try db.execute(
+                    sql: "INSERT INTO history (execution_arn, id, event) VALUES (?, ?, ?)",
+                    arguments: [arn, event.id, event.json.serialized()])
+            }
+            for case .invoke(let invocation) in step.effects {
+                try db.execute(
+                    sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, 0)",
+                    arguments: [
+                        arn, invocation.taskKey, String(decoding: try JSONEncoder().encode(invocation), as: UTF8.self),
+                    ])
+            }
+            for case .issueToken(let token, let taskKey) in step.effects {
+                try db.execute(
+                    sql: "INSERT INTO task_tokens (token, execution_arn, task_key, open) VALUES (?, ?, ?, 1)",
+                    arguments: [token, arn, taskKey])
+            }
+        }
+        let eventsBefore = step.events.map { $0.json }
+
+        try WorkflowEngine.schemaMigrator.migrate(database)
+        let fixture = try EngineFixture(database: database)
+        defer { fixture.stop() }
+        let description = try await fixture.engine.describeExecution(arn)
+        #expect(description.status == "RUNNING" && description.input == identity.input)
+        let token = try await fixture.token(of: arn)  // the owed SendMessage was delivered after the migration
+        let history = try JSONValue.parse(
+            bytes: try await fixture.engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
+        #expect(Array(history["events"]?.arrayValue?.prefix(eventsBefore.count) ?? []) == eventsBefore)
+        try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: #"{"ok": true}"#))
+        let ended = try await fixture.waitFor(arn, status: "SUCCEEDED")
+        #expect(ended.status == "SUCCEEDED" && ended.output == #"{"ok":true}"#, "\(ended)")
+        #expect(try await fixture.engine.describeExecution(arn + "-done").status == "SUCCEEDED")
+        let roles = try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT role_arn FROM executions WHERE arn = ?", arguments: [arn])
+        }
+        #expect(roles == [identity.roleArn])
+    }
+}
