@@ -147,10 +147,7 @@ struct BenchCommand: AsyncParsableCommand {
             latency("start → end (history)", report.startToEnd),
             latency("StartExecution round trip", report.startExecution),
             latency("SendTask* round trip", report.sendTaskSuccess),
-            "  outcomes: "
-                + report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                + (report.callbackErrors > 0
-                    ? "; \(report.callbackErrors) callbacks failed: \(report.firstCallbackError ?? "")" : ""),
+            outcomesLine(report.outcomes, callbackErrors: report.callbackErrors, first: report.firstCallbackError),
             "  process               CPU s   peak RSS MB",
         ]
         for (name, usage) in report.processes.sorted(by: { $0.key < $1.key }) {
@@ -163,6 +160,11 @@ struct BenchCommand: AsyncParsableCommand {
 }
 
 extension BenchCommand {
+    static func outcomesLine(_ outcomes: [String: Int], callbackErrors: Int, first: String?) -> String {
+        "  outcomes: " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            + (callbackErrors > 0 ? "; \(callbackErrors) callbacks failed: \(first ?? "")" : "")
+    }
+
     static func text(_ report: PausedReport) -> String {
         var lines = [
             String(
@@ -172,10 +174,7 @@ extension BenchCommand {
             String(
                 format: "  after SIGKILL of every process: serving again in %.2f s, all ended %.1f s later",
                 report.secondsToRestart, report.secondsToResume),
-            "  outcomes: "
-                + report.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                + (report.callbackErrors > 0
-                    ? "; \(report.callbackErrors) callbacks failed: \(report.firstCallbackError ?? "")" : ""),
+            outcomesLine(report.outcomes, callbackErrors: report.callbackErrors, first: report.firstCallbackError),
             "  process               resident MB   SQLite MB (waiting)",
         ]
         for (name, megabytes) in report.residentMegabytes.sorted(by: { $0.key < $1.key }) {

@@ -26,6 +26,14 @@ import Testing
         func release() { released.signal() }
     }
 
+    /// A first write that holds the writer until its gate is released: what is written meanwhile waits together.
+    static func holdTheWriter(_ database: GroupCommitDatabase) async -> (Gate, Task<Void, any Error>) {
+        let gate = Gate()
+        let first = Task { try await database.write { db in gate.hold() } }
+        await Task.detached { gate.waitUntilHeld() }.value
+        return (gate, first)
+    }
+
     static func waitUntil(_ condition: () -> Bool) async throws {
         for _ in 0..<2_000 where !condition() { try await Task.sleep(for: .milliseconds(5)) }
         #expect(condition())
@@ -35,9 +43,7 @@ import Testing
         let (pool, directory) = try Self.openPool()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = GroupCommitDatabase(pool)
-        let gate = Gate()
-        let first = Task { try await database.write { db in gate.hold() } }
-        await Task.detached { gate.waitUntilHeld() }.value
+        let (gate, first) = await Self.holdTheWriter(database)
         let writes = (0..<50).map { index in
             Task {
                 try await database.write { db in
@@ -65,9 +71,7 @@ import Testing
         let (pool, directory) = try Self.openPool()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let database = GroupCommitDatabase(pool)
-        let gate = Gate()
-        let first = Task { try await database.write { db in gate.hold() } }
-        await Task.detached { gate.waitUntilHeld() }.value
+        let (gate, first) = await Self.holdTheWriter(database)
         struct Refused: Error {}
         let before = Task {
             try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('before')") }
