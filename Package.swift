@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Wire", "JSON", "ServiceSupport", "Template", "Console",
+                "Wire", "JSON", "ServiceSupport", "Template", "Console", "AWSSignature",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -116,10 +116,11 @@ let package = Package(
             ]
         ),
         .target(name: "Faults", dependencies: ["JSON", "Wire", "StatesLanguage"]),
+        .target(name: "AWSSignature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "GatewayClient",
             dependencies: [
-                "Wire", "JSON",
+                "Wire", "JSON", "AWSSignature",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -136,7 +137,7 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "Topology", "Wire", "JSON", "ZeroMQ", "ServiceSupport",
+                "Topology", "Template", "GatewayClient", "Wire", "JSON", "ZeroMQ", "ServiceSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
 
@@ -196,7 +197,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Console", "Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+                "Gateway", "Console", "AWSSignature", "Wire", "JSON", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "NotificationLoggerTests", dependencies: ["NotificationLogger", "Wire"]),
         .testTarget(

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real AWS clients the gateway's tests drive, when missing: boto3, the AWS CLI and pytest from PyPI,
 # and botocore 1.29.165's SQS model (the last of the query protocol, which older SDKs still speak); PyYAML and
-# kubernetes-validate for the deployment files' checks; and the console's real browser: Debian's chromium and
-# chromium-driver, driven by Selenium from PyPI, and Node.js for the console scripts' unit tests.
+# kubernetes-validate for the deployment files' checks; moto's server, the other emulator `bench --endpoint` is
+# tested against; and the console's real browser: Debian's chromium and chromium-driver, driven by Selenium from
+# PyPI, and Node.js for the console scripts' unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -11,6 +12,7 @@ python3 -c "import pytest" 2>/dev/null || missing+=(pytest)
 python3 -c "import yaml" 2>/dev/null || missing+=(pyyaml)
 python3 -c "import kubernetes_validate" 2>/dev/null || missing+=(kubernetes-validate)
 python3 -c "import selenium" 2>/dev/null || missing+=(selenium)
+python3 -c "import moto.server, flask_cors" 2>/dev/null || missing+=("moto[server]")
 command -v aws >/dev/null 2>&1 || missing+=(awscli)
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)

@@ -26,15 +26,9 @@ public struct PausedBenchmark: Sendable {
     public func run(restart: @Sendable () async throws -> Void, log: @Sendable (String) -> Void = { _ in })
         async throws -> PausedReport
     {
-        guard !layout.runs(.apiSimulator) else {
-            throw SeedBenchmark.BenchError(description: "the topology's api-simulator would answer the callbacks")
-        }
-        var (orchestrator, broker) = try await connect()
-        let machine = try await TopologyClient(layout: layout, context: context).stateMachineArn(
-            SeedBenchmark.stateMachine)
-        let queueUrl = try await broker.call(
-            SQS.getQueueUrl, GetQueueUrlInput(QueueName: SeedBenchmark.requestQueue)
-        ).QueueUrl
+        var target = try await BenchTarget.wire(layout: layout, context: context)
+        var (orchestrator, broker) = (target.stepFunctions, target.sqs)
+        let (machine, queueUrl) = (target.stateMachineArn, target.requestQueueUrl)
         let run = String(UUID().uuidString.prefix(8)).lowercased()
         let clock = ContinuousClock()
 
@@ -66,19 +60,16 @@ public struct PausedBenchmark: Sendable {
         let disk = diskBytes()
         log("bench: \(executions) executions waiting after \(waiting); killing every process (SIGKILL)")
 
-        orchestrator.close()
-        broker.close()
+        target.close()
         let pidsBefore = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids ?? [:]
         let restartBegan = clock.now
         try await restart()
         let restarted = clock.now - restartBegan
         let pidsAfter = TopologyState.load(dataDirectory: layout.dataDirectory)?.pids ?? [:]
         let replaced = pidsAfter.filter { pidsBefore[$0.key] != nil && pidsBefore[$0.key] != $0.value }.keys.sorted()
-        (orchestrator, broker) = try await connect()
-        defer {
-            orchestrator.close()
-            broker.close()
-        }
+        target = try await BenchTarget.wire(layout: layout, context: context)
+        (orchestrator, broker) = (target.stepFunctions, target.sqs)
+        defer { target.close() }
         log("bench: serving again after \(restarted); answering every callback")
 
         let resumeBegan = clock.now
@@ -117,13 +108,6 @@ public struct PausedBenchmark: Sendable {
             callbackErrors: errors.count, firstCallbackError: errors.first)
     }
 
-    func connect() async throws -> (orchestrator: WireClient, broker: WireClient) {
-        (
-            try await WireClient.connect(context: context, endpoint: layout.endpoint(.orchestrator)),
-            try await WireClient.connect(context: context, endpoint: layout.endpoint(.queueBroker))
-        )
-    }
-
     func waitUntil(timeout: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
@@ -135,7 +119,8 @@ public struct PausedBenchmark: Sendable {
     }
 
     /// The run's executions with `status`, counted a page of 1,000 at a time.
-    func count(status: String, prefix: String, machine: String, _ orchestrator: WireClient) async throws -> Int {
+    func count(status: String, prefix: String, machine: String, _ orchestrator: any OperationCaller) async throws -> Int
+    {
         var count = 0
         var token: String?
         repeat {

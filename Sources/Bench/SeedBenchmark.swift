@@ -32,13 +32,11 @@ public struct SeedBenchmark: Sendable {
     public static let requestQueue = "workflow_requestorQueue"
 
     let plan: Plan
-    let layout: TopologyLayout
-    let context: Context
+    let target: BenchTarget
 
-    public init(plan: Plan, layout: TopologyLayout, context: Context) {
+    public init(plan: Plan, target: BenchTarget) {
         self.plan = plan
-        self.layout = layout
-        self.context = context
+        self.target = target
     }
 
     public struct BenchError: Error, CustomStringConvertible {
@@ -46,22 +44,10 @@ public struct SeedBenchmark: Sendable {
     }
 
     public func run(log: @Sendable (String) -> Void = { _ in }) async throws -> BenchReport {
-        guard !layout.runs(.apiSimulator) else {
-            throw BenchError(
-                description:
-                    "the topology's api-simulator would answer the callbacks: start it with `callbacksim up --external api-simulator`"
-            )
-        }
-        let orchestrator = try await WireClient.connect(context: context, endpoint: layout.endpoint(.orchestrator))
-        let broker = try await WireClient.connect(context: context, endpoint: layout.endpoint(.queueBroker))
-        defer {
-            orchestrator.close()
-            broker.close()
-        }
-        let machine = try await TopologyClient(layout: layout, context: context).stateMachineArn(Self.stateMachine)
-        let queueUrl = try await broker.call(SQS.getQueueUrl, GetQueueUrlInput(QueueName: Self.requestQueue)).QueueUrl
+        let (orchestrator, broker) = (target.stepFunctions, target.sqs)
+        let (machine, queueUrl) = (target.stateMachineArn, target.requestQueueUrl)
         let run = String(UUID().uuidString.prefix(8)).lowercased()
-        let usageBefore = ProcessUsage.sample(layout: layout)
+        let usageBefore = ProcessUsage.sample(layout: target.layout)
 
         let window = Window(size: plan.rate == nil ? plan.inFlight : Int.max)
         let startLatency = Recorder()
@@ -93,10 +79,17 @@ public struct SeedBenchmark: Sendable {
                         }
                         starts.addTask {
                             let sent = clock.now
-                            try await Self.start(
-                                "bench-\(run)-\(index)", succeeding: index % 2 == 0, machine: machine,
-                                orchestrator: orchestrator)
-                            startLatency.record(clock.now - sent)
+                            do {
+                                try await Self.start(
+                                    "bench-\(run)-\(index)", succeeding: index % 2 == 0, machine: machine,
+                                    orchestrator: orchestrator)
+                                startLatency.record(clock.now - sent)
+                            } catch {
+                                // Reported, not fatal: an endpoint that refuses some starts is a finding.
+                                tally.startFailures.withLock { $0.append("\(error)") }
+                                tally.failedStarts.add(1, ordering: .relaxed)
+                                await window.release()
+                            }
                         }
                     }
                     try await starts.waitForAll()
@@ -107,8 +100,9 @@ public struct SeedBenchmark: Sendable {
         let answeredAt = clock.now
         log("bench: every callback answered after \(answeredAt - began); waiting for the executions to end")
         let executions = try await Self.finished(
-            machine: machine, prefix: "bench-\(run)-", count: plan.workflows, orchestrator: orchestrator)
-        let usageAfter = ProcessUsage.sample(layout: layout)
+            machine: machine, prefix: "bench-\(run)-",
+            count: plan.workflows - tally.failedStarts.load(ordering: .relaxed), orchestrator: orchestrator)
+        let usageAfter = ProcessUsage.sample(layout: target.layout)
 
         let endToEnd = Recorder()
         var outcomes: [String: Int] = [:]
@@ -119,18 +113,21 @@ public struct SeedBenchmark: Sendable {
         let first = executions.map(\.startDate).min() ?? 0
         let last = executions.compactMap(\.stopDate).max() ?? first
         let errors = tally.failures.withLock { $0 }
+        let startErrors = tally.startFailures.withLock { $0 }
         return BenchReport(
             workflows: plan.workflows, inFlight: plan.rate == nil ? plan.inFlight : nil, rate: plan.rate,
             seconds: last - first,
             workflowsPerSecond: last > first ? Double(executions.count) / (last - first) : 0,
             startToEnd: endToEnd.summary(), startExecution: startLatency.summary(),
-            sendTaskSuccess: callbackLatency.summary(), outcomes: outcomes, callbackErrors: errors.count,
-            firstCallbackError: errors.first,
-            processes: ProcessUsage.difference(before: usageBefore, after: usageAfter))
+            sendTaskSuccess: callbackLatency.summary(), outcomes: outcomes, startErrors: startErrors.count,
+            firstStartError: startErrors.first, callbackErrors: errors.count, firstCallbackError: errors.first,
+            processes: ProcessUsage.difference(before: usageBefore, after: usageAfter),
+            target: target.endpoint ?? "wire")
     }
 
     /// Starts a seed execution whose API call will succeed or fail, at once (waitTime 0).
-    static func start(_ name: String, succeeding: Bool, machine: String, orchestrator: WireClient) async throws {
+    static func start(_ name: String, succeeding: Bool, machine: String, orchestrator: any OperationCaller) async throws
+    {
         let input: JSONValue = ["waitTime": 0, "status": .string(succeeding ? "success" : "failure")]
         _ = try await orchestrator.call(
             StepFunctions.startExecution,
@@ -141,17 +138,30 @@ public struct SeedBenchmark: Sendable {
     /// The worker: receives the requests and answers each with the outcome its input asks for, until `count`
     /// callbacks are answered (by this and the other receivers).
     static func work(
-        queueUrl: String, broker: WireClient, orchestrator: WireClient, until count: Int, tally: Tally,
+        queueUrl: String, broker: any OperationCaller, orchestrator: any OperationCaller, until count: Int,
+        tally: Tally,
         latency: Recorder, window: Window?
     ) async throws {
         let clock = ContinuousClock()
-        while tally.answered.load(ordering: .relaxed) < count {
+        var lastReceived = clock.now
+        while tally.settled < count {
+            try Task.checkCancellation()
             let received = try await broker.call(
                 SQS.receiveMessage,
                 ReceiveMessageInput(QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1),
                 timeout: .seconds(10)
             ).received
-            guard !received.isEmpty else { continue }
+            guard !received.isEmpty else {
+                // Another consumer (an api-simulator) taking the requests would leave the bench waiting forever.
+                if clock.now - lastReceived > .seconds(60) {
+                    throw BenchError(
+                        description:
+                            "no request reached \(queueUrl) for 60 s with \(count - tally.settled) callbacks unanswered: does another consumer take them?"
+                    )
+                }
+                continue
+            }
+            lastReceived = clock.now
             try await withThrowingTaskGroup(of: Void.self) { answers in
                 for message in received {
                     answers.addTask {
@@ -179,7 +189,7 @@ public struct SeedBenchmark: Sendable {
     }
 
     /// What the upstream callback sender sends: success with the API's answer, or failure.
-    static func answer(_ message: SQSMessage, orchestrator: WireClient) async throws {
+    static func answer(_ message: SQSMessage, orchestrator: any OperationCaller) async throws {
         let body = try JSONValue.parse(message.Body)
         guard let token = body["taskToken"]?.stringValue else {
             throw BenchError(description: "a request without a task token: \(message.Body)")
@@ -196,7 +206,7 @@ public struct SeedBenchmark: Sendable {
     }
 
     /// The run's executions once none is running, from the machine's list (history timestamps).
-    static func finished(machine: String, prefix: String, count: Int, orchestrator: WireClient) async throws
+    static func finished(machine: String, prefix: String, count: Int, orchestrator: any OperationCaller) async throws
         -> [ExecutionListItem]
     {
         let deadline = ContinuousClock.now + .seconds(120)
@@ -223,10 +233,15 @@ public struct SeedBenchmark: Sendable {
     }
 }
 
-/// How many callbacks were answered, and what went wrong, from any task.
+/// How many callbacks were answered and starts failed, and what went wrong, from any task.
 final class Tally: Sendable {
     let answered = Atomic<Int>(0)
     let failures = Mutex<[String]>([])
+    let failedStarts = Atomic<Int>(0)
+    let startFailures = Mutex<[String]>([])
+
+    /// Workflows done with: answered, or never started.
+    var settled: Int { answered.load(ordering: .relaxed) + failedStarts.load(ordering: .relaxed) }
 }
 
 /// At most `size` holders at once; `acquire` waits for a `release`.
@@ -279,8 +294,8 @@ public struct ProcessUsage: Codable, Sendable {
     public var cpuSeconds: Double
     public var peakResidentMegabytes: Double
 
-    static func sample(layout: TopologyLayout) -> [String: (cpu: Double, peak: Int)] {
-        guard let state = TopologyState.load(dataDirectory: layout.dataDirectory) else { return [:] }
+    static func sample(layout: TopologyLayout?) -> [String: (cpu: Double, peak: Int)] {
+        guard let layout, let state = TopologyState.load(dataDirectory: layout.dataDirectory) else { return [:] }
         var usage: [String: (cpu: Double, peak: Int)] = [:]
         for service in layout.running {
             guard let pid = state.livePid(service), let stat = ProcessStat.read(pid) else { continue }
@@ -325,8 +340,13 @@ public struct BenchReport: Codable, Sendable {
     /// SendTaskSuccess / SendTaskFailure round trips, as the client saw them.
     public var sendTaskSuccess: Latency
     public var outcomes: [String: Int]
+    /// StartExecution calls that failed (their workflows never ran).
+    public var startErrors: Int
+    public var firstStartError: String?
     public var callbackErrors: Int
     public var firstCallbackError: String?
     public var processes: [String: ProcessUsage]
+    /// `wire` (a local topology over the wire protocol) or the endpoint's URL.
+    public var target: String
     public var build: String = ServiceHost.buildConfiguration
 }

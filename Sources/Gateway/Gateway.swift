@@ -1,3 +1,4 @@
+import AWSSignature
 import Console
 import Foundation
 import JSON

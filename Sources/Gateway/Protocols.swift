@@ -1,3 +1,4 @@
+import AWSSignature
 import Foundation
 import JSON
 import Template

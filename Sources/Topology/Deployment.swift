@@ -25,23 +25,8 @@ public struct Deployment: Sendable {
     public func apply(to layout: TopologyLayout, context: Context) async throws {
         let broker = try await WireClient.connect(context: context, endpoint: layout.endpoint(.queueBroker))
         defer { broker.close() }
-        // Dead-letter queues first: a redrive policy must name a queue that exists.
-        let ordered = template.queues.sorted { a, b in
-            let aIsTarget = template.queues.contains { $0.deadLetterQueueName == a.name }
-            let bIsTarget = template.queues.contains { $0.deadLetterQueueName == b.name }
-            return aIsTarget && !bIsTarget
-        }
-        for queue in ordered {
-            let _: QueueUrlOutput = try await broker.call(
-                SQS.createQueue,
-                CreateQueueInput(QueueName: queue.name, Attributes: queue.attributes.isEmpty ? nil : queue.attributes))
-        }
-        var topicArns: [String: String] = [:]
-        for topic in template.topics {
-            let output: TopicArnOutput = try await broker.call(
-                SNS.createTopic, CreateTopicInput(Name: topic.name))
-            topicArns[topic.logicalId] = output.TopicArn
-        }
+        _ = try await createQueues(broker)
+        let topicArns = try await createTopics(broker)
         // A function left to the user's own code gets no subscription: nothing here would answer its deliveries.
         for function in template.functions where layout.runs(Launcher.host(ofFunction: function)) {
             for topic in function.snsTopics {
@@ -55,9 +40,46 @@ public struct Deployment: Sendable {
             let client = try await WireClient.connect(
                 context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name, in: layout)))
             defer { client.close() }
-            let _: CreateStateMachineOutput = try await client.call(
-                StepFunctions.createStateMachine,
-                CreateStateMachineInput(name: machine.name, definition: machine.definition, type: machine.type))
+            try await createStateMachine(machine, client)
         }
+    }
+
+    /// Creates the queues, dead-letter queues first (a redrive policy must name a queue that exists); returns
+    /// each queue's URL by name, as the endpoint answered it.
+    public func createQueues(_ caller: any OperationCaller) async throws -> [String: String] {
+        let ordered = template.queues.sorted { a, b in
+            let aIsTarget = template.queues.contains { $0.deadLetterQueueName == a.name }
+            let bIsTarget = template.queues.contains { $0.deadLetterQueueName == b.name }
+            return aIsTarget && !bIsTarget
+        }
+        var queueUrls: [String: String] = [:]
+        for queue in ordered {
+            queueUrls[queue.name] =
+                try await caller.call(
+                    SQS.createQueue,
+                    CreateQueueInput(
+                        QueueName: queue.name, Attributes: queue.attributes.isEmpty ? nil : queue.attributes)
+                ).QueueUrl
+        }
+        return queueUrls
+    }
+
+    /// Creates the topics; returns each topic's ARN by logical id, as the endpoint answered it.
+    public func createTopics(_ caller: any OperationCaller) async throws -> [String: String] {
+        var topicArns: [String: String] = [:]
+        for topic in template.topics {
+            topicArns[topic.logicalId] = try await caller.call(SNS.createTopic, CreateTopicInput(Name: topic.name))
+                .TopicArn
+        }
+        return topicArns
+    }
+
+    public func createStateMachine(
+        _ machine: SAMTemplate.StateMachine, _ caller: any OperationCaller, roleArn: String? = nil
+    ) async throws {
+        let _: CreateStateMachineOutput = try await caller.call(
+            StepFunctions.createStateMachine,
+            CreateStateMachineInput(
+                name: machine.name, definition: machine.definition, roleArn: roleArn, type: machine.type))
     }
 }

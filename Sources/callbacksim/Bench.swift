@@ -31,6 +31,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(
         help: "A running topology's data directory (started with `up --external api-simulator`); default: a fresh one.")
     var dataDir: String?
+    @Option(
+        help: ArgumentHelp(
+            "Instead: drive any AWS-compatible endpoint (callbacksim's gateway, another emulator) over HTTP.",
+            discussion: """
+                Without the seed's state machine there, the bench deploys the seed's queues, topics and state \
+                machine first. With --data-dir as well, the report samples that topology's processes.
+                """))
+    var endpoint: String?
     @Flag(help: "Run release binaries, built with `swift build -c release` when missing.") var release = false
     @Flag(help: "Report even from a debug build (its figures say little).") var allowDebug = false
     @Flag(help: "Print the report as JSON.") var json = false
@@ -42,6 +50,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let rate, rate <= 0 { throw ValidationError("--rate takes a positive number") }
         if let paused {
             guard paused > 0 else { throw ValidationError("--paused takes a positive number") }
+            guard endpoint == nil else {
+                throw ValidationError("--paused kills and restarts a local topology: it does not take --endpoint")
+            }
             guard dataDir == nil else {
                 throw ValidationError(
                     "--paused kills and restarts its topology: it runs on a fresh one, not --data-dir")
@@ -59,6 +70,21 @@ struct BenchCommand: AsyncParsableCommand {
         let context = Context()
         let plan = SeedBenchmark.Plan(workflows: workflows, inFlight: inFlight, rate: rate, receivers: receivers)
         let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        if let endpoint {
+            let layout = try dataDir.map { directory in
+                guard let state = TopologyState.load(dataDirectory: directory) else {
+                    throw BenchFailure("no topology in \(directory)")
+                }
+                return state.layout
+            }
+            if let layout {
+                try await Self.refuseDebugProcesses(layout: layout, context: context, allowDebug: allowDebug)
+            }
+            let target = try await BenchTarget.endpoint(endpoint, layout: layout, log: log)
+            let report = try await SeedBenchmark(plan: plan, target: target).run(log: log)
+            if json { Output.printJSON(report) } else { print(Self.text(report)) }
+            return
+        }
         var fresh: LocalTopology?
         let layout: TopologyLayout
         if let dataDir {
@@ -92,7 +118,9 @@ struct BenchCommand: AsyncParsableCommand {
                     }, log: log)
                 if json { Output.printJSON(report) } else { print(Self.text(report)) }
             } else {
-                let report = try await SeedBenchmark(plan: plan, layout: layout, context: context).run(log: log)
+                let target = try await BenchTarget.wire(layout: layout, context: context)
+                defer { target.close() }
+                let report = try await SeedBenchmark(plan: plan, target: target).run(log: log)
                 if json { Output.printJSON(report) } else { print(Self.text(report)) }
             }
         } catch {
@@ -139,15 +167,17 @@ struct BenchCommand: AsyncParsableCommand {
         }
         var lines = [
             String(
-                format: "%d seed workflows in %.2f s: %.0f workflows/s (%@, %@ build)", report.workflows,
+                format: "%d seed workflows in %.2f s: %.0f workflows/s (%@, %@ build, through %@)", report.workflows,
                 report.seconds,
                 report.workflowsPerSecond,
                 (report.rate.map { "\($0) starts/s" } ?? "\(report.inFlight ?? 0) in flight") as NSString,
-                report.build as NSString),
+                report.build as NSString, report.target as NSString),
             latency("start → end (history)", report.startToEnd),
             latency("StartExecution round trip", report.startExecution),
             latency("SendTask* round trip", report.sendTaskSuccess),
-            outcomesLine(report.outcomes, callbackErrors: report.callbackErrors, first: report.firstCallbackError),
+            outcomesLine(report.outcomes, callbackErrors: report.callbackErrors, first: report.firstCallbackError)
+                + (report.startErrors > 0
+                    ? "; \(report.startErrors) starts failed: \(oneLine(report.firstStartError))" : ""),
             "  process               CPU s   peak RSS MB",
         ]
         for (name, usage) in report.processes.sorted(by: { $0.key < $1.key }) {
@@ -162,7 +192,12 @@ struct BenchCommand: AsyncParsableCommand {
 extension BenchCommand {
     static func outcomesLine(_ outcomes: [String: Int], callbackErrors: Int, first: String?) -> String {
         "  outcomes: " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            + (callbackErrors > 0 ? "; \(callbackErrors) callbacks failed: \(first ?? "")" : "")
+            + (callbackErrors > 0 ? "; \(callbackErrors) callbacks failed: \(oneLine(first))" : "")
+    }
+
+    /// An error as one line of at most 300 characters (an endpoint's error page can be a whole HTML document).
+    static func oneLine(_ error: String?) -> String {
+        String((error ?? "").split(whereSeparator: \.isNewline).joined(separator: " ").prefix(300))
     }
 
     static func text(_ report: PausedReport) -> String {

@@ -1,7 +1,9 @@
+import Foundation
 import JSON
 import Testing
 import Wire
 
+@testable import AWSSignature
 @testable import Gateway
 
 @Suite struct QueryCodecTests {
@@ -120,6 +122,22 @@ import Wire
         #expect(authorization.signedHeaders == ["host", "x-amz-date"])
         #expect(SigV4.parse("Basic dXNlcjpwYXNz") == nil)
         #expect(SigV4.parse("AWS4-HMAC-SHA256 Credential=a/b, SignedHeaders=host, Signature=x") == nil)
+    }
+
+    /// The vector is botocore's own: `SigV4Auth(Credentials(key, secret), "states", "us-east-1").add_auth(request)`.
+    @Test func requestsAreSignedAsBotocoreSignsThem() {
+        let authorization = SigV4.sign(
+            accessKey: "AKIDEXAMPLE", secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "us-east-1",
+            service: "states", method: "POST", path: "/", query: "",
+            headers: [
+                "content-type": "application/x-amz-json-1.0", "host": "localhost:4566",
+                "x-amz-date": "20261205T072531Z", "x-amz-target": "AWSStepFunctions.ListStateMachines",
+            ], body: Array(#"{"maxResults":1000}"#.utf8))
+        #expect(
+            authorization.header
+                == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/us-east-1/states/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=028c4452203b0e769d4b6f853c8acb91ea5c3643a351f00eb21125b072466e7b"
+        )
+        #expect(SigV4.amzDate(Date(timeIntervalSince1970: 1_796_455_531)) == "20261205T072531Z")
     }
 
     @Test func pathsAreEncodedTwiceAndQueriesSorted() {

@@ -21,6 +21,8 @@ import Testing
         // Both outcomes end the seed machine SUCCEEDED (a failed callback is caught and notified).
         #expect(report["outcomes"] == ["SUCCEEDED": 40])
         #expect(report["callbackErrors"] == 0)
+        #expect(report["startErrors"] == 0)
+        #expect(report["target"] == "wire")
         for latency in ["startToEnd", "startExecution", "sendTaskSuccess"] {
             #expect(report[latency]?["count"] == 40, "\(latency)")
             let p50 = report[latency]?["p50"]?.numberValue ?? -1

@@ -2,20 +2,26 @@ import Crypto
 import Foundation
 
 /// AWS Signature Version 4, as the SDKs sign requests (research/aws-protocols.md §8): the credential scope names
-/// the caller's region and the service, and, when the gateway is given credentials, the signature is checked.
-enum SigV4 {
-    struct Authorization: Sendable, Equatable {
-        var accessKey: String
-        var date: String
-        var region: String
-        var service: String
-        var signedHeaders: [String]
-        var signature: String
+/// the caller's region and the service. The gateway reads it (and, when given credentials, checks the signature);
+/// the gateway client signs with it, as endpoints that route by the scope's service (LocalStack, moto) require.
+public enum SigV4 {
+    public struct Authorization: Sendable, Equatable {
+        public var accessKey: String
+        public var date: String
+        public var region: String
+        public var service: String
+        public var signedHeaders: [String]
+        public var signature: String
+
+        /// The `Authorization` header's value.
+        public var header: String {
+            "AWS4-HMAC-SHA256 Credential=\(accessKey)/\(date)/\(region)/\(service)/aws4_request, SignedHeaders=\(signedHeaders.joined(separator: ";")), Signature=\(signature)"
+        }
     }
 
     /// Reads `AWS4-HMAC-SHA256 Credential=AKID/20261129/us-east-1/states/aws4_request, SignedHeaders=…,
     /// Signature=…`; nil when the header is not a SigV4 authorization.
-    static func parse(_ header: String) -> Authorization? {
+    public static func parse(_ header: String) -> Authorization? {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("AWS4-HMAC-SHA256 ") else { return nil }
         var fields: [String: String] = [:]
@@ -36,7 +42,7 @@ enum SigV4 {
 
     /// The signature a request with `secret` should carry. `headers` are lower-cased; `path` and `query` as
     /// received (percent-encoded).
-    static func signature(
+    public static func signature(
         secret: String, authorization: Authorization, method: String, path: String, query: String,
         headers: [String: String], body: [UInt8]
     ) -> String {
@@ -59,6 +65,29 @@ enum SigV4 {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
         return hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+    }
+
+    /// Signs a request: every header given (lower-cased names, `host` and `x-amz-date` among them) is signed.
+    public static func sign(
+        accessKey: String, secret: String, region: String, service: String, method: String, path: String,
+        query: String, headers: [String: String], body: [UInt8]
+    ) -> Authorization {
+        var authorization = Authorization(
+            accessKey: accessKey, date: String((headers["x-amz-date"] ?? "").prefix(8)), region: region,
+            service: service, signedHeaders: headers.keys.sorted(), signature: "")
+        authorization.signature = signature(
+            secret: secret, authorization: authorization, method: method, path: path, query: query, headers: headers,
+            body: body)
+        return authorization
+    }
+
+    /// `X-Amz-Date`'s form of a time: `20261129T130637Z`.
+    public static func amzDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
     }
 
     /// Services other than S3 sign the path as sent, percent-encoded once more (`%3A` → `%253A`).
@@ -99,7 +128,7 @@ enum SigV4 {
     }
 
     /// `X-Amz-Date`'s `20261129T130637Z` as seconds since 1970.
-    static func time(ofAmzDate text: String) -> Double? {
+    public static func time(ofAmzDate text: String) -> Double? {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
