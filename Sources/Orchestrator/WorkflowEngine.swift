@@ -292,7 +292,7 @@ public final class WorkflowEngine: Sendable {
     private func decode(_ identity: ExecutionIdentity, stateText: String) throws -> DecodedExecution {
         let executionArn = identity.executionArn
         do {
-            let state = try JSONDecoder().decode(ExecutionState.self, from: Data(stateText.utf8))
+            let state = try JSONValueDecoder().decode(ExecutionState.self, from: stateText.utf8)
             guard (try? JSONValue.parse(identity.input)) != nil else {
                 throw CorruptExecutionState(executionArn: executionArn, detail: "its input is not JSON")
             }
@@ -322,7 +322,7 @@ public final class WorkflowEngine: Sendable {
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
         parent: ParentLink? = nil
     ) throws {
-        let stateText = String(decoding: try JSONEncoder().encode(step.state), as: UTF8.self)
+        let stateText = try JSONValueEncoder().encode(step.state).serialized()
         let state = step.state
         if state.status == .running {
             remember(DecodedExecution(identity: identity, stateText: stateText, state: state))
@@ -370,7 +370,7 @@ public final class WorkflowEngine: Sendable {
             switch effect {
             case .invoke(let invocation):
                 wakeOutbox = true
-                let text = String(decoding: try JSONEncoder().encode(invocation), as: UTF8.self)
+                let text = try JSONValueEncoder().encode(invocation).serialized()
                 try db.executeCached(
                     sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
                     arguments: [identity.executionArn, invocation.taskKey, text, 0])
@@ -531,7 +531,7 @@ public final class WorkflowEngine: Sendable {
             deliveries.withLock { _ = $0.ended.insert(id) }
             outboxWakeup.signal()
         }
-        guard let invocation = try? JSONDecoder().decode(TaskInvocation.self, from: Data(invocationText.utf8)) else {
+        guard let invocation = try? JSONValueDecoder().decode(TaskInvocation.self, from: invocationText.utf8) else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in
                 try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])

@@ -36,8 +36,8 @@ extension Broker {
     }
 
     static func decodeMap(_ text: String?) -> [String: String] {
-        guard let text, let data = text.data(using: .utf8) else { return [:] }
-        return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
+        guard let text else { return [:] }
+        return (try? JSONValueDecoder().decode([String: String].self, from: text.utf8)) ?? [:]
     }
 
     static func encodeMap(_ map: [String: String]) -> String {

@@ -40,10 +40,14 @@ public enum Command {
     static func outputInBackground(_ arguments: [String], environment: [String: String] = [:]) async throws
         -> String
     {
+        try await inBackground { try output(arguments, environment: environment) }
+    }
+
+    /// Blocking work (waiting for a tool) on a thread of its own: on Swift's cooperative threads (two on two
+    /// cores) it would hold one for as long as the tool runs, and everything else would wait for the other.
+    public static func inBackground<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try output(arguments, environment: environment) })
-            }
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 

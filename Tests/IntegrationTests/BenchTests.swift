@@ -12,8 +12,8 @@ import Testing
         static let build = "release"
     #endif
 
-    @Test func aSmallBenchRunsEveryWorkflowAndReportsItsCost() throws {
-        let result = try runTool(
+    @Test func aSmallBenchRunsEveryWorkflowAndReportsItsCost() async throws {
+        let result = try await runTool(
             "callbacksim", ["bench", "--workflows", "40", "--in-flight", "8", "--allow-debug", "--json"], timeout: 180)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONValue.parse(result.stdout)
@@ -37,8 +37,8 @@ import Testing
         #expect((report["processes"]?["orchestrator"]?["peakResidentMegabytes"]?.numberValue ?? 0) > 1)
     }
 
-    @Test(.enabled(if: build == "debug")) func aDebugBuildIsRefusedUnlessAllowed() throws {
-        let result = try runTool("callbacksim", ["bench", "--workflows", "1"], timeout: 60)
+    @Test(.enabled(if: build == "debug")) func aDebugBuildIsRefusedUnlessAllowed() async throws {
+        let result = try await runTool("callbacksim", ["bench", "--workflows", "1"], timeout: 60)
         #expect(result.status != 0)
         #expect(result.stderr.contains("debug build"), "\(result.stderr)")
     }
@@ -46,8 +46,8 @@ import Testing
 
 extension BenchTests {
     /// `--paused`: the executions wait through a SIGKILL of every process and all resume once answered.
-    @Test func pausedExecutionsSurviveAKillOfEveryProcessAndResume() throws {
-        let result = try runTool(
+    @Test func pausedExecutionsSurviveAKillOfEveryProcessAndResume() async throws {
+        let result = try await runTool(
             "callbacksim", ["bench", "--paused", "60", "--in-flight", "16", "--allow-debug", "--json"], timeout: 180)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONValue.parse(result.stdout)

@@ -9,8 +9,8 @@ import ZeroMQ
 /// Multi-process tests: the real executables, on Unix sockets, one topology at a time (two cores).
 extension IntegrationTests {
     @Suite struct EndToEndTests {
-        @Test func demoRunsTheSeedScenarioAndExitsZero() throws {
-            let result = try runTool("callbacksim", ["demo", "--data-dir", "/tmp/cbs-demo-\(getpid())"])
+        @Test func demoRunsTheSeedScenarioAndExitsZero() async throws {
+            let result = try await runTool("callbacksim", ["demo", "--data-dir", "/tmp/cbs-demo-\(getpid())"])
             #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
             #expect(result.stdout.contains("notification: API Executed Successfully"))
             #expect(result.stdout.contains("notification: API Failed"))
@@ -26,7 +26,7 @@ extension IntegrationTests {
                 let report = try #require(try await harness.reports([arn], timeout: .seconds(30)).first)
                 #expect(report.status == "SUCCEEDED")
                 // `callbacksim logs` prints FilterLogEvents' own shape: epoch milliseconds as numbers, no extras.
-                let logs = try runTool("callbacksim", ["logs", "--data-dir", harness.directory, "--limit", "1"])
+                let logs = try await runTool("callbacksim", ["logs", "--data-dir", harness.directory, "--limit", "1"])
                 #expect(logs.status == 0, "\(logs.stderr)")
                 let page = try JSONValue.parse(logs.stdout)
                 let event = try #require(page["events"]?.arrayValue?.first)
@@ -109,30 +109,32 @@ extension IntegrationTests {
                 }
                 #expect(!token.isEmpty)
                 let dir = ["--data-dir", harness.directory]
-                func cli(_ arguments: [String]) throws -> (Int32, String) {
-                    let result = try runTool("callbacksim", arguments + dir)
+                func cli(_ arguments: [String]) async throws -> (Int32, String) {
+                    let result = try await runTool("callbacksim", arguments + dir)
                     return (result.status, result.stderr + result.stdout)
                 }
-                var (status, text) = try cli([
+                var (status, text) = try await cli([
                     "send-task-success", "--task-token", "\"\(token)\"", "--task-output", "{}",
                 ])
                 #expect(status != 0 && text.contains("(InvalidToken)"))
                 // Well-formed (right checksum) but naming no task.
                 var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
                 let stranger = TaskToken.mint(using: &random)
-                (status, text) = try cli(["send-task-success", "--task-token", stranger, "--task-output", "{}"])
+                (status, text) = try await cli(["send-task-success", "--task-token", stranger, "--task-output", "{}"])
                 #expect(status != 0 && text.contains("(TaskDoesNotExist)"))
-                (status, text) = try cli(["send-task-success", "--task-token", token, "--task-output", "{not json"])
+                (status, text) = try await cli([
+                    "send-task-success", "--task-token", token, "--task-output", "{not json",
+                ])
                 #expect(status != 0 && text.contains("(InvalidOutput)"))
-                (status, text) = try cli(["send-task-heartbeat", "--task-token", token])
+                (status, text) = try await cli(["send-task-heartbeat", "--task-token", token])
                 #expect(status == 0, "\(text)")
-                (status, text) = try cli([
+                (status, text) = try await cli([
                     "send-task-success", "--task-token", token, "--task-output", #"{"done":true}"#,
                 ])
                 #expect(status == 0, "\(text)")
-                (status, text) = try cli(["send-task-success", "--task-token", token, "--task-output", "{}"])
+                (status, text) = try await cli(["send-task-success", "--task-token", token, "--task-output", "{}"])
                 #expect(status != 0 && text.contains("(TaskTimedOut)"))
-                (status, text) = try cli(["send-task-failure", "--task-token", token, "--error", "E"])
+                (status, text) = try await cli(["send-task-failure", "--task-token", token, "--error", "E"])
                 #expect(status != 0 && text.contains("(TaskTimedOut)"))
                 let description = try await harness.describe(arn)
                 #expect(description.status == "SUCCEEDED")
@@ -170,7 +172,7 @@ extension IntegrationTests {
                 }
                 #expect(tokens.count == 2)
                 for (order, verdict) in [("o2", "no"), ("o1", "yes")] {
-                    let result = try runTool(
+                    let result = try await runTool(
                         "callbacksim",
                         [
                             "send-task-success", "--task-token", tokens[order] ?? "", "--task-output",

@@ -36,8 +36,8 @@ extension IntegrationTests {
         }
 
         /// `experiment sweep` runs one experiment over several seeds and sums them up; a passing sweep exits 0.
-        @Test func aSweepRunsEachSeedAndSumsUp() throws {
-            let result = try runTool(
+        @Test func aSweepRunsEachSeedAndSumsUp() async throws {
+            let result = try await runTool(
                 "callbacksim",
                 [
                     "experiment", "sweep", "\(Self.directory)/duplicate-send-task-success.yaml", "--seeds", "1-2",

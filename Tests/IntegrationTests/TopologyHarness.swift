@@ -83,10 +83,13 @@ final class TopologyHarness: @unchecked Sendable {
 
 /// Runs an executable of the package and captures its output (to files, so neither stream can fill a pipe and
 /// stall it); past `timeout` it is killed and the call throws.
-func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) throws -> (
+func runTool(_ name: String, _ arguments: [String], timeout: TimeInterval = 120) async throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    try Command.status([TopologyHarness.binDirectory + "/" + name] + arguments, timeout: .seconds(timeout))
+    // Off the cooperative threads: a test waiting minutes for a tool would starve the timing tests beside it.
+    try await Command.inBackground {
+        try Command.status([TopologyHarness.binDirectory + "/" + name] + arguments, timeout: .seconds(timeout))
+    }
 }
 
 /// Starts a topology, runs `body`, and always stops it again; on failure the data (and logs) stay for a look.
