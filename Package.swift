@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "QueueBrokerTests",
             dependencies: [
-                "QueueBroker", "Wire", "StatesLanguage", "JSON", "ServiceSupport",
+                "QueueBroker", "Wire", "StatesLanguage", "JSON", "ServiceSupport", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "StatesLanguage", "JSON"]),

@@ -5,10 +5,13 @@ import Topology
 import Wire
 import ZeroMQ
 
-/// `callbacksim bench --paused N`: holds N seed executions waiting for their callbacks, reports what they cost
-/// (resident memory, bytes on disk), kills every process with SIGKILL and starts the topology again on the same
-/// data, then answers every callback and checks that all N resume and succeed.
+/// `callbacksim bench --paused N`: holds N seed executions (of a variant whose callback task waits a day, not
+/// 300 s) waiting for their callbacks, reports what they cost (resident memory, bytes on disk), kills every process
+/// with SIGKILL and starts the topology again on the same data, then answers every callback and checks that all N
+/// resume and succeed.
 public struct PausedBenchmark: Sendable {
+    /// The callback task's TimeoutSeconds in the variant of the seed the paused executions run.
+    public static let taskTimeoutSeconds = 86_400
     let executions: Int
     /// StartExecution calls outstanding at once.
     let inFlight: Int
@@ -28,7 +31,13 @@ public struct PausedBenchmark: Sendable {
     {
         var target = try await BenchTarget.wire(layout: layout, context: context)
         var (orchestrator, broker) = (target.stepFunctions, target.sqs)
-        let (machine, queueUrl) = (target.stateMachineArn, target.requestQueueUrl)
+        let queueUrl = target.requestQueueUrl
+        // The seed's callback task times out after 300 s; holding many executions (a million take minutes only
+        // to start) needs a variant that waits a day.
+        let client = TopologyClient(layout: layout, context: context)
+        let machine = try await client.stateMachineArn(
+            try await ExperimentRunner.deployVariant(
+                timeoutSeconds: Self.taskTimeoutSeconds, heartbeatSeconds: nil, client: client))
         let run = String(UUID().uuidString.prefix(8)).lowercased()
         let clock = ContinuousClock()
 

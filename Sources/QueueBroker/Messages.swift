@@ -293,6 +293,17 @@ extension Broker {
         }
     }
 
+    /// What every receive runs first: messages past retention go (by the index on `sent`, so it reads nothing when
+    /// nothing expired, however long the queue).
+    static let expireSQL = "DELETE FROM messages WHERE queue = ? AND sent < ?"
+
+    /// A FIFO queue hands out in send order. A standard queue promises no order: it hands out what became visible
+    /// first, the order of its index, so a receive reads a few rows however long the queue is (sorting by send
+    /// order sorted every visible message on every receive).
+    static func candidatesSQL(fifo: Bool) -> String {
+        "SELECT * FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY \(fifo ? "seq" : "visible_at, seq") LIMIT ?"
+    }
+
     private func receiveOnce(_ address: QueueAddress, maximum: Int, visibility: Int?, selection: Selection)
         async throws -> [SQSMessage]
     {
@@ -304,8 +315,7 @@ extension Broker {
             let timeout = Double(
                 visibility ?? queue.integer("VisibilityTimeout", default: Self.defaultVisibilityTimeout))
             let retention = Double(queue.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
-            try db.executeCached(
-                sql: "DELETE FROM messages WHERE queue = ? AND sent < ?", arguments: [arn, now - retention])
+            try db.executeCached(sql: Self.expireSQL, arguments: [arn, now - retention])
             var blockedGroups = Set<String>()
             if queue.isFifo {
                 blockedGroups = Set(
@@ -317,8 +327,7 @@ extension Broker {
                         arguments: [arn, now]))
             }
             let candidates = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT * FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?"),
+                db.cachedStatement(sql: Self.candidatesSQL(fifo: queue.isFifo)),
                 arguments: [arn, now, queue.isFifo ? 1000 : maximum * 4])
             var received: [SQSMessage] = []
             for row in candidates {
@@ -399,19 +408,24 @@ extension Broker {
         }
     }
 
+    /// By receipt handle, which the unique index finds at once (the planner would otherwise walk the queue's
+    /// messages by an index on `queue`).
+    static let deleteSQL = "DELETE FROM messages WHERE queue = ? AND receipt_handle = ?"
+    static let deleteInFlightSQL = deleteSQL + " AND visible_at > ?"
+    static let changeVisibilitySQL =
+        "UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt_handle = ? AND visible_at > ?"
+
     func delete(handle: String, from queue: QueueRecord, now: Double, _ db: Database) throws {
         if queue.isFifo {
             // FIFO: only the latest handle, and only while the message is still in flight.
             try db.executeCached(
-                sql: "DELETE FROM messages WHERE queue = ? AND receipt_handle = ? AND visible_at > ?",
-                arguments: [queue.arn, handle, now])
+                sql: Self.deleteInFlightSQL, arguments: [queue.arn, handle, now])
             if db.changesCount == 0 {
                 throw AWSError("ReceiptHandleIsInvalid", "The receipt handle has expired.")
             }
         } else {
             // Standard: a handle that no longer names a message (already deleted) is not an error.
-            try db.executeCached(
-                sql: "DELETE FROM messages WHERE queue = ? AND receipt_handle = ?", arguments: [queue.arn, handle])
+            try db.executeCached(sql: Self.deleteSQL, arguments: [queue.arn, handle])
         }
     }
 
@@ -457,8 +471,7 @@ extension Broker {
         try Self.checkReceiptHandle(handle)
         // The new timeout counts from now, not from the receive.
         try db.executeCached(
-            sql: "UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt_handle = ? AND visible_at > ?",
-            arguments: [now + Double(timeout), queue.arn, handle, now])
+            sql: Self.changeVisibilitySQL, arguments: [now + Double(timeout), queue.arn, handle, now])
         if db.changesCount == 0 {
             throw AWSError("MessageNotInflight", "The message referred to isn't in flight.")
         }

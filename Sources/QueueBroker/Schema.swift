@@ -54,6 +54,14 @@ enum BrokerSchema {
             ALTER TABLE deliveries ADD COLUMN max_attempts INTEGER;
             ALTER TABLE deliveries ADD COLUMN retry_delay REAL;
             """,
+            // Every receive first deletes what is past retention: without an index on `sent` that looked at every
+            // message of the queue, so a receive cost as much as the queue was long. Receipt handles are unique,
+            // and a unique index is what the planner takes for a delete by handle over any index on `queue`.
+            "v3-indexes-that-scale": """
+            CREATE INDEX messages_by_sent ON messages(queue, sent);
+            DROP INDEX messages_by_handle;
+            CREATE UNIQUE INDEX messages_by_handle ON messages(receipt_handle);
+            """,
         ])
     }
 }

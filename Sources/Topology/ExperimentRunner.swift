@@ -190,7 +190,9 @@ public struct ExperimentRunner: Sendable {
     {
         let client = TopologyClient(layout: topology.layout, context: context)
         let plan = experiment.plan(seed: seed)
-        let machineName = try await Self.deployVariant(experiment.workload, client: client)
+        let machineName = try await Self.deployVariant(
+            timeoutSeconds: experiment.workload.timeoutSeconds, heartbeatSeconds: experiment.workload.heartbeatSeconds,
+            client: client)
         let machine = try await client.stateMachineArn(machineName)
         let progress = Progress()
         let start = ContinuousClock.now
@@ -269,11 +271,13 @@ public struct ExperimentRunner: Sendable {
             durationSeconds: elapsed())
     }
 
-    /// The seed machine itself, or a variant whose callback task has the workload's TimeoutSeconds and
-    /// HeartbeatSeconds; returns the name to start executions of.
-    static func deployVariant(_ workload: Workload, client: TopologyClient) async throws -> String {
+    /// The seed machine itself, or a variant whose callback task has these TimeoutSeconds and HeartbeatSeconds
+    /// (nil: the seed's 300 and none); returns the name to start executions of.
+    public static func deployVariant(timeoutSeconds: Int?, heartbeatSeconds: Int?, client: TopologyClient)
+        async throws -> String
+    {
         let seed = "WorkflowAsyncAPICallbackPattern"
-        guard workload.timeoutSeconds != nil || workload.heartbeatSeconds != nil else { return seed }
+        guard timeoutSeconds != nil || heartbeatSeconds != nil else { return seed }
         let described: DescribeStateMachineOutput = try await client.call(
             .orchestrator, StepFunctions.describeStateMachine,
             DescribeStateMachineInput(stateMachineArn: try await client.stateMachineArn(seed)))
@@ -284,11 +288,11 @@ public struct ExperimentRunner: Sendable {
             }),
             case .object(var task) = states[name]
         else { throw Launcher.LaunchError(message: "the seed machine has no callback task") }
-        task["TimeoutSeconds"] = .int(workload.timeoutSeconds ?? 300)
-        task["HeartbeatSeconds"] = workload.heartbeatSeconds.map(JSONValue.int)
+        task["TimeoutSeconds"] = .int(timeoutSeconds ?? 300)
+        task["HeartbeatSeconds"] = heartbeatSeconds.map(JSONValue.int)
         states[name] = .object(task)
         definition["States"] = .object(states)
-        let variant = "\(seed)-T\(workload.timeoutSeconds ?? 300)-H\(workload.heartbeatSeconds ?? 0)"
+        let variant = "\(seed)-T\(timeoutSeconds ?? 300)-H\(heartbeatSeconds ?? 0)"
         let _: CreateStateMachineOutput = try await client.call(
             .orchestrator, StepFunctions.createStateMachine,
             CreateStateMachineInput(name: variant, definition: JSONValue.object(definition).serialized()))
