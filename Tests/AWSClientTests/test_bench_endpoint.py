@@ -9,7 +9,7 @@ import urllib.request
 import boto3
 import pytest
 
-from conftest import BIN, CREDENTIALS, free_port, start_topology, stop_topology
+from running_topology import BIN, CREDENTIALS, free_port, start_topology, stop_topology
 
 
 def bench(*arguments):
