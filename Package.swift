@@ -35,11 +35,14 @@ let package = Package(
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "JSON"),
+        .target(name: "SeededRandom"),
         .target(
             name: "Wire",
-            dependencies: ["ZeroMQ", "JSON", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ZeroMQ", "JSON", "SeededRandom", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "StatesLanguage", dependencies: ["JSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "StatesLanguage",
+            dependencies: ["JSON", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "StepFunctionsLocal",
             dependencies: ["StatesLanguage", "JSON"]),
@@ -52,7 +55,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Wire", "ZeroMQ", "Faults", "JSON",
+                "Wire", "ZeroMQ", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +118,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "Faults", dependencies: ["JSON", "Wire", "StatesLanguage"]),
+        .target(name: "Faults", dependencies: ["JSON", "Wire", "SeededRandom"]),
         .target(name: "AWSSignature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "GatewayClient",

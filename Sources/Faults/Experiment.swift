@@ -1,6 +1,7 @@
 import Foundation
 import JSON
-import StatesLanguage
+import SeededRandom
+import Wire
 
 /// An experiment, as its file states it: a workload, a fault schedule, and how long the checker waits for quiet.
 /// Everything random is drawn from one seed, so a file and a seed give the same inputs and the same schedule.

@@ -1,4 +1,3 @@
-import Faults
 import Foundation
 import Logging
 import ServiceLifecycle

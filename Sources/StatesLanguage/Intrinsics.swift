@@ -1,5 +1,7 @@
 import Foundation
 import JSON
+// SplitMix64 is part of what the interpreter offers its callers (seeded runs).
+@_exported import SeededRandom
 
 /// The intrinsic functions of the States Language, with AWS's States.IntrinsicFailure for a bad argument.
 enum Intrinsics {
@@ -180,23 +182,6 @@ extension Intrinsics {
             return "{" + object.map { "\($0.key)=\(formatted($0.value))" }.joined(separator: ", ") + "}"
         default: return value.serialized()
         }
-    }
-}
-
-/// A small seedable generator (SplitMix64): deterministic runs for tests and for seeded MathRandom.
-public struct SplitMix64: RandomNumberGenerator, Sendable, Codable {
-    private var state: UInt64
-
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
