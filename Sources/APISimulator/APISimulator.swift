@@ -179,15 +179,16 @@ public enum APISimulatorService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "api-simulator")
         let context = Context()
+        let faults = LinkFaultInjector(process: "api-simulator")
         // The same integrations as the orchestrator's, so a state machine hosted here may use SQS and SNS too.
         let integrations = try await ServiceIntegrations.connect(
             context: context, queueBroker: options.queueBroker, functions: options.functions,
-            functionTimeouts: options.functionTimeouts)
+            functionTimeouts: options.functionTimeouts, faults: faults)
         let engine = WorkflowEngine(
             database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
             clock: options.clock, dispatcher: integrations, configuration: options.configuration, logger: logger)
         let broker = try await WireClient.connect(
-            context: context, endpoint: options.queueBroker, service: "queue-broker")
+            context: context, endpoint: options.queueBroker, service: "queue-broker", interceptor: faults)
         let consumer = QueueConsumer(
             broker: broker, engine: engine, queueName: options.queueName, stateMachineName: options.stateMachineName,
             batchSize: options.batchSize, logger: logger)
@@ -196,7 +197,8 @@ public enum APISimulatorService {
         var consumerFunction = WireRouter()
         consumerFunction.on(Lambda.invoke) { input, _ in try await consumer.invoke(input) }
         try await ServiceHost.run(
-            engine.services(serving: server, as: "api-simulator", clock: options.clock, also: consumerFunction)
+            engine.services(
+                serving: server, as: "api-simulator", clock: options.clock, faults: faults, also: consumerFunction)
                 + [
                     LoopService("consumer") { await consumer.run() },
                     LoopService("integrations") { await integrations.learnBrokerOperations() },

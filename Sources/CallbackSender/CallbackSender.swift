@@ -200,16 +200,18 @@ public enum CallbackSenderService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "callback-sender")
         let context = Context()
+        let faults = LinkFaultInjector(process: "callback-sender")
         let sender = CallbackSender(
             database: try CallbackSender.openDatabase(path: options.dataDirectory + "/callback-sender.sqlite"),
             orchestrator: try await WireClient.connect(
-                context: context, endpoint: options.orchestrator, service: "orchestrator"),
+                context: context, endpoint: options.orchestrator, service: "orchestrator", interceptor: faults),
             clock: options.clock, quoteToken: options.quoteToken, timeout: options.timeout, logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("callback-sender serving on \(server.endpoint)")
         try await ServiceHost.run(
             [
-                ServiceHost.api("callback-sender", server: server, clock: options.clock, router: sender.router)
+                ServiceHost.api(
+                    "callback-sender", server: server, clock: options.clock, faults: faults, router: sender.router)
             ], logger: logger)
     }
 }

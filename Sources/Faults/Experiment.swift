@@ -11,12 +11,12 @@ public struct Experiment: Codable, Sendable {
     /// Every process's clock runs this much faster than real time (the seed's 300 s timeout in 300/rate s).
     public var clockRate: Double?
     public var workload: Workload
-    public var faults: [FaultSpec]
+    public var faults: [ScheduledFault]
     public var checker: CheckerOptions?
 
     public init(
         name: String, description: String? = nil, clockRate: Double? = nil, workload: Workload,
-        faults: [FaultSpec] = [],
+        faults: [ScheduledFault] = [],
         checker: CheckerOptions? = nil
     ) {
         self.name = name
@@ -34,7 +34,7 @@ public struct Experiment: Codable, Sendable {
         description = try container.decodeIfPresent(String.self, forKey: .description)
         clockRate = try container.decodeIfPresent(Double.self, forKey: .clockRate)
         workload = try container.decode(Workload.self, forKey: .workload)
-        faults = try container.decodeIfPresent([FaultSpec].self, forKey: .faults) ?? []
+        faults = try container.decodeIfPresent([ScheduledFault].self, forKey: .faults) ?? []
         checker = try container.decodeIfPresent(CheckerOptions.self, forKey: .checker)
     }
 }
@@ -90,86 +90,6 @@ public struct Distribution: Codable, Sendable {
     }
 }
 
-/// One fault of the schedule.
-public struct FaultSpec: Codable, Sendable {
-    public enum Kind: String, Codable, Sendable {
-        /// SIGKILL the target, restart it after `restartAfter` seconds.
-        case kill
-        /// SIGSTOP the target for `duration` seconds, then SIGCONT.
-        case pause
-        /// Put `rule` on the sending process for `duration` seconds (for the rest of the run without one).
-        case link
-        /// Offset (`offsetSeconds`) or re-rate (`rate`) the target's clock for `duration` seconds.
-        case clock
-        /// Network (each process in its own namespace, root only): drop every packet between the two processes
-        /// of `between` for `duration` seconds; with one process, take its link down (cut off from everyone).
-        case partition
-        /// Network: drop each packet between the two processes of `between` with `probability`.
-        case loss
-
-        /// Kinds that need each process in a network namespace of its own.
-        public var isNetwork: Bool { self == .partition || self == .loss }
-    }
-
-    public var kind: Kind
-    public var target: String?
-    /// Seconds after the workload starts.
-    public var at: Double?
-    /// Or: once this share of the executions has started.
-    public var afterStartedFraction: Double?
-    public var duration: Double?
-    public var restartAfter: Double?
-    public var rule: LinkFaultRule?
-    public var offsetSeconds: Double?
-    public var rate: Double?
-    /// The processes a network fault separates.
-    public var between: [String]?
-    public var probability: Double?
-
-    public init(
-        kind: Kind, target: String? = nil, at: Double? = nil, afterStartedFraction: Double? = nil,
-        duration: Double? = nil,
-        restartAfter: Double? = nil, rule: LinkFaultRule? = nil, offsetSeconds: Double? = nil, rate: Double? = nil,
-        between: [String]? = nil, probability: Double? = nil
-    ) {
-        self.kind = kind
-        self.target = target
-        self.at = at
-        self.afterStartedFraction = afterStartedFraction
-        self.duration = duration
-        self.restartAfter = restartAfter
-        self.rule = rule
-        self.offsetSeconds = offsetSeconds
-        self.rate = rate
-        self.between = between
-        self.probability = probability
-    }
-
-    public var summary: String {
-        switch kind {
-        case .kill: return "kill \(target ?? "?") (restart after \(restartAfter ?? 0) s)"
-        case .pause: return "pause \(target ?? "?") for \(duration ?? 0) s"
-        case .link:
-            let rule =
-                rule.map {
-                    "\($0.action.rawValue) \($0.link)\($0.operation.map { " \($0)" } ?? "")\($0.probability.map { " p=\($0)" } ?? "")"
-                } ?? "?"
-            return "\(rule)\(duration.map { " for \($0) s" } ?? "")"
-        case .clock:
-            return
-                "clock of \(target ?? "?") \(offsetSeconds.map { "\($0 >= 0 ? "+" : "")\($0) s" } ?? "")\(rate.map { " ×\($0)" } ?? "")"
-        case .partition:
-            let between = between ?? []
-            let what =
-                between.count == 1 ? "isolate \(between[0])" : "partition \(between.joined(separator: " ⟂ "))"
-            return "\(what)\(duration.map { " for \($0) s" } ?? "")"
-        case .loss:
-            return
-                "packet loss p=\(probability ?? 0) between \((between ?? []).joined(separator: " and "))\(duration.map { " for \($0) s" } ?? "")"
-        }
-    }
-}
-
 public struct CheckerOptions: Codable, Sendable {
     /// How long to wait, after the last start and the last fault, for every execution to end.
     public var quiescenceSeconds: Double?
@@ -194,7 +114,7 @@ public struct PlannedExecution: Sendable, Equatable {
 
 extension Experiment {
     /// The run needs each process in a network namespace of its own (and so root).
-    public var usesNetworkNamespaces: Bool { faults.contains { $0.kind.isNetwork } }
+    public var usesNetworkNamespaces: Bool { faults.contains { $0.fault.isNetwork } }
 
     /// The workload's inputs and start times for a seed.
     public func plan(seed: UInt64) -> [PlannedExecution] {

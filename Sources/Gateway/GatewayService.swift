@@ -36,7 +36,9 @@ public enum GatewayService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "aws-gateway")
         let context = Context()
-        let directory = try await ServiceDirectory.connect(context: context, endpoints: options.upstreams)
+        let faults = LinkFaultInjector(process: "aws-gateway")
+        let directory = try await ServiceDirectory.connect(
+            context: context, endpoints: options.upstreams, faults: faults)
         let clock = options.clock
         let gateway = Gateway(
             directory: directory, configuration: options.configuration, logger: logger, clock: { clock.now() })
@@ -51,7 +53,11 @@ public enum GatewayService {
             logger: logger)
         let control = try await WireServer.bind(context: context, endpoint: options.controlEndpoint, logger: logger)
         try await ServiceHost.run(
-            [application, ServiceHost.api("aws-gateway", server: control, clock: options.clock, router: WireRouter())],
+            [
+                application,
+                ServiceHost.api(
+                    "aws-gateway", server: control, clock: options.clock, faults: faults, router: WireRouter()),
+            ],
             logger: logger)
     }
 }

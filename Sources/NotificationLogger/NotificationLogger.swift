@@ -153,7 +153,8 @@ public enum NotificationLoggerService {
         try await ServiceHost.run(
             [
                 ServiceHost.api(
-                    "notification-logger", server: server, clock: options.clock, router: notificationLogger.router)
+                    "notification-logger", server: server, clock: options.clock,
+                    faults: LinkFaultInjector(process: "notification-logger"), router: notificationLogger.router)
             ], logger: logger)
     }
 }

@@ -33,17 +33,18 @@ public enum OrchestratorService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "orchestrator")
         let context = Context()
+        let faults = LinkFaultInjector(process: "orchestrator")
         let database = try WorkflowEngine.openDatabase(path: options.dataDirectory + "/orchestrator.sqlite")
         let integrations = try await ServiceIntegrations.connect(
             context: context, queueBroker: options.queueBroker, functions: options.functions,
-            functionTimeouts: options.functionTimeouts)
+            functionTimeouts: options.functionTimeouts, faults: faults)
         let engine = WorkflowEngine(
             database: database, clock: options.clock, dispatcher: integrations, configuration: options.configuration,
             logger: logger)
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
         logger.info("orchestrator serving on \(server.endpoint), data in \(options.dataDirectory)")
         try await ServiceHost.run(
-            engine.services(serving: server, as: "orchestrator", clock: options.clock)
+            engine.services(serving: server, as: "orchestrator", clock: options.clock, faults: faults)
                 + [LoopService("integrations") { await integrations.learnBrokerOperations() }], logger: logger)
     }
 }

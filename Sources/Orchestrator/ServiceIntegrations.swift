@@ -33,20 +33,24 @@ public final class ServiceIntegrations: TaskDispatcher {
         self.callTimeout = callTimeout
     }
 
-    /// Connects clients for the given endpoints (connections are made lazily by libzmq).
+    /// Connects clients for the given endpoints (connections are made lazily by libzmq); their requests meet
+    /// `faults`, the calling process's link faults.
     public static func connect(
-        context: Context, queueBroker: String?, functions: [String: String], functionTimeouts: [String: Double] = [:]
+        context: Context, queueBroker: String?, functions: [String: String], functionTimeouts: [String: Double] = [:],
+        faults: (any OutboundInterceptor)? = nil
     ) async throws -> ServiceIntegrations {
         let broker: WireClient? =
             if let queueBroker {
-                try await WireClient.connect(context: context, endpoint: queueBroker, service: "queue-broker")
+                try await WireClient.connect(
+                    context: context, endpoint: queueBroker, service: "queue-broker", interceptor: faults)
             } else {
                 nil
             }
         var clients: [String: WireClient] = [:]
         for (name, value) in functions {
             let (service, endpoint) = splitServiceEndpoint(value)
-            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint, service: service)
+            clients[name] = try await WireClient.connect(
+                context: context, endpoint: endpoint, service: service, interceptor: faults)
         }
         return ServiceIntegrations(queueBroker: broker, functions: clients, functionTimeouts: functionTimeouts)
     }

@@ -165,6 +165,7 @@ public enum QueueBrokerService {
     public static func run(_ options: Options) async throws {
         let logger = Logger(label: "queue-broker")
         let context = Context()
+        let faults = LinkFaultInjector(process: "queue-broker")
         let broker = Broker(
             database: try Broker.openDatabase(path: options.dataDirectory + "/queue-broker.sqlite"),
             clock: options.clock, region: options.region, accountId: options.accountId,
@@ -172,7 +173,8 @@ public enum QueueBrokerService {
         var clients: [String: WireClient] = [:]
         for (name, value) in options.functions {
             let (service, endpoint) = splitServiceEndpoint(value)
-            clients[name] = try await WireClient.connect(context: context, endpoint: endpoint, service: service)
+            clients[name] = try await WireClient.connect(
+                context: context, endpoint: endpoint, service: service, interceptor: faults)
         }
         let functionClients = clients
         let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
@@ -183,7 +185,7 @@ public enum QueueBrokerService {
                 LoopService("housekeeping") { await broker.runHousekeeping() },
                 LoopService("message moves") { await broker.runMoveTasks() },
                 ServiceHost.api(
-                    "queue-broker", server: server, clock: options.clock, router: broker.router),
+                    "queue-broker", server: server, clock: options.clock, faults: faults, router: broker.router),
             ], logger: logger)
     }
 }

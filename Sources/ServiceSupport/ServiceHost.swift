@@ -54,15 +54,13 @@ public struct LoopService: Service {
 
 extension ServiceHost {
     /// Serves `server` as a service of the group: the process's own operations from `router`, plus the control
-    /// operations every process answers (Ping with the process's time, link-fault rules for its outgoing requests,
-    /// and SetClock, an experiment's clock fault). Closes the socket on shutdown.
+    /// operations every process answers (Ping with the process's time, `faults`' rules, which the process's
+    /// clients apply to the requests it sends, and SetClock, an experiment's clock fault). Closes the socket on
+    /// shutdown.
     public static func api(
-        _ service: String, server: WireServer, clock: any WallClock, router: WireRouter
+        _ service: String, server: WireServer, clock: any WallClock, faults: LinkFaultInjector, router: WireRouter
     ) -> LoopService {
         let endpoint = server.endpoint
-        Transport.processName = service
-        let faults = LinkFaultInjector()
-        Transport.install(faults)
         var routes = router
         routes.on(Control.ping) { _, _ in
             PingOutput(

@@ -1,8 +1,10 @@
+import Faults
 import Foundation
 import Glibc
 import JSON
 import ServiceSupport
 import Synchronization
+import Wire
 import ZeroMQ
 
 /// docker-compose.yml's containers as an experiment's topology. The runner stays on this machine and reaches each

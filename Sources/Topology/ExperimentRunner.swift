@@ -10,7 +10,10 @@ import ZeroMQ
 /// What an experiment did and whether every invariant held: written as `report.json`.
 public struct ExperimentReport: Codable, Sendable {
     public struct AppliedFault: Codable, Sendable {
+        /// The `kind` of the experiment file.
         public var kind: String
+        /// A word for the timeline: a link fault's action (drop, duplicate, …), else the kind.
+        public var label: String?
         public var summary: String
         /// Seconds after the workload started.
         public var startedAt: Double
@@ -21,10 +24,11 @@ public struct ExperimentReport: Codable, Sendable {
         public var error: String?
 
         public init(
-            kind: String, summary: String, startedAt: Double, endedAt: Double?, droppedPackets: Int? = nil,
-            error: String? = nil
+            kind: String, label: String? = nil, summary: String, startedAt: Double, endedAt: Double?,
+            droppedPackets: Int? = nil, error: String? = nil
         ) {
             self.kind = kind
+            self.label = label
             self.summary = summary
             self.startedAt = startedAt
             self.endedAt = endedAt
@@ -300,45 +304,48 @@ public struct ExperimentRunner: Sendable {
     }
 
     func apply(
-        _ fault: FaultSpec, index: Int, experiment: Experiment, seed: UInt64, topology: some ExperimentTopology,
-        client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
+        _ scheduled: ScheduledFault, index: Int, experiment: Experiment, seed: UInt64,
+        topology: some ExperimentTopology, client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
     ) async {
-        if let fraction = fault.afterStartedFraction {
+        switch scheduled.trigger {
+        case .afterStartedFraction(let fraction):
             let threshold = Int((Double(experiment.workload.executions) * fraction).rounded(.up))
             while progress.started.load(ordering: .relaxed) < threshold {
                 try? await Task.sleep(for: .milliseconds(50))
             }
-        } else if let at = fault.at, at > elapsed() {
-            try? await Task.sleep(for: .seconds(at - elapsed()))
+        case .at(let at):
+            if at > elapsed() { try? await Task.sleep(for: .seconds(at - elapsed())) }
         }
+        let fault = scheduled.fault
         let startedAt = elapsed()
         func record(_ endedAt: Double?, droppedPackets: Int? = nil, error: String? = nil) {
             progress.faults.withLock {
                 $0.append(
                     .init(
-                        kind: fault.kind.rawValue, summary: fault.summary, startedAt: startedAt, endedAt: endedAt,
-                        droppedPackets: droppedPackets, error: error))
+                        kind: fault.kind, label: fault.label, summary: fault.summary, startedAt: startedAt,
+                        endedAt: endedAt, droppedPackets: droppedPackets, error: error))
             }
         }
-        let target = fault.target.flatMap(ServiceName.init(rawValue:))
+        /// Waits out the fault's duration, undoes it and records its end; one without a duration stays.
+        func lastThenUndo(_ duration: Double?, undo: () async throws -> Int?) async throws {
+            guard let duration else { return record(nil) }
+            try? await Task.sleep(for: .seconds(duration))
+            record(elapsed(), droppedPackets: try await undo())
+        }
         do {
-            switch fault.kind {
-            case .kill:
-                guard let target else { return }
+            switch fault {
+            case .kill(let target, let restartAfter):
                 log(String(format: "%6.1f s  kill -9 %@", startedAt, target.rawValue))
                 try await topology.kill(
-                    target, restartAfter: .milliseconds(Int((fault.restartAfter ?? 1) * 1000)),
-                    context: client.context)
+                    target, restartAfter: .milliseconds(Int(restartAfter * 1000)), context: client.context)
                 log(String(format: "%6.1f s  restarted %@", elapsed(), target.rawValue))
                 record(elapsed())
-            case .pause:
-                guard let target else { return }
+            case .pause(let target, let duration):
                 log(String(format: "%6.1f s  pause %@", startedAt, target.rawValue))
-                try await topology.pause(target, for: .milliseconds(Int((fault.duration ?? 5) * 1000)))
+                try await topology.pause(target, for: .milliseconds(Int(duration * 1000)))
                 log(String(format: "%6.1f s  resumed %@", elapsed(), target.rawValue))
                 record(elapsed())
-            case .link:
-                guard let rule = fault.rule else { return }
+            case .link(let rule, let duration):
                 let from = rule.link.components(separatedBy: "->").first ?? "*"
                 let services = from == "*" ? ServiceName.allCases : ServiceName(rawValue: from).map { [$0] } ?? []
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
@@ -347,56 +354,34 @@ public struct ExperimentRunner: Sendable {
                         service, Control.putFaultRules,
                         PutFaultRulesInput(rules: [rule], seed: experiment.faultSeed(seed, index: index)))
                 }
-                guard let duration = fault.duration else {
-                    record(nil)
-                    return
+                try await lastThenUndo(duration) {
+                    for service in services {
+                        let _: EmptyOutput = try await client.call(service, Control.clearFaultRules, EmptyOutput())
+                    }
+                    return nil
                 }
-                try? await Task.sleep(for: .seconds(duration))
-                for service in services {
-                    let _: EmptyOutput = try await client.call(service, Control.clearFaultRules, EmptyOutput())
-                }
-                record(elapsed())
-            case .clock:
-                guard let target else { return }
+            case .clock(let target, let offset, let rate, let duration):
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
                 let _: EmptyOutput = try await client.call(
-                    target, Control.setClock, SetClockInput(offsetSeconds: fault.offsetSeconds, rate: fault.rate)
-                )
-                guard let duration = fault.duration else {
-                    record(nil)
-                    return
+                    target, Control.setClock, SetClockInput(offsetSeconds: offset, rate: rate))
+                try await lastThenUndo(duration) {
+                    let topologyRate = target.followsTopologyClock ? experiment.clockRate ?? 1 : 1
+                    let _: EmptyOutput = try await client.call(
+                        target, Control.setClock,
+                        SetClockInput(offsetSeconds: 0, rate: rate == nil ? nil : topologyRate))
+                    return nil
                 }
-                try? await Task.sleep(for: .seconds(duration))
-                let _: EmptyOutput = try await client.call(
-                    target, Control.setClock,
-                    SetClockInput(
-                        offsetSeconds: 0,
-                        rate: fault.rate == nil ? nil : target.followsTopologyClock ? experiment.clockRate ?? 1 : 1))
-                record(elapsed())
-            case .partition, .loss:
-                let between = (fault.between ?? []).compactMap(ServiceName.init(rawValue:))
-                guard between.count == (fault.between ?? []).count, (1...2).contains(between.count),
-                    fault.kind == .partition || between.count == 2
-                else {
-                    throw Launcher.LaunchError(message: "`between` names one or two of the six processes")
-                }
-                let networkFault: NetworkFault =
-                    fault.kind == .loss
-                    ? .loss(between[0], between[1], probability: fault.probability ?? 0.1)
-                    : between.count == 1 ? .isolation(between[0]) : .partition(between[0], between[1])
+            case .network(let networkFault, let duration):
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
                 try await topology.impose(networkFault)
-                guard let duration = fault.duration else {
-                    record(nil)
-                    return
+                try await lastThenUndo(duration) {
+                    let dropped = topology.droppedPackets(networkFault)
+                    try await topology.lift(networkFault)
+                    log(
+                        String(format: "%6.1f s  healed: %@", elapsed(), fault.summary)
+                            + (dropped.map { " (the kernel dropped \($0) packets)" } ?? ""))
+                    return dropped
                 }
-                try? await Task.sleep(for: .seconds(duration))
-                let dropped = topology.droppedPackets(networkFault)
-                try await topology.lift(networkFault)
-                log(
-                    String(format: "%6.1f s  healed: %@", elapsed(), fault.summary)
-                        + (dropped.map { " (the kernel dropped \($0) packets)" } ?? ""))
-                record(elapsed(), droppedPackets: dropped)
             }
         } catch {
             progress.errors.withLock { $0.append("fault \(fault.summary): \(error)") }

@@ -1,5 +1,7 @@
+import Faults
 import Foundation
 import Glibc
+import Wire
 import ZeroMQ
 
 /// Where an experiment runs, and how its process and network faults are made there: local processes

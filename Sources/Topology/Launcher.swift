@@ -8,18 +8,7 @@ import ZeroMQ
 /// glibc's POSIX_SPAWN_SETSID (spawn.h), which Swift does not import because glibc guards it with __USE_GNU.
 private let posixSpawnSetSID: Int16 = 0x80
 
-/// The six processes of the topology: the five services, and the gateway that speaks AWS's HTTP APIs for them.
-public enum ServiceName: String, CaseIterable, Codable, Sendable {
-    case queueBroker = "queue-broker"
-    case orchestrator = "orchestrator"
-    case callbackSender = "callback-sender"
-    case notificationLogger = "notification-logger"
-    case apiSimulator = "api-simulator"
-    case awsGateway = "aws-gateway"
-
-    /// Whether the process runs on the topology's (possibly fast) clock; see `TopologyLayout.setClockRate`.
-    public var followsTopologyClock: Bool { self != .awsGateway }
-
+extension ServiceName {
     var portOffset: Int {
         switch self {
         case .orchestrator: return 1

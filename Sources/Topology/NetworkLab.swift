@@ -1,5 +1,7 @@
+import Faults
 import Foundation
 import Glibc
+import Wire
 
 /// Each of the six processes on a "host" of its own: a network namespace joined to the others by a veth pair
 /// and a bridge in a sixth ("switch") namespace. The experiment runner reaches every host through one more veth
@@ -162,24 +164,6 @@ public struct NetworkLab: Sendable {
             throw LabError(message: "no free 10.77.N.0/24 subnet for the network lab")
         }
         return free
-    }
-}
-
-/// What a network fault does, in whichever topology makes it.
-public enum NetworkFault: Sendable {
-    /// Every packet between the two dropped, both ways; everyone else still reaches both.
-    case partition(ServiceName, ServiceName)
-    /// The process reaches nobody and nobody reaches it (the runner included).
-    case isolation(ServiceName)
-    /// Each packet between the two dropped with `probability`, each way on its own.
-    case loss(ServiceName, ServiceName, probability: Double)
-
-    /// The two processes of a fault between two.
-    var pair: (ServiceName, ServiceName)? {
-        switch self {
-        case .partition(let a, let b), .loss(let a, let b, _): (a, b)
-        case .isolation: nil
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Wire
 
 /// Which process a recorded pid named: its start time (clock ticks after boot, field 22 of `/proc/PID/stat`) and
 /// its executable. A pid alone may name someone else's process once ours exited or the machine rebooted, so

@@ -216,7 +216,7 @@ extension ExperimentReport {
 
     /// What a span says of itself: the action of a link fault (drop, duplicate, …), else the fault's kind.
     static func shortLabel(_ fault: AppliedFault) -> String {
-        fault.kind == "link" ? String(fault.summary.split(separator: " ").first ?? "link") : fault.kind
+        fault.label ?? fault.kind
     }
 
     static func faultColor(_ kind: String) -> String {

@@ -88,8 +88,16 @@ public final class LinkFaultInjector: OutboundInterceptor {
     }
 
     private let state = Mutex(State())
+    /// The process whose requests these rules decide: the `from` of their links.
+    public let process: String
 
-    public init() {}
+    public init(process: String) {
+        self.process = process
+    }
+
+    public func decide(to service: String, op: String) -> OutboundDecision {
+        decide(link: Link(from: process, to: service), op: op)
+    }
 
     public func put(_ input: PutFaultRulesInput) {
         state.withLock { state in

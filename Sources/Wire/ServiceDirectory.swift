@@ -37,10 +37,14 @@ public final class ServiceDirectory: OperationCaller {
     /// State machine name → index into `stepFunctionsHosts`, learned from ListStateMachines.
     private let machineHosts = Mutex<[String: Int]>([:])
 
-    public static func connect(context: Context, endpoints: Endpoints) async throws -> ServiceDirectory {
+    /// Clients for `endpoints`; their requests meet `faults`, the calling process's link faults (none: the CLI's).
+    public static func connect(
+        context: Context, endpoints: Endpoints, faults: (any OutboundInterceptor)? = nil
+    ) async throws -> ServiceDirectory {
         func client(_ value: String) async throws -> WireClient {
             let (service, endpoint) = splitServiceEndpoint(value)
-            return try await WireClient.connect(context: context, endpoint: endpoint, service: service)
+            return try await WireClient.connect(
+                context: context, endpoint: endpoint, service: service, interceptor: faults)
         }
         var hosts: [WireClient] = []
         for value in endpoints.stepFunctions { hosts.append(try await client(value)) }

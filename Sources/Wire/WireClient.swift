@@ -24,7 +24,7 @@ public final class WireClient: Sendable {
     public let endpoint: String
     /// The service at the other end, for link faults (`orchestrator->queue-broker`); nil: never intercepted.
     public let service: String?
-    /// This client's own link faults (a test's); nil: the process's, as an experiment installs them.
+    /// The sending process's link faults; nil: never intercepted.
     private let interceptor: (any OutboundInterceptor)?
     private let socket: AsyncSocket
     private let pending = Mutex(PendingCalls())
@@ -88,7 +88,7 @@ public final class WireClient: Sendable {
         let header = RequestHeader(
             op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey, scope: scope)
         let frames = [WireCoding.encode(header), body]
-        let decision = Transport.decide(to: service, op: op, interceptor: interceptor)
+        let decision = service.flatMap { interceptor?.decide(to: $0, op: op) } ?? .deliver
         // The timeout covers the whole call, an injected delay included, as a caller's covers a slow network:
         // the call is registered (with its deadline) before anything is sent or delayed.
         let deadline = ContinuousClock.now + timeout

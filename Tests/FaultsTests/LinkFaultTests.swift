@@ -6,7 +6,7 @@ import Wire
     let link = Link(from: "callback-sender", to: "orchestrator")
 
     @Test func rulesMatchLinksWithWildcardsAndOperations() {
-        let injector = LinkFaultInjector()
+        let injector = LinkFaultInjector(process: "callback-sender")
         injector.put(
             PutFaultRulesInput(rules: [
                 LinkFaultRule(link: "*->orchestrator", operation: "SendTaskSuccess", action: .duplicate)
@@ -22,7 +22,7 @@ import Wire
 
     @Test func probabilitiesAreSeededAndRoughlyRight() {
         func decisions(seed: UInt64) -> [OutboundDecision] {
-            let injector = LinkFaultInjector()
+            let injector = LinkFaultInjector(process: "callback-sender")
             injector.put(
                 PutFaultRulesInput(rules: [LinkFaultRule(link: "*->*", action: .drop, probability: 0.1)], seed: seed))
             return (0..<2000).map { _ in injector.decide(link: link, op: "X") }
@@ -35,7 +35,7 @@ import Wire
     }
 
     @Test func delaysStayWithinTheirBounds() {
-        let injector = LinkFaultInjector()
+        let injector = LinkFaultInjector(process: "callback-sender")
         injector.put(
             PutFaultRulesInput(rules: [
                 LinkFaultRule(link: "*->*", operation: "A", action: .delay, delaySeconds: 0.5, jitterSeconds: 0.2),

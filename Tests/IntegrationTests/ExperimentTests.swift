@@ -58,9 +58,12 @@ extension IntegrationTests {
             var experiment = try ExperimentRunner.load(path: "\(Self.directory)/\(name).yaml")
             experiment.workload.executions = executions
             for index in experiment.faults.indices {
-                experiment.faults[index].duration = 8
+                var fault = experiment.faults[index].fault.lasting(8)
                 // A pair with little traffic (idle long polls) may see no drop at 10% in 8 s; 30% makes one certain.
-                if experiment.faults[index].kind == .loss { experiment.faults[index].probability = 0.3 }
+                if case .network(.loss(let a, let b, _), let duration) = fault {
+                    fault = .network(.loss(a, b, probability: 0.3), duration: duration)
+                }
+                experiment.faults[index].fault = fault
             }
             let runner = ExperimentRunner(launcher: Launcher(template: try SAMTemplate.seed()), log: { _ in })
             let report = try await runner.run(experiment, seed: 7)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Topology
+import Wire
 
 extension IntegrationTests {
     /// A network experiment interrupted or killed must not leave namespaces, veths or daemons behind.

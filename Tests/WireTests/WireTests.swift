@@ -120,7 +120,7 @@ func startServer(_ context: Context) async throws -> WireServer {
     /// its timeout fails on time, though the server would have answered it.
     @Test func aDelayedRequestTimesOutOnTime() async throws {
         struct DelayEverything: OutboundInterceptor {
-            func decide(link: Link, op: String) -> OutboundDecision { .delay(.seconds(2)) }
+            func decide(to service: String, op: String) -> OutboundDecision { .delay(.seconds(2)) }
         }
         let context = Context()
         let server = try await startServer(context)
