@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "Orchestrator",
             dependencies: [
-                "StatesLanguage", "StepFunctionsLocal", "Wire", "Storage", "JSON", "ServiceSupport",
+                "StatesLanguage", "StepFunctionsLocal", "Wire", "Storage", "JSON", "ServiceSupport", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "QueueBroker",
             dependencies: [
-                "Wire", "Storage", "JSON", "ServiceSupport", "StatesLanguage",
+                "Wire", "Storage", "JSON", "ServiceSupport", "StatesLanguage", "SeededRandom",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -47,7 +47,7 @@ extension WorkflowEngine {
         arn: String, startDate: Double
     ) {
         let machineName = try machineName(fromArn: input.stateMachineArn)
-        let name = input.name ?? UUID().uuidString.lowercased()
+        let name = input.name ?? random.uuid()
         guard Self.isValidName(name) else { throw AWSError("InvalidName", "Invalid Name: '\(name)'") }
         let inputText = input.input ?? "{}"
         try Self.checkInput(inputText)
@@ -66,7 +66,7 @@ extension WorkflowEngine {
             // An EXPRESS execution's ARN carries a unique suffix: the same name may run again.
             let arn =
                 type == "EXPRESS"
-                ? "arn:aws:states:\(scope.region):\(scope.account):express:\(machineName):\(name):\(UUID().uuidString.lowercased())"
+                ? "arn:aws:states:\(scope.region):\(scope.account):express:\(machineName):\(name):\(self.random.uuid())"
                 : "arn:aws:states:\(scope.region):\(scope.account):execution:\(machineName):\(name)"
             if let existing = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT input, status, start_date FROM executions WHERE arn = ?"),
@@ -82,7 +82,7 @@ extension WorkflowEngine {
             let identity = ExecutionIdentity(
                 executionArn: arn, name: name, stateMachineArn: input.stateMachineArn, stateMachineName: machineName,
                 roleArn: machine["role_arn"], startTime: now, input: inputText)
-            var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+            var random: any RandomNumberGenerator = self.random.generator
             let step = interpreter.start(identity, now: now, random: &random)
             try self.persist(step, identity: identity, db, isNew: true, revision: revision, parent: parent)
             return (arn, now)
@@ -320,7 +320,7 @@ extension WorkflowEngine {
             guard let (identity, state, interpreter) = try self.load(input.executionArn, db) else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
-            var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+            var random: any RandomNumberGenerator = self.random.generator
             guard let step = interpreter.redrive(state: state, identity: identity, now: now, random: &random) else {
                 throw AWSError(
                     "ExecutionNotRedrivable", "Execution cannot be redriven: it failed before entering a state")

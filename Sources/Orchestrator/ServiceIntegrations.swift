@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Logging
+import SeededRandom
 import ServiceSupport
 import StatesLanguage
 import Synchronization
@@ -20,13 +21,16 @@ public final class ServiceIntegrations: TaskDispatcher {
     /// Each function's Timeout (seconds): an invocation is awaited that long, plus `callTimeout` for the trip.
     let functionTimeouts: [String: Double]
     let callTimeout: Duration
+    /// The request ids in the errors and metadata AWS's SDK integrations return.
+    let random: any RandomSource
     /// The operations the broker serves, learned from it (`sqs:SendMessage`); empty until it answered once.
     let brokerOperations = Mutex<Set<String>>([])
 
     public init(
         queueBroker: WireClient?, functions: [String: WireClient], functionTimeouts: [String: Double] = [:],
-        callTimeout: Duration = .seconds(5)
+        callTimeout: Duration = .seconds(5), random: any RandomSource = SystemRandomSource()
     ) {
+        self.random = random
         self.queueBroker = queueBroker
         self.functions = functions
         self.functionTimeouts = functionTimeouts
@@ -199,7 +203,7 @@ public final class ServiceIntegrations: TaskDispatcher {
             return .failed(
                 error: "Lambda.ResourceNotFoundException",
                 cause:
-                    "Function not found: \(functionName) (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: \(UUID().uuidString.lowercased()); Proxy: null)"
+                    "Function not found: \(functionName) (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: \(random.uuid()); Proxy: null)"
             )
         }
         let request = InvokeInput(FunctionName: name, Payload: payload)
@@ -226,7 +230,7 @@ public final class ServiceIntegrations: TaskDispatcher {
         output["ExecutedVersion"] = .string(reply.ExecutedVersion ?? "$LATEST")
         output["Payload"] = reply.Payload ?? .null
         output["SdkHttpMetadata"] = Self.httpMetadata(contentType: "application/json")
-        output["SdkResponseMetadata"] = ["RequestId": .string(UUID().uuidString.lowercased())]
+        output["SdkResponseMetadata"] = ["RequestId": .string(random.uuid())]
         output["StatusCode"] = .int(reply.StatusCode)
         return .completed(.object(output))
     }
@@ -252,7 +256,7 @@ public final class ServiceIntegrations: TaskDispatcher {
         } catch let error as AWSError {
             let name = error.type.hasSuffix("Exception") ? error.type : error.type + "Exception"
             let cause =
-                "\(error.message) (Service: Amazon\(service); Status Code: 400; Error Code: \(error.type); Request ID: \(UUID().uuidString.lowercased()); Proxy: null)"
+                "\(error.message) (Service: Amazon\(service); Status Code: 400; Error Code: \(error.type); Request ID: \(random.uuid()); Proxy: null)"
             return .failed(error: "\(service).\(name)", cause: cause)
         } catch {
             return .unavailable("\(error)")
@@ -261,7 +265,7 @@ public final class ServiceIntegrations: TaskDispatcher {
             return .unavailable("unreadable \(op) reply")
         }
         output["SdkHttpMetadata"] = Self.httpMetadata(contentType: "application/x-amz-json-1.0")
-        output["SdkResponseMetadata"] = ["RequestId": .string(UUID().uuidString.lowercased())]
+        output["SdkResponseMetadata"] = ["RequestId": .string(random.uuid())]
         return .completed(.object(output))
     }
 

@@ -76,7 +76,7 @@ extension WorkflowEngine {
         let arn = stateMachineArn(input.name, scope)
         let role = input.roleArn ?? "arn:aws:iam::\(scope.account):role/callbacksim-execution-role"
         let now = clock.now()
-        let revision = UUID().uuidString.lowercased()
+        let revision = random.uuid()
         let created: Double = try await database.write { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT definition, role_arn, created, status FROM state_machines WHERE arn = ?",
@@ -198,7 +198,7 @@ extension WorkflowEngine {
             let newRole = input.roleArn ?? row["role_arn"]
             var revision: String = row["revision_id"]
             if newDefinition != row["definition"] as String || newRole != row["role_arn"] as String {
-                revision = UUID().uuidString.lowercased()
+                revision = self.random.uuid()
                 try db.execute(
                     sql:
                         "INSERT INTO revisions (state_machine_arn, revision_id, definition, role_arn, created) VALUES (?, ?, ?, ?, ?)",

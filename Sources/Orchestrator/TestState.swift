@@ -59,8 +59,8 @@ extension WorkflowEngine {
                 switch await dispatch(
                     invocation,
                     executionArn:
-                        "arn:aws:states:\(configuration.region):\(configuration.accountId):execution:TestState:\(UUID().uuidString.lowercased())",
-                    idempotencyKey: "test-state-\(UUID().uuidString)")
+                        "arn:aws:states:\(configuration.region):\(configuration.accountId):execution:TestState:\(random.uuid())",
+                    idempotencyKey: "test-state-\(random.uuid())")
                 {
                 case .completed(let output): answer = .succeeded(output)
                 case .failed(let error, let cause): answer = .failed(error: error, cause: cause)

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Logging
+import SeededRandom
 import ServiceSupport
 import StatesLanguage
 import Storage
@@ -64,6 +65,8 @@ public final class WorkflowEngine: Sendable {
 
     let database: GroupCommitDatabase
     let clock: any WallClock
+    /// Execution names, revisions and task tokens: seeded in a simulation, so a seed names everything the same.
+    let random: any RandomSource
     let dispatcher: any TaskDispatcher
     let configuration: EngineConfiguration
     let logger: Logger
@@ -81,10 +84,12 @@ public final class WorkflowEngine: Sendable {
 
     public init(
         database: any DatabaseWriter, clock: any WallClock, dispatcher: any TaskDispatcher,
-        configuration: EngineConfiguration = EngineConfiguration(), logger: Logger
+        configuration: EngineConfiguration = EngineConfiguration(), logger: Logger,
+        random: any RandomSource = SystemRandomSource()
     ) {
         self.database = GroupCommitDatabase(database)
         self.clock = clock
+        self.random = random
         self.dispatcher = dispatcher
         self.configuration = configuration
         self.logger = logger
@@ -250,7 +255,7 @@ public final class WorkflowEngine: Sendable {
     /// Returns nil when the event did not apply (stale, or the execution is closed).
     func apply(_ event: ExecutionEvent, to executionArn: String, _ db: Database, now: Double) throws -> Step? {
         guard let (identity, state, interpreter) = try load(executionArn, db) else { return nil }
-        var random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+        var random: any RandomNumberGenerator = self.random.generator
         guard let step = interpreter.handle(event, state: state, identity: identity, now: now, random: &random) else {
             return nil
         }

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Logging
+import SeededRandom
 import ServiceSupport
 import StatesLanguage
 import Storage
@@ -27,6 +28,8 @@ public final class Broker: Sendable {
 
     let database: GroupCommitDatabase
     let clock: any WallClock
+    /// Message ids, receipt handles and subscription ARNs: seeded in a simulation.
+    let random: any RandomSource
     /// Real time, for what must not run fast with `clock` (the idempotency window).
     let realClock: any WallClock
     let region: String
@@ -42,10 +45,11 @@ public final class Broker: Sendable {
     public init(
         database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
         accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger,
-        realClock: any WallClock = SystemWallClock()
+        realClock: any WallClock = SystemWallClock(), random: any RandomSource = SystemRandomSource()
     ) {
         self.database = GroupCommitDatabase(database)
         self.clock = clock
+        self.random = random
         self.realClock = realClock
         self.region = region
         self.accountId = accountId

@@ -204,7 +204,7 @@ extension Broker {
                 "InvalidParameterValue",
                 "The request include parameter MessageDeduplicationId that is not valid for this queue type")
         }
-        let id = UUID().uuidString.lowercased()
+        let id = random.uuid()
         // FIFO queues ignore a per-message delay; the queue's own delay applies.
         let effectiveDelay =
             queue.isFifo
@@ -347,7 +347,7 @@ extension Broker {
                     if queue.isFifo, let group = row["group_id"] as String? { blockedGroups.insert(group) }
                     continue
                 }
-                let handle = Self.newReceiptHandle()
+                let handle = self.newReceiptHandle()
                 let firstReceive: Double = row["first_receive"] ?? now
                 try db.executeCached(
                     sql:
@@ -383,10 +383,8 @@ extension Broker {
         return messages
     }
 
-    static func newReceiptHandle() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return "AQEB" + Data(bytes).base64EncodedString()
+    func newReceiptHandle() -> String {
+        "AQEB" + Data(random.bytes(32)).base64EncodedString()
     }
 
     static func checkReceiptHandle(_ handle: String) throws(AWSError) {

@@ -20,7 +20,7 @@ extension Broker {
                 "Value \(rate) for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500."
             )
         }
-        let handle = UUID().uuidString.lowercased()
+        let handle = random.uuid()
         let now = clock.now()
         try await database.write { db in
             _ = try self.queue(source, db)

@@ -260,9 +260,9 @@ extension Broker {
                 let record = SubscriptionRecord(existing)
                 return (record.arn, record.confirmed)
             }
-            let arn = "\(topic.arn):\(UUID().uuidString.lowercased())"
+            let arn = "\(topic.arn):\(self.random.uuid())"
             let needsConfirmation = protocolName.hasPrefix("http")
-            let token = needsConfirmation ? Self.confirmationToken() : nil
+            let token = needsConfirmation ? self.confirmationToken() : nil
             try db.executeCached(
                 sql: """
                     INSERT INTO subscriptions (arn, topic_arn, protocol, endpoint, attributes, confirmed, token)
@@ -284,9 +284,8 @@ extension Broker {
         return SubscribeOutput(SubscriptionArn: arn)
     }
 
-    static func confirmationToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    func confirmationToken() -> String {
+        random.bytes(32).map { String(format: "%02x", $0) }.joined()
     }
 
     /// ConfirmSubscription, or the endpoint fetching its SubscribeURL (a GET of the same action at the gateway).
@@ -551,7 +550,7 @@ extension Broker {
         touched: inout Set<String>, _ db: Database
     ) throws -> String {
         _ = try topic(topicArn, db)
-        let messageId = UUID().uuidString.lowercased()
+        let messageId = random.uuid()
         let subscriptions = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND confirmed = 1"),
             arguments: [topicArn]
@@ -656,7 +655,7 @@ extension Broker {
     func scheduleConfirmation(
         topicArn: String, subscriptionArn: String, endpoint: String, token: String, now: Double, _ db: Database
     ) throws {
-        let messageId = UUID().uuidString.lowercased()
+        let messageId = random.uuid()
         let query = "Action=ConfirmSubscription&TopicArn=\(Self.formEncode(topicArn))&Token=\(token)"
         var body = JSONObject()
         body["Type"] = "SubscriptionConfirmation"

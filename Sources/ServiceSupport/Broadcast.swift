@@ -1,26 +1,33 @@
-import Foundation
 import Synchronization
 
-/// Wakes every waiter at once (long polls on a queue that just got a message).
+/// Wakes every waiter at once (long polls on a queue that just got a message), in the order they began to wait.
 public final class Broadcast: Sendable {
-    private let waiters = Mutex<[UUID: CheckedContinuation<Void, Never>]>([:])
+    private struct Waiters {
+        var next = 0
+        var waiting: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let waiters = Mutex(Waiters())
 
     public init() {}
 
     public func signal() {
         let all = waiters.withLock { table in
-            defer { table.removeAll() }
-            return Array(table.values)
+            defer { table.waiting.removeAll() }
+            return table.waiting
         }
-        for waiter in all { waiter.resume() }
+        for waiter in all { waiter.continuation.resume() }
     }
 
     /// Returns when signalled or after `timeout`.
     public func wait(timeout: Duration) async {
-        let id = UUID()
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withCheckedContinuation { continuation in
-            waiters.withLock { $0[id] = continuation }
+            let id = waiters.withLock { table in
+                defer { table.next += 1 }
+                table.waiting.append((table.next, continuation))
+                return table.next
+            }
             // Started only once registered, so even a zero timeout cannot fire before there is a waiter.
             let task = Task {
                 try? await Task.sleep(for: timeout)
@@ -31,7 +38,10 @@ public final class Broadcast: Sendable {
         timer.withLock { $0?.cancel() }
     }
 
-    private func resume(_ id: UUID) {
-        waiters.withLock { $0.removeValue(forKey: id) }?.resume()
+    private func resume(_ id: Int) {
+        let waiter = waiters.withLock { table in
+            table.waiting.firstIndex { $0.id == id }.map { table.waiting.remove(at: $0) }
+        }
+        waiter?.continuation.resume()
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// Wakes one background loop early (new work arrived) without losing a signal sent while it was busy.
@@ -6,7 +5,9 @@ import Synchronization
 public final class Wakeup: Sendable {
     private struct State {
         var pending = false
-        var waiter: (id: UUID, continuation: CheckedContinuation<Void, Never>)?
+        /// Numbers each wait, so a late timer resumes only its own.
+        var waits = 0
+        var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
     }
 
     private let state = Mutex(State())
@@ -35,18 +36,18 @@ public final class Wakeup: Sendable {
 
     /// Returns when signalled (or if a signal came since the last wait), or after `timeout`.
     public func wait(timeout: Duration) async {
-        let id = UUID()
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
+            let id = state.withLock { state -> Int? in
                 if state.pending {
                     state.pending = false
-                    return true
+                    return nil
                 }
-                state.waiter = (id, continuation)
-                return false
+                state.waits += 1
+                state.waiter = (state.waits, continuation)
+                return state.waits
             }
-            if resumeNow {
+            guard let id else {
                 continuation.resume()
                 return
             }
@@ -60,7 +61,7 @@ public final class Wakeup: Sendable {
         timer.withLock { $0?.cancel() }
     }
 
-    private func expire(_ id: UUID) {
+    private func expire(_ id: Int) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter, waiter.id == id else { return nil }
             state.waiter = nil

@@ -45,7 +45,7 @@ struct EngineFixture {
     let loops: [Task<Void, Never>]
 
     init(
-        database: (any DatabaseWriter)? = nil,
+        database: (any DatabaseWriter)? = nil, random: any RandomSource = SystemRandomSource(),
         _ script: @escaping @Sendable (TaskInvocation, Int) -> DispatchOutcome = { _, _ in
             .completed(["MessageId": "m"])
         }
@@ -53,7 +53,7 @@ struct EngineFixture {
         dispatcher = ScriptedDispatcher(script)
         engine = WorkflowEngine(
             database: try database ?? WorkflowEngine.inMemoryDatabase(), clock: clock, dispatcher: dispatcher,
-            logger: Logger(label: "test"))
+            logger: Logger(label: "test"), random: random)
         let engine = self.engine
         loops = [Task { await engine.runTimers() }, Task { await engine.runOutbox() }]
     }
@@ -164,6 +164,23 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
 }
 
 @Suite struct TaskTokenLifecycleTests {
+    /// A simulation's seed must name everything the same way on every run: the engine draws execution names and
+    /// task tokens from the source it is given, not from the system.
+    @Test func aSeededEngineNamesExecutionsAndMintsTokensTheSameEveryRun() async throws {
+        func run(seed: UInt64) async throws -> [String] {
+            let fixture = try EngineFixture(random: SeededRandomSource(seed: seed))
+            defer { fixture.stop() }
+            let machine = try await fixture.create(waitingMachine)
+            let execution = try await fixture.engine.startExecution(
+                StartExecutionInput(stateMachineArn: machine, input: #"{"n":1}"#))
+            return [execution.executionArn, try await fixture.token(of: execution.executionArn)]
+        }
+        let first = try await run(seed: 42)
+        #expect(try await run(seed: 42) == first)
+        let other = try await run(seed: 43)
+        #expect(other[0] != first[0] && other[1] != first[1])
+    }
+
     @Test func aTokenCompletesItsTaskOnce() async throws {
         let fixture = try EngineFixture()
         defer { fixture.stop() }

@@ -12,8 +12,9 @@ struct BrokerFixture {
     let clock = ManualWallClock()
     let broker: Broker
 
-    init() throws {
-        broker = Broker(database: try Broker.inMemoryDatabase(), clock: clock, logger: Logger(label: "test"))
+    init(random: any RandomSource = SystemRandomSource()) throws {
+        broker = Broker(
+            database: try Broker.inMemoryDatabase(), clock: clock, logger: Logger(label: "test"), random: random)
     }
 
     @discardableResult
@@ -56,6 +57,26 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
 }
 
 @Suite struct SQSTests {
+    /// A simulation's seed must name everything the same way on every run: message ids and receipt handles come
+    /// from the source the broker is given, not from the system.
+    @Test func aSeededBrokerNamesMessagesAndReceiptsTheSameEveryRun() async throws {
+        func run(seed: UInt64) async throws -> [String] {
+            let fixture = try BrokerFixture(random: SeededRandomSource(seed: seed))
+            let url = try await fixture.queue("q")
+            let sent = try await fixture.send(url, "a")
+            let received = try await fixture.receive(url)
+            return [sent.MessageId, received.first?.ReceiptHandle ?? ""]
+        }
+        let first = try await run(seed: 42)
+        #expect(try await run(seed: 42) == first)
+        let other = try await run(seed: 43)
+        #expect(other[0] != first[0] && other[1] != first[1])
+        #expect(
+            first[0].range(
+                of: #"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"#,
+                options: .regularExpression) != nil)
+    }
+
     @Test func md5MatchesTheKnownDigest() {
         #expect(HexDigest.md5("hello") == "5d41402abc4b2a76b9719d911017c592")
         #expect(HexDigest.md5("") == "d41d8cd98f00b204e9800998ecf8427e")
