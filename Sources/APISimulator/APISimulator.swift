@@ -48,7 +48,7 @@ public final class QueueConsumer: Sendable {
                         $0.name == stateMachineName
                     }?.stateMachineArn
                     if stateMachineArn == nil {
-                        try await Task.sleep(for: .milliseconds(200))
+                        try await engine.clock.sleep(for: .milliseconds(200))
                         continue
                     }
                 }
@@ -66,10 +66,10 @@ public final class QueueConsumer: Sendable {
             } catch is CancellationError {
                 return
             } catch let error as AWSError where error.type == "QueueDoesNotExist" {
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await engine.clock.sleep(for: .milliseconds(200))
             } catch {
                 logger.warning("consumer: \(error)")
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await engine.clock.sleep(for: .milliseconds(200))
             }
         }
     }
@@ -136,7 +136,7 @@ public final class QueueConsumer: Sendable {
                     logger.warning("DeleteMessage \(message.MessageId): \(error)")
                     break
                 } catch {
-                    try await Task.sleep(for: .milliseconds(100 << attempt))
+                    try await engine.clock.sleep(for: .milliseconds(100 << attempt))
                 }
             }
         }

@@ -60,13 +60,13 @@ public final class CallbackSender: Sendable {
     /// retried) waits for the first's answer instead of sending the callback again.
     public func invoke(_ input: InvokeInput, idempotencyKey: String?) async throws -> InvokeOutput {
         guard let idempotencyKey else {
-            return try await LambdaRuntime.invoke(timeout: timeout) {
+            return try await LambdaRuntime.invoke(timeout: timeout, on: clock) {
                 try await self.handle(input, idempotencyKey: nil)
             }
         }
         let claim = inFlight.withLock { calls in
             if let first = calls[idempotencyKey] { return first }
-            let task = Task {
+            let task = spawn {
                 // Leaves the table only once the answer is recorded, so a later delivery reads the record.
                 defer { _ = self.inFlight.withLock { $0.removeValue(forKey: idempotencyKey) } }
                 return try await self.handle(input, idempotencyKey: idempotencyKey)
@@ -74,7 +74,7 @@ public final class CallbackSender: Sendable {
             calls[idempotencyKey] = task
             return task
         }
-        return try await LambdaRuntime.invoke(timeout: timeout) { try await claim.value }
+        return try await LambdaRuntime.invoke(timeout: timeout, on: clock) { try await claim.value }
     }
 
     /// How long the orchestrator is given: the function's time less a margin, so that a silent orchestrator

@@ -105,7 +105,7 @@ extension NotificationLogger {
     public var router: WireRouter {
         var router = WireRouter()
         router.on(Lambda.invoke) { input, _ in
-            try await LambdaRuntime.invoke(timeout: self.timeout) { try await self.invoke(input) }
+            try await LambdaRuntime.invoke(timeout: self.timeout, on: self.clock) { try await self.invoke(input) }
         }
         router.on(CloudWatchLogs.filterLogEvents) { input, _ in try await self.filterLogEvents(input) }
         router.on(CloudWatchLogs.getLogEvents) { input, _ in try await self.getLogEvents(input) }

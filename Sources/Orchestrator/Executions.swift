@@ -94,10 +94,10 @@ extension WorkflowEngine {
     /// limit, after which it is stopped and reported TIMED_OUT).
     public func startSyncExecution(_ input: StartExecutionInput) async throws -> StartSyncExecutionOutput {
         let started = try await start(input, parent: nil, synchronous: true)
-        let deadline = ContinuousClock.now + .seconds(300)
+        let deadline = clock.now() + 300
         var description = try await describeExecution(started.arn)
-        while description.status == "RUNNING" && ContinuousClock.now < deadline {
-            await completions.wait(timeout: .milliseconds(100))
+        while description.status == "RUNNING" && clock.now() < deadline {
+            await completions.wait(timeout: .milliseconds(100), on: clock)
             description = try await describeExecution(started.arn)
         }
         var status = description.status

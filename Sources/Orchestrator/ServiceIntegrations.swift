@@ -23,14 +23,18 @@ public final class ServiceIntegrations: TaskDispatcher {
     let callTimeout: Duration
     /// The request ids in the errors and metadata AWS's SDK integrations return.
     let random: any RandomSource
+    /// What `learnBrokerOperations` waits on.
+    let clock: any WallClock
     /// The operations the broker serves, learned from it (`sqs:SendMessage`); empty until it answered once.
     let brokerOperations = Mutex<Set<String>>([])
 
     public init(
         queueBroker: WireClient?, functions: [String: WireClient], functionTimeouts: [String: Double] = [:],
-        callTimeout: Duration = .seconds(5), random: any RandomSource = SystemRandomSource()
+        callTimeout: Duration = .seconds(5), random: any RandomSource = SystemRandomSource(),
+        clock: any WallClock = SystemWallClock()
     ) {
         self.random = random
+        self.clock = clock
         self.queueBroker = queueBroker
         self.functions = functions
         self.functionTimeouts = functionTimeouts
@@ -87,7 +91,7 @@ public final class ServiceIntegrations: TaskDispatcher {
                 brokerOperations.withLock { $0 = Set(output.operations) }
                 learned = true
             }
-            try? await Task.sleep(for: .seconds(learned ? 60 : 1))
+            try? await clock.sleep(for: .seconds(learned ? 60 : 1))
         }
     }
 

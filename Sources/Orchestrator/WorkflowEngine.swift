@@ -64,7 +64,8 @@ public final class WorkflowEngine: Sendable {
     public static let payloadLimit = 262_144
 
     let database: GroupCommitDatabase
-    let clock: any WallClock
+    /// The workflow clock: timers, timestamps, and every wait of the engine and its loops.
+    public let clock: any WallClock
     /// Execution names, revisions and task tokens: seeded in a simulation, so a seed names everything the same.
     let random: any RandomSource
     let dispatcher: any TaskDispatcher
@@ -463,7 +464,7 @@ public final class WorkflowEngine: Sendable {
                         return failures
                     }
                     for failure in failures { logger.error("\(failure)") }
-                    if failures.count == due.count { try await Task.sleep(for: .milliseconds(200)) }
+                    if failures.count == due.count { try await clock.sleep(for: .milliseconds(200)) }
                     continue
                 }
                 let next = try await database.read { db in
@@ -474,7 +475,7 @@ public final class WorkflowEngine: Sendable {
                 return
             } catch {
                 logger.error("timer loop: \(error)")
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await clock.sleep(for: .milliseconds(200))
             }
         }
     }
@@ -525,7 +526,7 @@ public final class WorkflowEngine: Sendable {
                     return
                 } catch {
                     logger.error("outbox loop: \(error)")
-                    try? await Task.sleep(for: .milliseconds(200))
+                    try? await clock.sleep(for: .milliseconds(200))
                 }
             }
         }

@@ -109,7 +109,7 @@ public final class Broker: Sendable {
     public func runHousekeeping() async {
         while !Task.isCancelled {
             try? await runHousekeepingOnce()
-            try? await Task.sleep(for: .seconds(30))
+            try? await realClock.sleep(for: .seconds(30))
         }
     }
 

@@ -260,16 +260,16 @@ extension Broker {
         let selection = Selection(
             system: Set((input.AttributeNames ?? []) + (input.MessageSystemAttributeNames ?? [])),
             user: input.MessageAttributeNames ?? [])
-        let deadline = ContinuousClock.now + .seconds(waitSeconds)
+        let deadline = realClock.now() + Double(waitSeconds)
         let signal = arrivalSignal(address.arn)
         while true {
             let messages = try await receiveOnce(
                 address, maximum: maximum, visibility: input.VisibilityTimeout, selection: selection)
-            if !messages.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled {
+            if !messages.isEmpty || realClock.now() >= deadline || Task.isCancelled {
                 return ReceiveMessageOutput(Messages: messages)
             }
             // Woken by a send; the short cap also catches messages whose visibility timeout ran out.
-            await signal.wait(timeout: min(deadline - ContinuousClock.now, .milliseconds(200)))
+            await signal.wait(timeout: .seconds(min(deadline - realClock.now(), 0.2)), on: realClock)
         }
     }
 

@@ -119,12 +119,12 @@ extension Broker {
                         handle: task.handle, source: task.source, destination: task.destination,
                         count: max(1, Int(Double(task.rate) * tick)))
                 }
-                await moveWakeup.wait(timeout: running.isEmpty ? .seconds(1) : .seconds(tick))
+                await moveWakeup.wait(timeout: running.isEmpty ? .seconds(1) : .seconds(tick), on: realClock)
             } catch is CancellationError {
                 return
             } catch {
                 logger.error("message move tasks: \(error)")
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await clock.sleep(for: .milliseconds(200))
             }
         }
     }

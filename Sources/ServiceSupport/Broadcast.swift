@@ -19,8 +19,8 @@ public final class Broadcast: Sendable {
         for waiter in all { waiter.continuation.resume() }
     }
 
-    /// Returns when signalled or after `timeout`.
-    public func wait(timeout: Duration) async {
+    /// Returns when signalled or after `timeout` of `clock`'s time.
+    public func wait(timeout: Duration, on clock: any WallClock) async {
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withCheckedContinuation { continuation in
             let id = waiters.withLock { table in
@@ -29,8 +29,8 @@ public final class Broadcast: Sendable {
                 return table.next
             }
             // Started only once registered, so even a zero timeout cannot fire before there is a waiter.
-            let task = Task {
-                try? await Task.sleep(for: timeout)
+            let task = spawn {
+                try? await clock.sleep(for: timeout)
                 self.resume(id)
             }
             timer.withLock { $0 = task }

@@ -22,14 +22,14 @@ public enum LambdaRuntime {
             FunctionError: "Unhandled")
     }
 
-    /// Runs `body` as one invocation limited to `timeout` seconds.
+    /// Runs `body` as one invocation limited to `timeout` seconds of `clock`'s time.
     public static func invoke(
-        timeout: Double, _ body: @escaping @Sendable () async throws -> InvokeOutput
+        timeout: Double, on clock: any WallClock, _ body: @escaping @Sendable () async throws -> InvokeOutput
     ) async throws -> InvokeOutput {
         try await withThrowingTaskGroup(of: InvokeOutput?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: .seconds(timeout))
+                try await clock.sleep(for: .seconds(timeout))
                 return nil
             }
             defer { group.cancelAll() }

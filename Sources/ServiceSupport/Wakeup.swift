@@ -31,11 +31,11 @@ public final class Wakeup: Sendable {
     /// nobody signalled, is noticed.
     public func wait(until deadline: Double?, on clock: any WallClock) async {
         let seconds = deadline.map { clock.realSeconds(until: $0) } ?? 1
-        await wait(timeout: .seconds(min(max(seconds, 0.000_5), 1)))
+        await wait(timeout: .seconds(min(max(seconds, 0.000_5), 1)), on: clock)
     }
 
-    /// Returns when signalled (or if a signal came since the last wait), or after `timeout`.
-    public func wait(timeout: Duration) async {
+    /// Returns when signalled (or if a signal came since the last wait), or after `timeout` of `clock`'s time.
+    public func wait(timeout: Duration, on clock: any WallClock) async {
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withCheckedContinuation { continuation in
             let id = state.withLock { state -> Int? in
@@ -52,8 +52,8 @@ public final class Wakeup: Sendable {
                 return
             }
             // The timer resumes only its own wait, so a late timer never wakes a later one.
-            let task = Task {
-                try? await Task.sleep(for: timeout)
+            let task = spawn {
+                try? await clock.sleep(for: timeout)
                 self.expire(id)
             }
             timer.withLock { $0 = task }

@@ -1,13 +1,29 @@
 import Foundation
 import Synchronization
 
-/// The time a service acts on. Behind a protocol so tests and experiments can skew or speed it up
-/// (a 300-second task timeout in seconds of real time), while the code stays the same.
+/// The time a service acts on, and the only way it waits. Behind a protocol so tests and experiments can skew or
+/// speed it up (a 300-second task timeout in seconds of real time) and a simulation can run it on virtual time,
+/// while the code stays the same.
 public protocol WallClock: Sendable {
     /// Seconds since 1970.
     func now() -> Double
     /// Real seconds until this clock reads `deadline` at its current rate (≤ 0: it has passed).
     func realSeconds(until deadline: Double) -> Double
+    /// Suspends for `duration` of the time that drives the clock: real time in a process, virtual time in a
+    /// simulation. For back-offs, polls and timeouts, which must not run fast with a fast clock. Throws
+    /// `CancellationError` if the task is cancelled.
+    func sleep(for duration: Duration) async throws
+}
+
+extension WallClock {
+    public func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
+
+    /// Suspends until the clock reads about `deadline` (at its current rate; a clock set meanwhile is not noticed).
+    public func sleep(untilReading deadline: Double) async throws {
+        try await sleep(for: .seconds(max(realSeconds(until: deadline), 0)))
+    }
 }
 
 /// The system clock, optionally offset and running at a rate: `rate` 60 makes a minute pass in a second.

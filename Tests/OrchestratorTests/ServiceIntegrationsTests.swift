@@ -117,7 +117,7 @@ extension ServiceIntegrationsTests {
         let invocations = Mutex(0)
         var router = WireRouter()
         router.on(Lambda.invoke) { _, _ in
-            try await LambdaRuntime.invoke(timeout: 0.5) {
+            try await LambdaRuntime.invoke(timeout: 0.5, on: SystemWallClock()) {
                 invocations.withLock { $0 += 1 }
                 try await Task.sleep(for: .seconds(3))
                 return InvokeOutput(Payload: "late")
