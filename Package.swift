@@ -136,6 +136,9 @@ let package = Package(
             ]
         ),
 
+        // `callbacksim simulate`: the services on one deterministic executor, virtual time and simulated IO.
+        .target(name: "Simulation", dependencies: ["ServiceSupport"]),
+
         // `callbacksim bench`: the load generator and its measurements.
         .target(
             name: "Bench",
@@ -197,6 +200,7 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "StatesLanguage", "JSON"]),
         .testTarget(
             name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ServiceSupport"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
