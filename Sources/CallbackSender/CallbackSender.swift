@@ -29,12 +29,22 @@ public final class CallbackSender: Sendable {
     /// The invocations being handled now, by idempotency key: a repeated delivery joins the first.
     private let inFlight = Mutex<[String: Task<InvokeOutput, any Error>]>([:])
 
-    public init(
+    public convenience init(
         database: any DatabaseWriter, orchestrator: any OperationCaller, clock: any WallClock, quoteToken: Bool = false,
         timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
     ) {
+        self.init(
+            storage: GroupCommitDatabase(database), orchestrator: orchestrator, clock: clock, quoteToken: quoteToken,
+            timeout: timeout, logger: logger)
+    }
+
+    /// A callback sender on `storage`: a simulation's, which commits when the simulation says.
+    public init(
+        storage: GroupCommitDatabase, orchestrator: any OperationCaller, clock: any WallClock,
+        quoteToken: Bool = false, timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
+    ) {
         self.timeout = timeout
-        self.database = GroupCommitDatabase(database)
+        self.database = storage
         self.orchestrator = orchestrator
         self.clock = clock
         self.quoteToken = quoteToken

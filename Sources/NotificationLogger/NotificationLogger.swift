@@ -21,12 +21,22 @@ public final class NotificationLogger: Sendable {
     /// The logging function's Timeout, as Lambda enforces it.
     let timeout: Double
 
-    public init(
+    public convenience init(
         database: any DatabaseWriter, clock: any WallClock, logFile: String?, region: String = "us-east-1",
         accountId: String = "000000000000", timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
     ) {
+        self.init(
+            storage: GroupCommitDatabase(database), clock: clock, logFile: logFile, region: region,
+            accountId: accountId, timeout: timeout, logger: logger)
+    }
+
+    /// A logger on `storage`: a simulation's, which commits when the simulation says.
+    public init(
+        storage: GroupCommitDatabase, clock: any WallClock, logFile: String?, region: String = "us-east-1",
+        accountId: String = "000000000000", timeout: Double = LambdaRuntime.defaultTimeout, logger: Logger
+    ) {
         self.timeout = timeout
-        self.database = GroupCommitDatabase(database)
+        self.database = storage
         self.clock = clock
         self.logFile = logFile
         self.region = region

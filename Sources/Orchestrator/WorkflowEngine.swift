@@ -83,12 +83,23 @@ public final class WorkflowEngine: Sendable {
     private let decodedExecutions = Mutex<[String: DecodedExecution]>([:])
     static let decodedExecutionsLimit = 20_000
 
-    public init(
+    public convenience init(
         database: any DatabaseWriter, clock: any WallClock, dispatcher: any TaskDispatcher,
         configuration: EngineConfiguration = EngineConfiguration(), logger: Logger,
         random: any RandomSource = SystemRandomSource()
     ) {
-        self.database = GroupCommitDatabase(database)
+        self.init(
+            storage: GroupCommitDatabase(database), clock: clock, dispatcher: dispatcher,
+            configuration: configuration, logger: logger, random: random)
+    }
+
+    /// An engine on `storage`: a simulation's, which commits when the simulation says.
+    public init(
+        storage: GroupCommitDatabase, clock: any WallClock, dispatcher: any TaskDispatcher,
+        configuration: EngineConfiguration = EngineConfiguration(), logger: Logger,
+        random: any RandomSource = SystemRandomSource()
+    ) {
+        self.database = storage
         self.clock = clock
         self.random = random
         self.dispatcher = dispatcher

@@ -42,12 +42,23 @@ public final class Broker: Sendable {
     let moveWakeup = Wakeup()
     let deliveriesInFlight = Mutex<Set<Int64>>([])
 
-    public init(
+    public convenience init(
         database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
         accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger,
         realClock: any WallClock = SystemWallClock(), random: any RandomSource = SystemRandomSource()
     ) {
-        self.database = GroupCommitDatabase(database)
+        self.init(
+            storage: GroupCommitDatabase(database), clock: clock, region: region, accountId: accountId,
+            gatewayUrl: gatewayUrl, logger: logger, realClock: realClock, random: random)
+    }
+
+    /// A broker on `storage`: a simulation's, which commits when the simulation says.
+    public init(
+        storage: GroupCommitDatabase, clock: any WallClock, region: String = "us-east-1",
+        accountId: String = "000000000000", gatewayUrl: String = "http://localhost:4566", logger: Logger,
+        realClock: any WallClock = SystemWallClock(), random: any RandomSource = SystemRandomSource()
+    ) {
+        self.database = storage
         self.clock = clock
         self.random = random
         self.realClock = realClock

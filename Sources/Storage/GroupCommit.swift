@@ -9,8 +9,19 @@ import Synchronization
 /// rolls back its own savepoint only; the others in its group are unaffected. Under no load a group is one write,
 /// so latency stays that of a single commit; under load the groups grow and the fsyncs per write fall.
 public final class GroupCommitDatabase: Sendable {
-    /// The database underneath: a `DatabasePool` in the services, a `DatabaseQueue` in unit tests.
+    /// How reads and group commits reach the database.
+    public enum Driver: Sendable {
+        /// On GRDB's own dispatch queues: a process.
+        case grdb
+        /// On the caller's thread, each group committed when `commitLater` runs what it is given: a simulation,
+        /// where nothing may run on a thread of its own, and which decides when the "fsync" ends (and so whether a
+        /// crash comes first).
+        case inline(commitLater: @Sendable (@escaping @Sendable () -> Void) -> Void)
+    }
+
+    /// The database underneath: a `DatabasePool` in the services, a `DatabaseQueue` in unit tests and simulations.
     public let writer: any DatabaseWriter
+    private let driver: Driver
     private let queue = Mutex(Queue())
     /// Set on the writer's queue while a group's writes run: what they asked to do once committed.
     private let group = Mutex(Group())
@@ -22,6 +33,8 @@ public final class GroupCommitDatabase: Sendable {
         /// Groups committed and writes in them, for the benchmark's report and the tests.
         var groups = 0
         var writes = 0
+        /// The process "crashed" (a simulation): nothing more is read, written or committed.
+        var crashed = false
     }
 
     private struct Group {
@@ -36,12 +49,34 @@ public final class GroupCommitDatabase: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    public init(_ writer: any DatabaseWriter) {
+    public init(_ writer: any DatabaseWriter, driver: Driver = .grdb) {
         self.writer = writer
+        self.driver = driver
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.read(body)
+        if queue.withLock({ $0.crashed }) { throw DatabaseCrashed() }
+        switch driver {
+        case .grdb: return try await writer.read(body)
+        case .inline: return try readHere(body)
+        }
+    }
+
+    /// A synchronous read on the caller's thread (in an async function, `writer.read` means GRDB's async one).
+    private func readHere<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+
+    /// A simulated crash of the process: the writes waiting for a commit are lost (their callers get
+    /// `DatabaseCrashed`, as a killed process's callers get nothing), and every later read and write is refused.
+    /// What was committed stays in `writer`, for the restarted process's own `GroupCommitDatabase`.
+    public func crash() {
+        let lost = queue.withLock { queue in
+            queue.crashed = true
+            defer { queue.pending.removeAll() }
+            return queue.pending
+        }
+        for job in lost { job.fail(DatabaseCrashed()) }
     }
 
     /// Runs `body` in the next group's transaction and returns once that transaction is committed.
@@ -70,12 +105,17 @@ public final class GroupCommitDatabase: Sendable {
                     )
                 },
                 fail: { continuation.resume(throwing: $0) })
-            let start = queue.withLock { queue in
+            let start = queue.withLock { queue -> Bool? in
+                if queue.crashed { return nil }
                 queue.pending.append(job)
                 defer { queue.committing = true }
                 return !queue.committing
             }
-            if start { scheduleGroup() }
+            switch start {
+            case nil: job.fail(DatabaseCrashed())
+            case true?: scheduleGroup()
+            case false?: break
+            }
         }
     }
 
@@ -102,13 +142,19 @@ public final class GroupCommitDatabase: Sendable {
     }
 
     private func scheduleGroup() {
-        writer.asyncWriteWithoutTransaction { db in self.commitGroup(db) }
+        switch driver {
+        case .grdb:
+            writer.asyncWriteWithoutTransaction { db in self.commitGroup(db) }
+        case .inline(let commitLater):
+            commitLater { self.writer.writeWithoutTransaction { db in self.commitGroup(db) } }
+        }
     }
 
     /// Commits every write waiting now as one transaction, then schedules the next group behind whatever else
     /// waits for the writer (a group at a time, so writes made directly on the writer are not starved).
     private func commitGroup(_ db: Database) {
         let jobs = queue.withLock { queue in
+            // After a crash the queue is empty: its writes were failed, not committed.
             defer { queue.pending.removeAll(keepingCapacity: true) }
             return queue.pending
         }
@@ -152,6 +198,11 @@ public final class GroupCommitDatabase: Sendable {
         }
         if more { scheduleGroup() }
     }
+}
+
+/// The process's simulated crash came first: the write was never committed.
+public struct DatabaseCrashed: Error, CustomStringConvertible {
+    public var description: String { "the process crashed before this was committed" }
 }
 
 /// A write in the group made SQLite roll back the whole transaction: the group's other writes are lost with it.

@@ -145,3 +145,57 @@ extension GroupCommitTests {
         #expect(seen.withLock { $0["outside a write"] } == 1)
     }
 }
+
+/// The inline driver a simulation uses: groups are committed when the simulation runs what it was handed, and a
+/// crash before then loses exactly the writes not yet committed.
+@Suite struct SimulatedStorageTests {
+    /// Commits handed over, run only when the test says.
+    final class Fsyncs: Sendable {
+        private let waiting = Mutex<[@Sendable () -> Void]>([])
+        var count: Int { waiting.withLock { $0.count } }
+        func later(_ commit: @escaping @Sendable () -> Void) { waiting.withLock { $0.append(commit) } }
+        func complete() {
+            let commits = waiting.withLock { waiting in
+                defer { waiting.removeAll() }
+                return waiting
+            }
+            for commit in commits { commit() }
+        }
+    }
+
+    static func insert(_ database: GroupCommitDatabase, _ name: String) -> Task<Void, any Error> {
+        Task {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO items (name) VALUES (?)", arguments: [name])
+            }
+        }
+    }
+
+    static func names(_ writer: any DatabaseWriter) throws -> [String] {
+        try writer.read { try String.fetchAll($0, sql: "SELECT name FROM items ORDER BY id") }
+    }
+
+    @Test func aWriteIsAnsweredOnlyOnceItsGroupIsCommittedAndACrashLosesOnlyWhatWasNot() async throws {
+        let writer = try Store.inMemory(migrator: GroupCommitTests.migrator)
+        let fsyncs = Fsyncs()
+        let database = GroupCommitDatabase(writer, driver: .inline(commitLater: fsyncs.later))
+        let first = Self.insert(database, "committed")
+        try await GroupCommitTests.waitUntil { fsyncs.count == 1 }
+        #expect(try Self.names(writer).isEmpty)
+        fsyncs.complete()
+        try await first.value
+        #expect(try Self.names(writer) == ["committed"])
+
+        let second = Self.insert(database, "lost")
+        try await GroupCommitTests.waitUntil { fsyncs.count == 1 && database.waitingWrites == 1 }
+        database.crash()
+        fsyncs.complete()  // the fsync "ends" after the crash: too late
+        await #expect(throws: DatabaseCrashed.self) { try await second.value }
+        await #expect(throws: DatabaseCrashed.self) { try await Self.insert(database, "after").value }
+        await #expect(throws: DatabaseCrashed.self) { try await database.read { _ in 1 } }
+
+        // The restarted process opens the same database: what was committed, and nothing else.
+        let restarted = GroupCommitDatabase(writer, driver: .inline(commitLater: fsyncs.later))
+        #expect(try await restarted.read { try String.fetchAll($0, sql: "SELECT name FROM items") } == ["committed"])
+    }
+}
