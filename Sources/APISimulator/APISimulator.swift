@@ -15,7 +15,7 @@ import ZeroMQ
 /// starts one execution per record in order and deletes the batch only if every start worked; otherwise nothing
 /// is deleted and, with the queue's `maxReceiveCount` of 1, the whole batch ends in the dead-letter queue.
 public final class QueueConsumer: Sendable {
-    let broker: WireClient
+    let broker: any OperationCaller
     let engine: WorkflowEngine
     let queueName: String
     let stateMachineName: String
@@ -23,7 +23,8 @@ public final class QueueConsumer: Sendable {
     let logger: Logger
 
     public init(
-        broker: WireClient, engine: WorkflowEngine, queueName: String, stateMachineName: String, batchSize: Int,
+        broker: any OperationCaller, engine: WorkflowEngine, queueName: String, stateMachineName: String,
+        batchSize: Int,
         logger: Logger
     ) {
         self.broker = broker

@@ -16,8 +16,8 @@ import ZeroMQ
 /// service that answers with an error fails the task with AWS's error name for it: `SQS.…`, `SNS.…`, `Lambda.…`
 /// for the optimized integrations, `Sqs.…Exception`, `Sns.…Exception` for the SDK ones.
 public final class ServiceIntegrations: TaskDispatcher {
-    let queueBroker: WireClient?
-    let functions: [String: WireClient]
+    let queueBroker: (any OperationCaller)?
+    let functions: [String: any OperationCaller]
     /// Each function's Timeout (seconds): an invocation is awaited that long, plus `callTimeout` for the trip.
     let functionTimeouts: [String: Double]
     let callTimeout: Duration
@@ -29,7 +29,8 @@ public final class ServiceIntegrations: TaskDispatcher {
     let brokerOperations = Mutex<Set<String>>([])
 
     public init(
-        queueBroker: WireClient?, functions: [String: WireClient], functionTimeouts: [String: Double] = [:],
+        queueBroker: (any OperationCaller)?, functions: [String: any OperationCaller],
+        functionTimeouts: [String: Double] = [:],
         callTimeout: Duration = .seconds(5), random: any RandomSource = SystemRandomSource(),
         clock: any WallClock = SystemWallClock()
     ) {
@@ -248,7 +249,8 @@ public final class ServiceIntegrations: TaskDispatcher {
     // MARK: Shared
 
     func call(
-        _ client: WireClient, _ op: OperationName, _ request: JSONValue, service: String, idempotencyKey: String,
+        _ client: any OperationCaller, _ op: OperationName, _ request: JSONValue, service: String,
+        idempotencyKey: String,
         scope: Scope?
     ) async
         -> DispatchOutcome

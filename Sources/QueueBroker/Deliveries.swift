@@ -78,7 +78,7 @@ extension Broker {
     }
 
     /// Pushes notifications until cancelled. `functions` maps function names to clients.
-    public func runDeliveries(functions: [String: WireClient], maxConcurrent: Int = 64) async {
+    public func runDeliveries(functions: [String: any OperationCaller], maxConcurrent: Int = 64) async {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
@@ -125,7 +125,7 @@ extension Broker {
         try? await http.shutdown()
     }
 
-    private func invoke(_ delivery: DueDelivery, _ client: WireClient?) async -> DeliveryResult {
+    private func invoke(_ delivery: DueDelivery, _ client: (any OperationCaller)?) async -> DeliveryResult {
         guard let client, let event = try? JSONValue.parse(delivery.payload) else {
             logger.warning("no endpoint for function \(delivery.target); delivery \(delivery.id) waits")
             return .retry

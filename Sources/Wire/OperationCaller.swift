@@ -1,17 +1,34 @@
 /// Anything that carries an operation's request to the process owning it and brings back the reply body: the
 /// wire (`ServiceDirectory`) or the AWS gateway over HTTP (`GatewayClient`). What a client does with a topology
 /// (the demo, a workload) is written once against this.
+///
+/// The services reach each other through it too: a `WireClient` in a process, a simulated link in a simulation.
 public protocol OperationCaller: Sendable {
     /// Throws `AWSError` for AWS's error reply, anything else when no reply came.
     func call(_ address: OperationName, body: [UInt8], timeout: Duration) async throws -> [UInt8]
+    /// With the caller's idempotency key (a repeat of the call gets the first call's reply, where the owner keeps
+    /// it) and the region and account it is made in (nil: the owner's own).
+    func call(
+        _ address: OperationName, body: [UInt8], timeout: Duration, idempotencyKey: String?, scope: Scope?
+    ) async throws -> [UInt8]
 }
 
 extension OperationCaller {
+    /// A caller with no way to pass a key or a scope (HTTP) makes the plain call.
+    public func call(
+        _ address: OperationName, body: [UInt8], timeout: Duration, idempotencyKey: String?, scope: Scope?
+    ) async throws -> [UInt8] {
+        try await call(address, body: body, timeout: timeout)
+    }
+
     /// Typed form: the operation's input in, its output out.
     public func call<Input, Output>(
-        _ operation: APIOperation<Input, Output>, _ input: Input, timeout: Duration = .seconds(30)
+        _ operation: APIOperation<Input, Output>, _ input: Input, timeout: Duration = .seconds(30),
+        idempotencyKey: String? = nil
     ) async throws -> Output {
-        let reply = try await call(operation.address, body: WireCoding.encode(input), timeout: timeout)
+        let reply = try await call(
+            operation.address, body: WireCoding.encode(input), timeout: timeout, idempotencyKey: idempotencyKey,
+            scope: nil)
         return try WireCoding.decode(Output.self, from: reply)
     }
 }

@@ -216,4 +216,10 @@ extension WireClient: OperationCaller {
     public func call(_ address: OperationName, body: [UInt8], timeout: Duration) async throws -> [UInt8] {
         try await call(address, body: body, timeout: timeout, idempotencyKey: nil)
     }
+
+    public func call(
+        _ address: OperationName, body: [UInt8], timeout: Duration, idempotencyKey: String?, scope: Scope?
+    ) async throws -> [UInt8] {
+        try await call(address, body: body, timeout: timeout, idempotencyKey: idempotencyKey, trace: nil, scope: scope)
+    }
 }
