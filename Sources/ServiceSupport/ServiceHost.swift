@@ -60,7 +60,23 @@ extension ServiceHost {
     public static func api(
         _ service: String, server: WireServer, clock: any WallClock, faults: LinkFaultInjector, router: WireRouter
     ) -> LoopService {
-        let endpoint = server.endpoint
+        let routes = withControlOperations(
+            router, service: service, endpoint: server.endpoint, clock: clock, faults: faults)
+        let serving = routes
+        return LoopService("api") {
+            await withTaskCancellationHandler {
+                await server.run { request in try await serving.handle(request) }
+            } onCancel: {
+                server.close()
+            }
+        }
+    }
+
+    /// `router` plus the control operations every process answers: Ping with the process's time, ListOperations,
+    /// `faults`' rules (which the process's clients apply to the requests it sends), and SetClock.
+    public static func withControlOperations(
+        _ router: WireRouter, service: String, endpoint: String, clock: any WallClock, faults: LinkFaultInjector
+    ) -> WireRouter {
         var routes = router
         routes.on(Control.ping) { _, _ in
             PingOutput(
@@ -88,13 +104,6 @@ extension ServiceHost {
             adjustable.adjust(offset: input.offsetSeconds, rate: input.rate)
             return EmptyOutput()
         }
-        let serving = routes
-        return LoopService("api") {
-            await withTaskCancellationHandler {
-                await server.run { request in try await serving.handle(request) }
-            } onCancel: {
-                server.close()
-            }
-        }
+        return routes
     }
 }

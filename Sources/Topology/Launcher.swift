@@ -264,7 +264,7 @@ public struct Launcher: Sendable {
     }
 
     /// The queue consumer's binding: which queue, which state machine it starts, the batch size.
-    var consumer: (queue: String, stateMachine: String, batchSize: Int)? {
+    public var consumer: (queue: String, stateMachine: String, batchSize: Int)? {
         guard let function = template.functions.first(where: { !$0.sqsSources.isEmpty }),
             let source = function.sqsSources.first
         else { return nil }

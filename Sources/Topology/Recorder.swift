@@ -1,7 +1,25 @@
 import Faults
 import Foundation
 import JSON
+import ServiceSupport
 import Wire
+
+/// Calls to a topology's processes by name: over the wire (`TopologyClient`) or a simulation's links.
+public protocol ServiceCaller: Sendable {
+    func call(_ service: ServiceName, _ address: OperationName, body: [UInt8], timeout: Duration) async throws
+        -> [UInt8]
+}
+
+extension ServiceCaller {
+    /// Typed form: the operation's input in, its output out.
+    public func call<Input, Output>(
+        _ service: ServiceName, _ operation: APIOperation<Input, Output>, _ input: Input,
+        timeout: Duration = .seconds(10)
+    ) async throws -> Output {
+        let reply = try await call(service, operation.address, body: WireCoding.encode(input), timeout: timeout)
+        return try WireCoding.decode(Output.self, from: reply)
+    }
+}
 
 /// Reads what the checker needs from a running topology.
 public struct Recorder: Sendable {
@@ -11,9 +29,9 @@ public struct Recorder: Sendable {
     public var taskTimeoutSeconds = 300.0
     public var timeoutToleranceSeconds = 0.0
 
-    public let client: TopologyClient
+    public let client: any ServiceCaller
 
-    public init(client: TopologyClient) {
+    public init(client: any ServiceCaller) {
         self.client = client
     }
 
@@ -43,7 +61,15 @@ public struct Recorder: Sendable {
     /// Waits until no execution runs, the request queue is empty and no notification waits for delivery, or
     /// `deadline` passes. Returns whether it got quiet.
     public func waitForQuiescence(deadline: ContinuousClock.Instant) async throws -> Bool {
-        while ContinuousClock.now < deadline {
+        let (seconds, attoseconds) = (deadline - .now).components
+        return try await waitForQuiescence(
+            seconds: Double(seconds) + Double(attoseconds) / 1e18, on: SystemWallClock())
+    }
+
+    /// The same, for up to `seconds` of `clock`'s time (a simulation's virtual time).
+    public func waitForQuiescence(seconds: Double, on clock: any WallClock) async throws -> Bool {
+        let deadline = clock.now() + seconds
+        while clock.now() < deadline {
             let running = try await listExecutions(on: .orchestrator, machine: stateMachine).filter {
                 $0.status == "RUNNING"
             }
@@ -55,7 +81,7 @@ public struct Recorder: Sendable {
             let backlog: DeliveryBacklogOutput = try await client.call(
                 .queueBroker, Control.getDeliveryBacklog, EmptyOutput())
             if running.isEmpty && simulating.isEmpty && left == 0 && backlog.pending == 0 { return true }
-            try await Task.sleep(for: .milliseconds(250))
+            try await clock.sleep(for: .milliseconds(250))
         }
         return false
     }
@@ -71,6 +97,23 @@ public struct Recorder: Sendable {
         .compactMap { attributes.Attributes?[$0].flatMap(Int.init) }.reduce(0, +)
     }
 
+    /// Every event of an orchestrator execution's history, read a page at a time.
+    func history(_ executionArn: String) async throws -> [JSONValue] {
+        var events: [JSONValue] = []
+        var token: String?
+        repeat {
+            let reply = try WireCoding.decodeJSON(
+                try await client.call(
+                    .orchestrator, StepFunctions.getExecutionHistory.address,
+                    body: WireCoding.encode(
+                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token)),
+                    timeout: .seconds(10)))
+            events += reply["events"]?.arrayValue ?? []
+            token = reply["nextToken"]?.stringValue
+        } while token != nil
+        return events
+    }
+
     public func record() async throws -> RecordedRun {
         var executions: [RecordedRun.Execution] = []
         for item in try await listExecutions(on: .orchestrator, machine: stateMachine) {
@@ -80,7 +123,7 @@ public struct Recorder: Sendable {
             executions.append(
                 .init(
                     executionArn: item.executionArn, input: description.input, status: description.status,
-                    history: try await client.history(item.executionArn)))
+                    history: try await history(item.executionArn)))
         }
         var simulatorRuns: [RecordedRun.SimulatorRun] = []
         for item in try await listExecutions(on: .apiSimulator, machine: "WorkflowExternalAsyncAPISimulator") {
@@ -106,7 +149,9 @@ public struct Recorder: Sendable {
             .queueBroker, Control.listMessages, QueueUrlInput(QueueUrl: try await queueUrl(deadLetterQueue)))
         return RecordedRun(
             executions: executions,
-            notifications: try await client.notifications(),
+            notifications: try await client.call(
+                .notificationLogger, Control.listNotifications, EmptyOutput()
+            ).notifications,
             callbacks: callbacks,
             deadLetters: deadLetters.received.map { .init(messageId: $0.MessageId, body: $0.Body) },
             simulatorRuns: simulatorRuns,

@@ -4,7 +4,7 @@ import Wire
 import ZeroMQ
 
 /// Calls into a running topology, using the endpoints `callbacksim up` recorded.
-public final class TopologyClient: Sendable {
+public final class TopologyClient: ServiceCaller {
     public let layout: TopologyLayout
     let context: Context
 
@@ -18,6 +18,14 @@ public final class TopologyClient: Sendable {
             throw Launcher.LaunchError(message: "no topology in \(dataDirectory): run `callbacksim up` first")
         }
         return TopologyClient(layout: state.layout, context: context)
+    }
+
+    public func call(_ service: ServiceName, _ address: OperationName, body: [UInt8], timeout: Duration)
+        async throws -> [UInt8]
+    {
+        let client = try await WireClient.connect(context: context, endpoint: layout.endpoint(service))
+        defer { client.close() }
+        return try await client.call(address, body: body, timeout: timeout)
     }
 
     public func call<Input, Output>(
