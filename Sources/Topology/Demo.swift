@@ -80,19 +80,7 @@ public struct Demo: Sendable {
 
     /// Every event of an execution's history, a page at a time.
     func history(_ executionArn: String) async throws -> [JSONValue] {
-        var events: [JSONValue] = []
-        var token: String?
-        repeat {
-            let reply = try WireCoding.decodeJSON(
-                try await caller.call(
-                    StepFunctions.getExecutionHistory.address,
-                    body: WireCoding.encode(
-                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token)),
-                    timeout: .seconds(30)))
-            events += reply["events"]?.arrayValue ?? []
-            token = reply["nextToken"]?.stringValue
-        } while token != nil
-        return events
+        try await caller.executionHistory(executionArn)
     }
 
     /// The notifications the logger function logged, read back through CloudWatch Logs as a user would.

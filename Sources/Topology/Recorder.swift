@@ -11,6 +11,11 @@ public protocol ServiceCaller: Sendable {
 }
 
 extension ServiceCaller {
+    /// The calls to one process, as an `OperationCaller`.
+    public func bound(to service: ServiceName) -> any OperationCaller {
+        BoundServiceCaller(caller: self, service: service)
+    }
+
     /// Typed form: the operation's input in, its output out.
     public func call<Input, Output>(
         _ service: ServiceName, _ operation: APIOperation<Input, Output>, _ input: Input,
@@ -18,6 +23,15 @@ extension ServiceCaller {
     ) async throws -> Output {
         let reply = try await call(service, operation.address, body: WireCoding.encode(input), timeout: timeout)
         return try WireCoding.decode(Output.self, from: reply)
+    }
+}
+
+private struct BoundServiceCaller: OperationCaller {
+    let caller: any ServiceCaller
+    let service: ServiceName
+
+    func call(_ address: OperationName, body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        try await caller.call(service, address, body: body, timeout: timeout)
     }
 }
 
@@ -99,19 +113,7 @@ public struct Recorder: Sendable {
 
     /// Every event of an orchestrator execution's history, read a page at a time.
     func history(_ executionArn: String) async throws -> [JSONValue] {
-        var events: [JSONValue] = []
-        var token: String?
-        repeat {
-            let reply = try WireCoding.decodeJSON(
-                try await client.call(
-                    .orchestrator, StepFunctions.getExecutionHistory.address,
-                    body: WireCoding.encode(
-                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token)),
-                    timeout: .seconds(10)))
-            events += reply["events"]?.arrayValue ?? []
-            token = reply["nextToken"]?.stringValue
-        } while token != nil
-        return events
+        try await client.bound(to: .orchestrator).executionHistory(executionArn, timeout: .seconds(10))
     }
 
     public func record() async throws -> RecordedRun {

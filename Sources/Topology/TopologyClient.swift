@@ -79,18 +79,9 @@ public final class TopologyClient: ServiceCaller {
 
     /// Every event of an execution's history, read a page at a time.
     public func history(_ executionArn: String) async throws -> [JSONValue] {
-        var events: [JSONValue] = []
-        var token: String?
-        repeat {
-            let reply = try WireCoding.decodeJSON(
-                try await stepFunctions(
-                    StepFunctions.getExecutionHistory,
-                    body: WireCoding.encode(
-                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token))))
-            events += reply["events"]?.arrayValue ?? []
-            token = reply["nextToken"]?.stringValue
-        } while token != nil
-        return events
+        let directory = try await directory()
+        defer { directory.close() }
+        return try await directory.executionHistory(executionArn, timeout: .seconds(10))
     }
 
     /// Every notification the logger recorded, structured.

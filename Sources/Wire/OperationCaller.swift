@@ -1,3 +1,5 @@
+import JSON
+
 /// Anything that carries an operation's request to the process owning it and brings back the reply body: the
 /// wire (`ServiceDirectory`) or the AWS gateway over HTTP (`GatewayClient`). What a client does with a topology
 /// (the demo, a workload) is written once against this.
@@ -30,6 +32,25 @@ extension OperationCaller {
             operation.address, body: WireCoding.encode(input), timeout: timeout, idempotencyKey: idempotencyKey,
             scope: nil)
         return try WireCoding.decode(Output.self, from: reply)
+    }
+}
+
+extension OperationCaller {
+    /// Every event of an execution's history, read a page at a time.
+    public func executionHistory(_ executionArn: String, timeout: Duration = .seconds(30)) async throws -> [JSONValue] {
+        var events: [JSONValue] = []
+        var token: String?
+        repeat {
+            let reply = try WireCoding.decodeJSON(
+                try await call(
+                    StepFunctions.getExecutionHistory.address,
+                    body: WireCoding.encode(
+                        GetExecutionHistoryInput(executionArn: executionArn, maxResults: 1000, nextToken: token)),
+                    timeout: timeout))
+            events += reply["events"]?.arrayValue ?? []
+            token = reply["nextToken"]?.stringValue
+        } while token != nil
+        return events
     }
 }
 
