@@ -137,7 +137,7 @@ let package = Package(
         ),
 
         // `callbacksim simulate`: the services on one deterministic executor, virtual time and simulated IO.
-        .target(name: "Simulation", dependencies: ["ServiceSupport"]),
+        .target(name: "Simulation", dependencies: ["ServiceSupport", "Wire", "SeededRandom"]),
 
         // `callbacksim bench`: the load generator and its measurements.
         .target(
@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "StatesLanguage", "JSON"]),
         .testTarget(
             name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ServiceSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ServiceSupport", "Wire"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -123,7 +123,8 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
             }
             switch step {
             case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
-            case .timer(let fire): fire()
+            // A timer fires outside any task: tasks it spawns must still land here.
+            case .timer(let fire): TaskPlacement.$preferredExecutor.withValue(self) { fire() }
             case .idle: return false
             }
         }
