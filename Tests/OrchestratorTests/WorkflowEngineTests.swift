@@ -411,7 +411,9 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
     }
 
     /// On a fast clock (1,000 s a second) a timer fires when the clock reaches it, not up to a real second late:
-    /// a 600 s Wait ends within 100 clock seconds (0.1 s real) of its due time, in history time.
+    /// a 100 s Wait (0.1 s real) ends within 500 clock seconds (0.5 s real) of its due time, in history time. A loop
+    /// that polled once a real second would end it about 900 clock seconds late; the slack is for a loaded CI
+    /// machine, where a wake-up on time has been seen to come 0.33 s late.
     @Test func timersFireOnTimeOnAFastClock() async throws {
         let clock = AdjustableWallClock(rate: 1_000)
         let engine = WorkflowEngine(
@@ -421,7 +423,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         defer { loop.cancel() }
         let machine = try await engine.createStateMachine(
             CreateStateMachineInput(
-                name: "W", definition: #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":600,"End":true}}}"#)
+                name: "W", definition: #"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}}"#)
         ).stateMachineArn
         let arn = try await engine.startExecution(StartExecutionInput(stateMachineArn: machine)).executionArn
         for _ in 0..<500 where try await engine.describeExecution(arn).status == "RUNNING" {
@@ -435,7 +437,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         }
         let entered = try #require(time("WaitStateEntered"))
         let exited = try #require(time("WaitStateExited"))
-        #expect(exited - entered >= 600)
-        #expect(exited - entered < 700, "fired \(exited - entered - 600) clock seconds late")
+        #expect(exited - entered >= 100)
+        #expect(exited - entered < 600, "fired \(exited - entered - 100) clock seconds late")
     }
 }
