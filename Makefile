@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN = .build/debug
 
-.PHONY: deps build test demo experiments sweep format clean aws-models image test-containers
+.PHONY: deps build test demo experiments sweep simulate format clean aws-models image test-containers
 
 deps:
 	@scripts/ensure-deps.sh
@@ -16,6 +16,7 @@ build: deps
 test: build
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	$(MAKE) --no-print-directory simulate SIM_SEEDS=1-300
 	@scripts/ensure-test-clients.sh
 	node --test Tests/ConsoleTests/
 	CALLBACKSIM_LEGACY_SQS_MODEL=$(CURDIR)/.build/legacy-sqs-model python3 -m pytest -q Tests/AWSClientTests Tests/ConsoleTests Tests/DeployTests
@@ -31,6 +32,13 @@ test-containers: deps
 
 demo: build
 	$(BIN)/callbacksim demo
+
+# Drawn experiments (workload and fault schedule from each seed) on the deterministic simulation of the topology;
+# a failing seed's trace goes to reports/simulate/ and replays with `callbacksim simulate --seeds N`. `make test`
+# sweeps the first 300.
+SIM_SEEDS ?= 1-3000
+simulate: build
+	$(BIN)/callbacksim simulate --seeds $(SIM_SEEDS) --jobs 2 --trace reports/simulate
 
 # Every shipped experiment at full size; reports in reports/NAME-SEED/.
 SEED ?= 1

@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "Wire", "ZeroMQ", "JSON",
+                "Wire", "ZeroMQ", "JSON", "Storage", "SeededRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,6 +138,13 @@ let package = Package(
 
         // `callbacksim simulate`: the services on one deterministic executor, virtual time and simulated IO.
         .target(name: "Simulation", dependencies: ["ServiceSupport", "Wire", "SeededRandom"]),
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "Simulation", "Topology", "Faults", "Template", "Orchestrator", "QueueBroker", "APISimulator",
+                "CallbackSender", "NotificationLogger", "ServiceSupport", "Storage", "Wire", "SeededRandom", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // `callbacksim bench`: the load generator and its measurements.
         .target(
@@ -166,7 +173,7 @@ let package = Package(
         .executableTarget(
             name: "callbacksim",
             dependencies: [
-                "Faults", "ServiceSupport", "GatewayClient", "ProcessCommands", "Bench",
+                "Faults", "ServiceSupport", "GatewayClient", "ProcessCommands", "Bench", "Simulator",
                 "Topology", "Template", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -188,7 +195,8 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: [
-                "Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ", "JSON",
+                "Orchestrator", "Wire", "StatesLanguage", "Storage", "ServiceSupport", "ZeroMQ", "JSON", "Simulation",
+                "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
@@ -200,7 +208,9 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "StatesLanguage", "JSON"]),
         .testTarget(
             name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ServiceSupport", "Wire"]),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Simulator", "Faults", "Template", "Topology", "ServiceSupport", "Wire"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -41,7 +41,11 @@ public final class QueueConsumer: Sendable {
         while !Task.isCancelled {
             do {
                 if queueUrl == nil {
-                    let output = try await broker.call(SQS.getQueueUrl, GetQueueUrlInput(QueueName: queueName))
+                    // Short, as every call of this loop: a call to a broker that cannot be reached stalls the
+                    // whole consumer until it times out (found by the simulator: a consumer restarted while the
+                    // broker was isolated sat 30 s on this call, and at a fast clock its jobs timed out).
+                    let output = try await broker.call(
+                        SQS.getQueueUrl, GetQueueUrlInput(QueueName: queueName), timeout: .seconds(2))
                     queueUrl = output.QueueUrl
                 }
                 if stateMachineArn == nil {
@@ -178,32 +182,35 @@ public enum APISimulatorService {
     }
 
     public static func run(_ options: Options) async throws {
-        let logger = Logger(label: "api-simulator")
         let context = Context()
-        let faults = LinkFaultInjector(process: "api-simulator")
+        let environment = ProcessEnvironment.process(
+            "api-simulator", dataDirectory: options.dataDirectory, context: context)
+        try await ServiceHost.serve(
+            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
+            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
+    }
+
+    /// The embedded engine, the queue consumer and their loops, in `environment`.
+    public static func parts(_ options: Options, in environment: ProcessEnvironment) async throws -> ServiceParts {
         // The same integrations as the orchestrator's, so a state machine hosted here may use SQS and SNS too.
         let integrations = try await ServiceIntegrations.connect(
-            context: context, queueBroker: options.queueBroker, functions: options.functions,
-            functionTimeouts: options.functionTimeouts, faults: faults)
+            queueBroker: options.queueBroker, functions: options.functions, functionTimeouts: options.functionTimeouts,
+            in: environment, clock: options.clock)
         let engine = WorkflowEngine(
-            database: try WorkflowEngine.openDatabase(path: options.dataDirectory + "/api-simulator.sqlite"),
-            clock: options.clock, dispatcher: integrations, configuration: options.configuration, logger: logger)
-        let broker = try await WireClient.connect(
-            context: context, endpoint: options.queueBroker, service: "queue-broker", interceptor: faults)
+            storage: try environment.database("api-simulator.sqlite", WorkflowEngine.schemaMigrator),
+            clock: options.clock, dispatcher: integrations, configuration: options.configuration,
+            logger: environment.logger, random: environment.random)
         let consumer = QueueConsumer(
-            broker: broker, engine: engine, queueName: options.queueName, stateMachineName: options.stateMachineName,
-            batchSize: options.batchSize, logger: logger)
-        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        logger.info("api-simulator serving on \(server.endpoint), consuming \(options.queueName)")
-        var consumerFunction = WireRouter()
-        consumerFunction.on(Lambda.invoke) { input, _ in try await consumer.invoke(input) }
-        try await ServiceHost.run(
-            engine.services(
-                serving: server, as: "api-simulator", clock: options.clock, faults: faults, also: consumerFunction)
-                + [
-                    LoopService("consumer") { await consumer.run() },
-                    LoopService("integrations") { await integrations.learnBrokerOperations() },
-                ],
-            logger: logger)
+            broker: try await environment.connect("queue-broker", options.queueBroker), engine: engine,
+            queueName: options.queueName, stateMachineName: options.stateMachineName, batchSize: options.batchSize,
+            logger: environment.logger)
+        var router = engine.router
+        router.on(Lambda.invoke) { input, _ in try await consumer.invoke(input) }
+        return ServiceParts(
+            router: router,
+            loops: engine.loops + [
+                LoopService("consumer") { await consumer.run() },
+                LoopService("integrations") { await integrations.learnBrokerOperations() },
+            ])
     }
 }

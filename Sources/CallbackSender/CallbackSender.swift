@@ -208,20 +208,20 @@ public enum CallbackSenderService {
     }
 
     public static func run(_ options: Options) async throws {
-        let logger = Logger(label: "callback-sender")
         let context = Context()
-        let faults = LinkFaultInjector(process: "callback-sender")
+        let environment = ProcessEnvironment.process(
+            "callback-sender", dataDirectory: options.dataDirectory, context: context)
+        try await ServiceHost.serve(
+            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
+            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
+    }
+
+    /// The callback function, in `environment`.
+    public static func parts(_ options: Options, in environment: ProcessEnvironment) async throws -> ServiceParts {
         let sender = CallbackSender(
-            database: try CallbackSender.openDatabase(path: options.dataDirectory + "/callback-sender.sqlite"),
-            orchestrator: try await WireClient.connect(
-                context: context, endpoint: options.orchestrator, service: "orchestrator", interceptor: faults),
-            clock: options.clock, quoteToken: options.quoteToken, timeout: options.timeout, logger: logger)
-        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        logger.info("callback-sender serving on \(server.endpoint)")
-        try await ServiceHost.run(
-            [
-                ServiceHost.api(
-                    "callback-sender", server: server, clock: options.clock, faults: faults, router: sender.router)
-            ], logger: logger)
+            storage: try environment.database("callback-sender.sqlite", CallbackSender.migrator),
+            orchestrator: try await environment.connect("orchestrator", options.orchestrator), clock: options.clock,
+            quoteToken: options.quoteToken, timeout: options.timeout, logger: environment.logger)
+        return ServiceParts(router: sender.router)
     }
 }

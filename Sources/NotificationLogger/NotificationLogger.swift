@@ -151,20 +151,24 @@ public enum NotificationLoggerService {
     }
 
     public static func run(_ options: Options) async throws {
-        let logger = Logger(label: "notification-logger")
         let context = Context()
+        let environment = ProcessEnvironment.process(
+            "notification-logger", dataDirectory: options.dataDirectory, context: context)
+        try await ServiceHost.serve(
+            try await parts(options, in: environment, logFile: options.dataDirectory + "/notifications.log"),
+            endpoint: options.endpoint, context: context, clock: options.clock, environment: environment,
+            dataDirectory: options.dataDirectory)
+    }
+
+    /// The logging function and its log group, in `environment`; each notification is also appended to `logFile`.
+    public static func parts(_ options: Options, in environment: ProcessEnvironment, logFile: String?) async throws
+        -> ServiceParts
+    {
         let notificationLogger = NotificationLogger(
-            database: try NotificationLogger.openDatabase(path: options.dataDirectory + "/notification-logger.sqlite"),
-            clock: options.clock, logFile: options.dataDirectory + "/notifications.log", region: options.region,
-            accountId: options.accountId, timeout: options.timeout, logger: logger)
+            storage: try environment.database("notification-logger.sqlite", NotificationLogger.migrator),
+            clock: options.clock, logFile: logFile, region: options.region, accountId: options.accountId,
+            timeout: options.timeout, logger: environment.logger)
         try await notificationLogger.createLogGroup()
-        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        logger.info("notification-logger serving on \(server.endpoint)")
-        try await ServiceHost.run(
-            [
-                ServiceHost.api(
-                    "notification-logger", server: server, clock: options.clock,
-                    faults: LinkFaultInjector(process: "notification-logger"), router: notificationLogger.router)
-            ], logger: logger)
+        return ServiceParts(router: notificationLogger.router)
     }
 }

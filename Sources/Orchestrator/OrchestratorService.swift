@@ -31,20 +31,25 @@ public enum OrchestratorService {
     }
 
     public static func run(_ options: Options) async throws {
-        let logger = Logger(label: "orchestrator")
         let context = Context()
-        let faults = LinkFaultInjector(process: "orchestrator")
-        let database = try WorkflowEngine.openDatabase(path: options.dataDirectory + "/orchestrator.sqlite")
+        let environment = ProcessEnvironment.process(
+            "orchestrator", dataDirectory: options.dataDirectory, context: context)
+        try await ServiceHost.serve(
+            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
+            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
+    }
+
+    /// The engine, its integrations and its loops, in `environment`.
+    public static func parts(_ options: Options, in environment: ProcessEnvironment) async throws -> ServiceParts {
         let integrations = try await ServiceIntegrations.connect(
-            context: context, queueBroker: options.queueBroker, functions: options.functions,
-            functionTimeouts: options.functionTimeouts, faults: faults)
+            queueBroker: options.queueBroker, functions: options.functions, functionTimeouts: options.functionTimeouts,
+            in: environment, clock: options.clock)
         let engine = WorkflowEngine(
-            database: database, clock: options.clock, dispatcher: integrations, configuration: options.configuration,
-            logger: logger)
-        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        logger.info("orchestrator serving on \(server.endpoint), data in \(options.dataDirectory)")
-        try await ServiceHost.run(
-            engine.services(serving: server, as: "orchestrator", clock: options.clock, faults: faults)
-                + [LoopService("integrations") { await integrations.learnBrokerOperations() }], logger: logger)
+            storage: try environment.database("orchestrator.sqlite", EngineSchema.migrator), clock: options.clock,
+            dispatcher: integrations, configuration: options.configuration, logger: environment.logger,
+            random: environment.random)
+        return ServiceParts(
+            router: engine.router,
+            loops: engine.loops + [LoopService("integrations") { await integrations.learnBrokerOperations() }])
     }
 }

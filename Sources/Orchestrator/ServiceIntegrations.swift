@@ -42,26 +42,20 @@ public final class ServiceIntegrations: TaskDispatcher {
         self.callTimeout = callTimeout
     }
 
-    /// Connects clients for the given endpoints (connections are made lazily by libzmq); their requests meet
-    /// `faults`, the calling process's link faults.
+    /// Clients for the given endpoints (`service@endpoint` for functions), made in `environment`.
     public static func connect(
-        context: Context, queueBroker: String?, functions: [String: String], functionTimeouts: [String: Double] = [:],
-        faults: (any OutboundInterceptor)? = nil
+        queueBroker: String?, functions: [String: String], functionTimeouts: [String: Double] = [:],
+        in environment: ProcessEnvironment, clock: any WallClock
     ) async throws -> ServiceIntegrations {
-        let broker: WireClient? =
-            if let queueBroker {
-                try await WireClient.connect(
-                    context: context, endpoint: queueBroker, service: "queue-broker", interceptor: faults)
-            } else {
-                nil
-            }
-        var clients: [String: WireClient] = [:]
-        for (name, value) in functions {
-            let (service, endpoint) = splitServiceEndpoint(value)
-            clients[name] = try await WireClient.connect(
-                context: context, endpoint: endpoint, service: service, interceptor: faults)
+        let broker: (any OperationCaller)? =
+            if let queueBroker { try await environment.connect("queue-broker", queueBroker) } else { nil }
+        var clients: [String: any OperationCaller] = [:]
+        for (name, value) in functions.sorted(by: { $0.key < $1.key }) {
+            clients[name] = try await environment.connect(value)
         }
-        return ServiceIntegrations(queueBroker: broker, functions: clients, functionTimeouts: functionTimeouts)
+        return ServiceIntegrations(
+            queueBroker: broker, functions: clients, functionTimeouts: functionTimeouts, random: environment.random,
+            clock: clock)
     }
 
     /// What CreateStateMachine accepts: an engine with no route to the broker refuses SQS and SNS tasks there

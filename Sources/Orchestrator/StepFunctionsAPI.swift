@@ -3,18 +3,11 @@ import ServiceSupport
 import Wire
 
 extension WorkflowEngine {
-    /// The engine as services of a process: its timer and outbox loops, and the Step Functions API on `server`
-    /// (with `also`, the process's other operations); `faults` are the process's link faults.
-    public func services(
-        serving server: WireServer, as name: String, clock: any WallClock, faults: LinkFaultInjector,
-        also: WireRouter = WireRouter()
-    ) -> [any Service] {
-        var routes = router
-        routes.merge(also)
-        return [
+    /// The engine's loops: due timers, and the outbox's calls.
+    public var loops: [LoopService] {
+        [
             LoopService("timers") { await self.runTimers() },
             LoopService("outbox") { await self.runOutbox() },
-            ServiceHost.api(name, server: server, clock: clock, faults: faults, router: routes),
         ]
     }
 

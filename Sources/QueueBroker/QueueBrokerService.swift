@@ -163,29 +163,31 @@ public enum QueueBrokerService {
     }
 
     public static func run(_ options: Options) async throws {
-        let logger = Logger(label: "queue-broker")
         let context = Context()
-        let faults = LinkFaultInjector(process: "queue-broker")
+        let environment = ProcessEnvironment.process(
+            "queue-broker", dataDirectory: options.dataDirectory, context: context)
+        try await ServiceHost.serve(
+            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
+            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
+    }
+
+    /// The broker and its loops (SNS deliveries to `functions`, housekeeping, message moves), in `environment`.
+    public static func parts(_ options: Options, in environment: ProcessEnvironment) async throws -> ServiceParts {
         let broker = Broker(
-            database: try Broker.openDatabase(path: options.dataDirectory + "/queue-broker.sqlite"),
-            clock: options.clock, region: options.region, accountId: options.accountId,
-            gatewayUrl: options.gatewayUrl, logger: logger)
-        var clients: [String: WireClient] = [:]
-        for (name, value) in options.functions {
-            let (service, endpoint) = splitServiceEndpoint(value)
-            clients[name] = try await WireClient.connect(
-                context: context, endpoint: endpoint, service: service, interceptor: faults)
+            storage: try environment.database("queue-broker.sqlite", BrokerSchema.migrator), clock: options.clock,
+            region: options.region, accountId: options.accountId, gatewayUrl: options.gatewayUrl,
+            logger: environment.logger, realClock: environment.realClock, random: environment.random)
+        var functions: [String: any OperationCaller] = [:]
+        for (name, value) in options.functions.sorted(by: { $0.key < $1.key }) {
+            functions[name] = try await environment.connect(value)
         }
-        let functionClients = clients
-        let server = try await WireServer.bind(context: context, endpoint: options.endpoint, logger: logger)
-        logger.info("queue-broker serving on \(server.endpoint), data in \(options.dataDirectory)")
-        try await ServiceHost.run(
-            [
-                LoopService("deliveries") { await broker.runDeliveries(functions: functionClients) },
+        let clients = functions
+        return ServiceParts(
+            router: broker.router,
+            loops: [
+                LoopService("deliveries") { await broker.runDeliveries(functions: clients) },
                 LoopService("housekeeping") { await broker.runHousekeeping() },
                 LoopService("message moves") { await broker.runMoveTasks() },
-                ServiceHost.api(
-                    "queue-broker", server: server, clock: options.clock, faults: faults, router: broker.router),
-            ], logger: logger)
+            ])
     }
 }

@@ -37,8 +37,8 @@ public enum ServiceHost {
 
 /// A loop run as a service: it is cancelled when the group shuts down.
 public struct LoopService: Service {
-    let name: String
-    let body: @Sendable () async throws -> Void
+    public let name: String
+    public let body: @Sendable () async throws -> Void
 
     public init(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
         self.name = name
@@ -53,6 +53,23 @@ public struct LoopService: Service {
 }
 
 extension ServiceHost {
+    /// Runs a process: `parts` served on a socket bound to `endpoint`, its loops beside, until a signal asks it to
+    /// stop.
+    public static func serve(
+        _ parts: ServiceParts, endpoint: String, context: Context, clock: any WallClock,
+        environment: ProcessEnvironment, dataDirectory: String
+    ) async throws {
+        let server = try await WireServer.bind(context: context, endpoint: endpoint, logger: environment.logger)
+        environment.logger.info("\(environment.process) serving on \(server.endpoint), data in \(dataDirectory)")
+        try await run(
+            parts.loops
+                + [
+                    api(
+                        environment.process, server: server, clock: clock, faults: environment.faults,
+                        router: parts.router)
+                ], logger: environment.logger)
+    }
+
     /// Serves `server` as a service of the group: the process's own operations from `router`, plus the control
     /// operations every process answers (Ping with the process's time, `faults`' rules, which the process's
     /// clients apply to the requests it sends, and SetClock, an experiment's clock fault). Closes the socket on

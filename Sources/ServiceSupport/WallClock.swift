@@ -47,7 +47,23 @@ public struct SystemWallClock: WallClock {
     public func realSeconds(until deadline: Double) -> Double { (deadline - now()) / rate }
 }
 
-/// The system clock, skewable and re-rated while the process runs (an experiment's clock faults).
+/// What a clock is driven by: real time in a process, a simulation's virtual time.
+public protocol TimeSource: Sendable {
+    /// Seconds since 1970.
+    func now() -> Double
+    /// Suspends for `duration` of this time; throws `CancellationError` if the task is cancelled.
+    func sleep(for duration: Duration) async throws
+}
+
+/// The system's real time.
+public struct RealTime: TimeSource {
+    public init() {}
+    public func now() -> Double { Date().timeIntervalSince1970 }
+    public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+}
+
+/// A process's clock, skewable and re-rated while the process runs (an experiment's clock faults), over real
+/// time or, in a simulation, virtual time.
 public final class AdjustableWallClock: WallClock {
     private struct Anchor {
         var real: Double
@@ -57,12 +73,14 @@ public final class AdjustableWallClock: WallClock {
     }
 
     private let anchor: Mutex<Anchor>
+    private let source: any TimeSource
 
     /// `epoch`: the real time at which the fast clock equals real time. Processes of one topology share it, so
     /// their fast clocks agree, and a restarted process's clock carries on instead of jumping back.
-    public init(offset: Double = 0, rate: Double = 1, epoch: Double? = nil) {
+    public init(offset: Double = 0, rate: Double = 1, epoch: Double? = nil, source: any TimeSource = RealTime()) {
         precondition(rate > 0, "a clock's rate must be positive")
-        let real = epoch ?? Date().timeIntervalSince1970
+        let real = epoch ?? source.now()
+        self.source = source
         anchor = Mutex(Anchor(real: real, clock: real, rate: rate, offset: offset))
     }
 
@@ -70,13 +88,13 @@ public final class AdjustableWallClock: WallClock {
 
     /// The time and the rate, read together (a SetClock may change both).
     private func reading() -> (now: Double, rate: Double) {
-        let real = Date().timeIntervalSince1970
+        let real = source.now()
         return anchor.withLock { ($0.clock + (real - $0.real) * $0.rate + $0.offset, $0.rate) }
     }
 
     /// Changes the offset and/or rate from now on; time already passed stays as it was.
     public func adjust(offset: Double?, rate: Double?) {
-        let real = Date().timeIntervalSince1970
+        let real = source.now()
         anchor.withLock { anchor in
             anchor.clock += (real - anchor.real) * anchor.rate
             anchor.real = real
@@ -91,6 +109,8 @@ public final class AdjustableWallClock: WallClock {
         let (now, rate) = reading()
         return (deadline - now) / rate
     }
+
+    public func sleep(for duration: Duration) async throws { try await source.sleep(for: duration) }
 }
 
 /// A clock that moves only when told: for tests that must not wait.

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// A task runs here if it prefers this executor: the first task `run` starts does, its child tasks and the default
 /// actors it calls inherit that, and the services' unstructured tasks do through `spawn` (`TaskPlacement`). Waits
-/// go through `SimulatedClock`, whose timers this executor keeps. Anything else (`Task.sleep`, a callback from a
+/// go through `VirtualTime`, whose timers this executor keeps. Anything else (`Task.sleep`, a callback from a
 /// thread of its own) would come back at a real moment and break determinism; the determinism tests catch it.
 public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
     private struct Timer {
@@ -30,7 +30,11 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
     private let state: Mutex<State>
 
     /// `start`: the virtual time the run begins at, in seconds since 1970.
+    /// The virtual time the run began at.
+    public let start: Double
+
     public init(start: Double = 1_700_000_000) {
+        self.start = start
         state = Mutex(State(now: start))
     }
 

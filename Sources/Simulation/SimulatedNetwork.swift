@@ -72,8 +72,11 @@ public final class SimulatedNetwork: Sendable {
         var pending: [Int: CheckedContinuation<[UInt8], any Error>] = [:]
         var calls = 0
         var random: SplitMix64
-        var partitions: Set<[String]> = []
+        /// The chance a packet between two processes is lost, either way (1: a partition), by the sorted pair.
+        var loss: [[String]: Double] = [:]
         var replyLoss = 0.0
+        /// Paused processes, and what reaches them (or leaves them) meanwhile, in order.
+        var paused: [String: [@Sendable () -> Void]] = [:]
     }
 
     private let executor: DeterministicExecutor
@@ -101,14 +104,37 @@ public final class SimulatedNetwork: Sendable {
     }
 
     /// Drops every packet between the two, both ways, until healed.
-    public func partition(_ a: String, _ b: String) {
-        trace.note("fault partition \(a) \(b)")
-        _ = state.withLock { $0.partitions.insert([a, b].sorted()) }
+    public func partition(_ a: String, _ b: String) { setLoss(a, b, probability: 1) }
+
+    public func heal(_ a: String, _ b: String) { setLoss(a, b, probability: 0) }
+
+    /// Loses each packet between the two (requests and replies, either way) with `probability`; 0 heals.
+    public func setLoss(_ a: String, _ b: String, probability: Double) {
+        trace.note("fault loss \(a) \(b) \(probability)")
+        state.withLock { $0.loss[[a, b].sorted()] = probability > 0 ? probability : nil }
     }
 
-    public func heal(_ a: String, _ b: String) {
-        trace.note("fault heal \(a) \(b)")
-        _ = state.withLock { $0.partitions.remove([a, b].sorted()) }
+    /// Stops `process` as SIGSTOP would: nothing reaches it or leaves it until `resume`, which lets it all through
+    /// in order. (Its own timers still fire; what they would send waits too.)
+    public func pause(_ process: String) {
+        trace.note("fault pause \(process)")
+        state.withLock { $0.paused[process] = $0.paused[process] ?? [] }
+    }
+
+    public func resume(_ process: String) {
+        trace.note("fault resume \(process)")
+        let held = state.withLock { $0.paused.removeValue(forKey: process) } ?? []
+        for step in held { step() }
+    }
+
+    /// Runs `step` now, or once `process` resumes if it is paused.
+    private func when(_ process: String, isRunning step: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            guard state.paused[process] != nil else { return true }
+            state.paused[process]!.append(step)
+            return false
+        }
+        if now { step() }
     }
 
     /// The share of replies lost on the way back.
@@ -130,8 +156,10 @@ public final class SimulatedNetwork: Sendable {
         state.withLock { Double($0.random.next() % 1_000_000) / 1_000_000 }
     }
 
+    /// Whether a packet between the two is lost, by the loss set between them (no roll when there is none).
     private func cut(_ a: String, _ b: String) -> Bool {
-        state.withLock { $0.partitions.contains([a, b].sorted()) }
+        guard let probability = state.withLock({ $0.loss[[a, b].sorted()] }) else { return false }
+        return probability >= 1 || roll() < probability
     }
 
     func send(
@@ -154,29 +182,38 @@ public final class SimulatedNetwork: Sendable {
                 self.finish(call, .failure(WireError.timedOut(op: address.name, endpoint: service)), label: label)
             }
             guard sender.isAlive else { return trace.note("drop \(label) (sender crashed)") }
-            let decision = faults[sender.name]?.decide(to: service, op: address.name) ?? .deliver
-            switch decision {
-            case .drop:
-                trace.note("drop \(label)")
-            case .deliver, .duplicate, .delay:
-                var extra = 0.0
-                if case .delay(let delay) = decision {
-                    let (s, a) = delay.components
-                    extra = Double(s) + Double(a) / 1e18
-                }
-                let copies = decision == .duplicate ? 2 : 1
-                trace.note("send \(label)\(copies == 2 ? " twice" : "")\(extra > 0 ? " delayed" : "")")
-                for _ in 0..<copies {
-                    let arrival = executor.now + latency() + extra
-                    executor.schedule(at: arrival) {
-                        self.deliver(WireRequest(header: header, body: body), call: call, from: sender, to: service)
-                    }
-                }
+            when(sender.name) { self.transmit(header, body, call: call, label: label, from: sender, to: service) }
+        }
+    }
+
+    /// The request leaves `sender`: its link-fault rules drop, duplicate or delay it; each copy arrives after a
+    /// latency of its own, so copies and requests may overtake each other.
+    private func transmit(
+        _ header: RequestHeader, _ body: [UInt8], call: Int, label: String, from sender: Incarnation, to service: String
+    ) {
+        let decision = faults[sender.name]?.decide(to: service, op: header.op) ?? .deliver
+        var extra = 0.0
+        switch decision {
+        case .drop: return trace.note("drop \(label)")
+        case .delay(let delay):
+            let (seconds, attoseconds) = delay.components
+            extra = Double(seconds) + Double(attoseconds) / 1e18
+        case .deliver, .duplicate: break
+        }
+        let copies = decision == .duplicate ? 2 : 1
+        trace.note("send \(label)\(copies == 2 ? " twice" : "")\(extra > 0 ? " delayed" : "")")
+        for _ in 0..<copies {
+            executor.schedule(at: executor.now + latency() + extra) {
+                self.deliver(WireRequest(header: header, body: body), call: call, from: sender, to: service)
             }
         }
     }
 
     private func deliver(_ request: WireRequest, call: Int, from sender: Incarnation, to service: String) {
+        when(service) { self.handle(request, call: call, from: sender, to: service) }
+    }
+
+    private func handle(_ request: WireRequest, call: Int, from sender: Incarnation, to service: String) {
         let label = "\(sender.name)->\(service) \(request.op) #\(call)"
         guard let served = state.withLock({ $0.served[service] }), served.incarnation.isAlive else {
             return trace.note("lost \(label) (\(service) is down)")
@@ -196,8 +233,10 @@ public final class SimulatedNetwork: Sendable {
             if self.cut(sender.name, service) { return self.trace.note("reply lost \(label) (partition)") }
             if self.roll() < self.state.withLock({ $0.replyLoss }) { return self.trace.note("reply lost \(label)") }
             self.executor.schedule(at: self.executor.now + self.latency()) {
-                guard sender.isAlive else { return self.trace.note("reply lost \(label) (caller crashed)") }
-                self.finish(call, result, label: label)
+                self.when(sender.name) {
+                    guard sender.isAlive else { return self.trace.note("reply lost \(label) (caller crashed)") }
+                    self.finish(call, result, label: label)
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ import ZeroMQ
 /// container (its process gets SIGKILL) and a `start` later; pause is a container pause; a partition disconnects
 /// each container it names from the project's network and connects it again with the same address and alias;
 /// loss is an iptables rule inside a container's network namespace (`nsenter`, root only).
-public struct ComposeTopology: ExperimentTopology {
+public struct ComposeTopology: ProcessTopology {
     /// The container engine and compose tool, as found on this machine.
     public struct Engine: Sendable {
         /// `docker` or `podman`.

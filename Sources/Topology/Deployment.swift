@@ -15,20 +15,28 @@ public struct Deployment: Sendable {
     /// The state machine a queue consumer starts runs on the api-simulator (when the topology runs it); every
     /// other runs on the orchestrator.
     public func host(ofStateMachine name: String, in layout: TopologyLayout) -> ServiceName {
+        host(ofStateMachine: name, runsAPISimulator: layout.runs(.apiSimulator))
+    }
+
+    func host(ofStateMachine name: String, runsAPISimulator: Bool) -> ServiceName {
         let consumerTargets = template.functions.filter { !$0.sqsSources.isEmpty }.compactMap {
             $0.environment["STATE_MACHINE_ARN"]
         }
         let isConsumers = consumerTargets.contains { $0.hasSuffix(":stateMachine:\(name)") }
-        return isConsumers && layout.runs(.apiSimulator) ? .apiSimulator : .orchestrator
+        return isConsumers && runsAPISimulator ? .apiSimulator : .orchestrator
     }
 
     public func apply(to layout: TopologyLayout, context: Context) async throws {
-        let broker = try await WireClient.connect(context: context, endpoint: layout.endpoint(.queueBroker))
-        defer { broker.close() }
+        try await apply(through: TopologyClient(layout: layout, context: context), running: layout.runs)
+    }
+
+    /// Deploys through `caller`, to a topology that runs the processes `running` says.
+    public func apply(through caller: any ServiceCaller, running: (ServiceName) -> Bool) async throws {
+        let broker = caller.bound(to: .queueBroker)
         _ = try await createQueues(broker)
         let topicArns = try await createTopics(broker)
         // A function left to the user's own code gets no subscription: nothing here would answer its deliveries.
-        for function in template.functions where layout.runs(Launcher.host(ofFunction: function)) {
+        for function in template.functions where running(Launcher.host(ofFunction: function)) {
             for topic in function.snsTopics {
                 guard let arn = topicArns[topic] else { continue }
                 let endpoint = "arn:aws:lambda:\(template.region):\(template.accountId):function:\(function.name)"
@@ -37,10 +45,8 @@ public struct Deployment: Sendable {
             }
         }
         for machine in template.stateMachines {
-            let client = try await WireClient.connect(
-                context: context, endpoint: layout.endpoint(host(ofStateMachine: machine.name, in: layout)))
-            defer { client.close() }
-            try await createStateMachine(machine, client)
+            let host = host(ofStateMachine: machine.name, runsAPISimulator: running(.apiSimulator))
+            try await createStateMachine(machine, caller.bound(to: host))
         }
     }
 

@@ -174,8 +174,8 @@ public struct ExperimentRunner: Sendable {
         let context = Context()
         log("experiment \(experiment.name), seed \(seed): starting \(topology)")
         // Ctrl-C or a SIGTERM must not leave namespaces, containers or daemons behind.
-        let interruption = Interruption.onSignal { topology.abandon() }
-        defer { interruption.cancel() }
+        let interruption = topology.leavesThingsBehind ? Interruption.onSignal { topology.abandon() } : nil
+        defer { interruption?.cancel() }
         do {
             try await topology.start(context: context)
             let report = try await drive(experiment, seed: seed, topology: topology, context: context)
@@ -192,24 +192,22 @@ public struct ExperimentRunner: Sendable {
     ) async throws
         -> ExperimentReport
     {
-        let client = TopologyClient(layout: topology.layout, context: context)
+        let client = topology.caller(context: context)
+        let clock = topology.runnerClock
         let plan = experiment.plan(seed: seed)
         let machineName = try await Self.deployVariant(
             timeoutSeconds: experiment.workload.timeoutSeconds, heartbeatSeconds: experiment.workload.heartbeatSeconds,
             client: client)
-        let machine = try await client.stateMachineArn(machineName)
+        let machine = try await client.stateMachineArn(machineName, on: .orchestrator)
         let progress = Progress()
-        let start = ContinuousClock.now
-        let elapsed: @Sendable () -> Double = {
-            let duration = ContinuousClock.now - start
-            return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
+        let start = clock.now()
+        let elapsed: @Sendable () -> Double = { clock.now() - start }
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for planned in plan {
                     let wait = planned.startOffset - elapsed()
-                    if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                    if wait > 0 { try? await clock.sleep(for: .seconds(wait)) }
                     // The orchestrator may be down (that is the experiment): try again until it answers. The
                     // execution is named, so a retry after a lost reply returns the same execution, or
                     // ExecutionAlreadyExists once it has ended: started either way.
@@ -217,7 +215,7 @@ public struct ExperimentRunner: Sendable {
                         stateMachineArn: machine, name: planned.name, input: planned.input)
                     var lastError: (any Error)?
                     for attempt in 0..<121 {
-                        if attempt > 0 { try? await Task.sleep(for: .milliseconds(500)) }
+                        if attempt > 0 { try? await clock.sleep(for: .milliseconds(500)) }
                         do {
                             let _: StartExecutionOutput = try await client.call(
                                 .orchestrator, StepFunctions.startExecution, request)
@@ -243,7 +241,7 @@ public struct ExperimentRunner: Sendable {
                 group.addTask {
                     await self.apply(
                         fault, index: index, experiment: experiment, seed: seed, topology: topology, client: client,
-                        progress: progress, elapsed: elapsed)
+                        context: context, progress: progress, elapsed: elapsed)
                 }
             }
         }
@@ -256,7 +254,7 @@ public struct ExperimentRunner: Sendable {
         log(
             "workload and faults done after \(String(format: "%.1f", elapsed())) s; waiting up to \(quiet) s for quiescence"
         )
-        let quiescent = try await recorder.waitForQuiescence(deadline: .now + .seconds(quiet))
+        let quiescent = try await recorder.waitForQuiescence(seconds: quiet, on: clock)
         let run = try await recorder.record()
         let result = Checker.check(run, expectTimeouts: experiment.checker?.expectTimeouts ?? false)
         let seconds = Self.seconds(run, clockRate: experiment.clockRate ?? 1)
@@ -277,14 +275,14 @@ public struct ExperimentRunner: Sendable {
 
     /// The seed machine itself, or a variant whose callback task has these TimeoutSeconds and HeartbeatSeconds
     /// (nil: the seed's 300 and none); returns the name to start executions of.
-    public static func deployVariant(timeoutSeconds: Int?, heartbeatSeconds: Int?, client: TopologyClient)
+    public static func deployVariant(timeoutSeconds: Int?, heartbeatSeconds: Int?, client: any ServiceCaller)
         async throws -> String
     {
         let seed = "WorkflowAsyncAPICallbackPattern"
         guard timeoutSeconds != nil || heartbeatSeconds != nil else { return seed }
         let described: DescribeStateMachineOutput = try await client.call(
             .orchestrator, StepFunctions.describeStateMachine,
-            DescribeStateMachineInput(stateMachineArn: try await client.stateMachineArn(seed)))
+            DescribeStateMachineInput(stateMachineArn: try await client.stateMachineArn(seed, on: .orchestrator)))
         guard case .object(var definition) = try JSONValue.parse(described.definition),
             case .object(var states) = definition["States"],
             let name = states.keys.first(where: {
@@ -305,16 +303,18 @@ public struct ExperimentRunner: Sendable {
 
     func apply(
         _ scheduled: ScheduledFault, index: Int, experiment: Experiment, seed: UInt64,
-        topology: some ExperimentTopology, client: TopologyClient, progress: Progress, elapsed: @Sendable () -> Double
+        topology: some ExperimentTopology, client: any ServiceCaller, context: Context, progress: Progress,
+        elapsed: @Sendable () -> Double
     ) async {
+        let clock = topology.runnerClock
         switch scheduled.trigger {
         case .afterStartedFraction(let fraction):
             let threshold = Int((Double(experiment.workload.executions) * fraction).rounded(.up))
             while progress.started.load(ordering: .relaxed) < threshold {
-                try? await Task.sleep(for: .milliseconds(50))
+                try? await clock.sleep(for: .milliseconds(50))
             }
         case .at(let at):
-            if at > elapsed() { try? await Task.sleep(for: .seconds(at - elapsed())) }
+            if at > elapsed() { try? await clock.sleep(for: .seconds(at - elapsed())) }
         }
         let fault = scheduled.fault
         let startedAt = elapsed()
@@ -326,10 +326,27 @@ public struct ExperimentRunner: Sendable {
                         endedAt: endedAt, droppedPackets: droppedPackets, error: error))
             }
         }
+        /// A control call (link rules, clock), tried again while its process does not answer: another fault may
+        /// have killed, paused or cut it off, and its restart comes within seconds. An error it answers is final.
+        func control<Input, Output>(_ service: ServiceName, _ operation: APIOperation<Input, Output>, _ input: Input)
+            async throws -> Output
+        {
+            for attempt in 0..<60 {
+                do {
+                    return try await client.call(service, operation, input, timeout: .seconds(2))
+                } catch let error as AWSError {
+                    throw error
+                } catch {
+                    if attempt == 59 { throw error }
+                    try? await clock.sleep(for: .milliseconds(500))
+                }
+            }
+            throw CancellationError()
+        }
         /// Waits out the fault's duration, undoes it and records its end; one without a duration stays.
         func lastThenUndo(_ duration: Double?, undo: () async throws -> Int?) async throws {
             guard let duration else { return record(nil) }
-            try? await Task.sleep(for: .seconds(duration))
+            try? await clock.sleep(for: .seconds(duration))
             record(elapsed(), droppedPackets: try await undo())
         }
         do {
@@ -337,7 +354,7 @@ public struct ExperimentRunner: Sendable {
             case .kill(let target, let restartAfter):
                 log(String(format: "%6.1f s  kill -9 %@", startedAt, target.rawValue))
                 try await topology.kill(
-                    target, restartAfter: .milliseconds(Int(restartAfter * 1000)), context: client.context)
+                    target, restartAfter: .milliseconds(Int(restartAfter * 1000)), context: context)
                 log(String(format: "%6.1f s  restarted %@", elapsed(), target.rawValue))
                 record(elapsed())
             case .pause(let target, let duration):
@@ -350,23 +367,23 @@ public struct ExperimentRunner: Sendable {
                 let services = from == "*" ? ServiceName.allCases : ServiceName(rawValue: from).map { [$0] } ?? []
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
                 for service in services {
-                    let _: EmptyOutput = try await client.call(
+                    let _: EmptyOutput = try await control(
                         service, Control.putFaultRules,
                         PutFaultRulesInput(rules: [rule], seed: experiment.faultSeed(seed, index: index)))
                 }
                 try await lastThenUndo(duration) {
                     for service in services {
-                        let _: EmptyOutput = try await client.call(service, Control.clearFaultRules, EmptyOutput())
+                        let _: EmptyOutput = try await control(service, Control.clearFaultRules, EmptyOutput())
                     }
                     return nil
                 }
             case .clock(let target, let offset, let rate, let duration):
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
-                let _: EmptyOutput = try await client.call(
+                let _: EmptyOutput = try await control(
                     target, Control.setClock, SetClockInput(offsetSeconds: offset, rate: rate))
                 try await lastThenUndo(duration) {
                     let topologyRate = target.followsTopologyClock ? experiment.clockRate ?? 1 : 1
-                    let _: EmptyOutput = try await client.call(
+                    let _: EmptyOutput = try await control(
                         target, Control.setClock,
                         SetClockInput(offsetSeconds: 0, rate: rate == nil ? nil : topologyRate))
                     return nil

@@ -1,16 +1,22 @@
 import Faults
 import Foundation
 import Glibc
+import ServiceSupport
 import Wire
 import ZeroMQ
 
 /// Where an experiment runs, and how its process and network faults are made there: local processes
 /// (`LocalTopology`, each in a network namespace when the experiment has network faults) or a compose project's
-/// containers (`ComposeTopology`). The workload, the wire-level faults (link rules, clocks), the recorder and the
-/// checker are the same for both; they reach every process through `layout`.
+/// containers (`ComposeTopology`), or the services in one process on virtual time (`SimulatedTopology`). The
+/// workload, the wire-level faults (link rules, clocks), the recorder and the checker are the same for all; they
+/// reach every process through `caller`, and wait on `runnerClock`.
 public protocol ExperimentTopology: Sendable, CustomStringConvertible {
-    /// The wire endpoint of each process, as the runner reaches it.
-    var layout: TopologyLayout { get }
+    /// How the runner calls the processes.
+    func caller(context: Context) -> any ServiceCaller
+    /// The runner's time: real time for processes, virtual time in a simulation.
+    var runnerClock: any WallClock { get }
+    /// Whether an interrupted run leaves something outside this process for `abandon` to remove.
+    var leavesThingsBehind: Bool { get }
     /// Starts every process and deploys the template; returns once every process answers.
     func start(context: Context) async throws
     /// kill -9 of the process, and its restart `restartAfter` later.
@@ -29,9 +35,21 @@ public protocol ExperimentTopology: Sendable, CustomStringConvertible {
     func abandon()
 }
 
+/// A topology of real processes, each reached at its endpoint in `layout`.
+public protocol ProcessTopology: ExperimentTopology {
+    /// The wire endpoint of each process, as the runner reaches it.
+    var layout: TopologyLayout { get }
+}
+
+extension ProcessTopology {
+    public func caller(context: Context) -> any ServiceCaller { TopologyClient(layout: layout, context: context) }
+    public var runnerClock: any WallClock { SystemWallClock() }
+    public var leavesThingsBehind: Bool { true }
+}
+
 /// The processes of `callbacksim up` on this machine: on Unix sockets, or each in a network namespace of its own
 /// when the experiment has network faults.
-public struct LocalTopology: ExperimentTopology {
+public struct LocalTopology: ProcessTopology {
     public let launcher: Launcher
     public let layout: TopologyLayout
     let lab: NetworkLab?

@@ -223,27 +223,34 @@ public struct Launcher: Sendable {
 
     /// Which process serves which Lambda function of the template: a queue consumer is the api-simulator (its
     /// own loop, and Invoke), a function subscribed to a topic is the notification logger, and any other is the
-    /// callback sender.
-    func functionEndpoints(_ layout: TopologyLayout) -> (invokable: [String: String], subscribed: [String: String]) {
-        var invokable: [String: String] = [:]
-        var subscribed: [String: String] = [:]
+    /// callback sender. `running`: the processes the topology runs (a function of one it does not is left out).
+    public func functionHosts(running: (ServiceName) -> Bool = { _ in true })
+        -> (invokable: [String: ServiceName], subscribed: [String: ServiceName])
+    {
+        var invokable: [String: ServiceName] = [:]
+        var subscribed: [String: ServiceName] = [:]
         for function in template.functions {
-            // `service@endpoint`: the process knows which link a call travels, for link faults.
-            guard layout.runs(Self.host(ofFunction: function)) else { continue }
-            if !function.sqsSources.isEmpty {
-                invokable[function.name] = "api-simulator@" + layout.endpoint(.apiSimulator)
-            } else if function.snsTopics.isEmpty {
-                invokable[function.name] = "callback-sender@" + layout.endpoint(.callbackSender)
-            } else {
-                subscribed[function.name] = "notification-logger@" + layout.endpoint(.notificationLogger)
-                invokable[function.name] = "notification-logger@" + layout.endpoint(.notificationLogger)
-            }
+            let host = Self.host(ofFunction: function)
+            guard running(host) else { continue }
+            invokable[function.name] = host
+            if host == .notificationLogger { subscribed[function.name] = host }
         }
         return (invokable, subscribed)
     }
 
-    /// `--function-timeout NAME=SECONDS` for the functions a process invokes: it waits for each as long as the
-    /// function may run.
+    /// `functionHosts` as `service@endpoint` values: the process knows which link a call travels, for link faults.
+    func functionEndpoints(_ layout: TopologyLayout) -> (invokable: [String: String], subscribed: [String: String]) {
+        let (invokable, subscribed) = functionHosts(running: layout.runs)
+        let endpoint = { (host: ServiceName) in host.rawValue + "@" + layout.endpoint(host) }
+        return (invokable.mapValues(endpoint), subscribed.mapValues(endpoint))
+    }
+
+    /// Each function's Timeout (seconds), by name: a process that invokes one waits for it that long.
+    public var functionTimeouts: [String: Double] {
+        Dictionary(template.functions.map { ($0.name, Double($0.configuration.timeout)) }) { a, _ in a }
+    }
+
+    /// `--function-timeout NAME=SECONDS` for the functions a process invokes.
     func functionTimeouts(_ names: some Sequence<String>) -> [String] {
         let wanted = Set(names)
         return template.functions.filter { wanted.contains($0.name) }.sorted { $0.name < $1.name }.flatMap {
@@ -251,7 +258,12 @@ public struct Launcher: Sendable {
         }
     }
 
-    /// `--timeout` of a function host: the Timeout of the function it runs (the longest, if several).
+    /// The Timeout of the function `host` runs (the longest, if several): Lambda ends an invocation after it.
+    public func hostedTimeout(of host: ServiceName) -> Double? {
+        template.functions.filter { Self.host(ofFunction: $0) == host }.map { Double($0.configuration.timeout) }.max()
+    }
+
+    /// `--timeout` of a function host.
     func hostedTimeout(_ host: ServiceName) -> [String] {
         let timeouts = template.functions.filter { Self.host(ofFunction: $0) == host }.map(\.configuration.timeout)
         return timeouts.max().map { ["--timeout", String($0)] } ?? []

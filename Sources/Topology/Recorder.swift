@@ -11,6 +11,16 @@ public protocol ServiceCaller: Sendable {
 }
 
 extension ServiceCaller {
+    /// The ARN of the state machine `name` on `service`.
+    public func stateMachineArn(_ name: String, on service: ServiceName) async throws -> String {
+        let list: ListStateMachinesOutput = try await call(
+            service, StepFunctions.listStateMachines, ListStateMachinesInput(maxResults: 1000))
+        guard let match = list.stateMachines.first(where: { $0.name == name }) else {
+            throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(name)'")
+        }
+        return match.stateMachineArn
+    }
+
     /// The calls to one process, as an `OperationCaller`.
     public func bound(to service: ServiceName) -> any OperationCaller {
         BoundServiceCaller(caller: self, service: service)

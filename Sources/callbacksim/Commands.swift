@@ -38,7 +38,7 @@ struct CallbackSim: AsyncParsableCommand {
             DescribeExecution.self,
             GetExecutionHistory.self, ListExecutions.self, StopExecution.self, SendTaskSuccess.self,
             SendTaskFailure.self, SendTaskHeartbeat.self, Logs.self, ExperimentCommand.self, ASLCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, Simulate.self,
         ])
 }
 

@@ -1,24 +1,17 @@
 import ServiceSupport
 import Synchronization
 
-/// A process's clock in a simulation: virtual time from the executor, plus the process's own skew (a clock fault).
-/// Every wait is a timer of the executor, so waiting costs no real time.
-public final class SimulatedClock: WallClock {
-    private let executor: DeterministicExecutor
-    private let offset = Mutex(0.0)
+/// A simulation's time: the executor's virtual seconds, and waits that are timers of the executor, so waiting
+/// costs no real time. A process's clock is an `AdjustableWallClock` over it (`DeterministicExecutor.clock`), so
+/// clock faults and fast clocks work as they do on real time.
+public struct VirtualTime: TimeSource {
+    let executor: DeterministicExecutor
 
     public init(executor: DeterministicExecutor) {
         self.executor = executor
     }
 
-    public func now() -> Double { executor.now + offset.withLock { $0 } }
-
-    /// Moves this process's clock (and only its) by `seconds` from now on.
-    public func skew(by seconds: Double) {
-        offset.withLock { $0 += seconds }
-    }
-
-    public func realSeconds(until deadline: Double) -> Double { deadline - now() }
+    public func now() -> Double { executor.now }
 
     public func sleep(for duration: Duration) async throws {
         let (seconds, attoseconds) = duration.components
@@ -54,5 +47,13 @@ public final class SimulatedClock: WallClock {
             if let timer { executor.cancel(timer: timer) }
             continuation.resume(throwing: CancellationError())
         }
+    }
+}
+
+extension DeterministicExecutor {
+    /// A process's clock on this executor's virtual time, running `rate` times as fast from the run's start (as
+    /// `AdjustableWallClock` runs on real time from a topology's epoch).
+    public func clock(rate: Double = 1) -> AdjustableWallClock {
+        AdjustableWallClock(rate: rate, epoch: start, source: VirtualTime(executor: self))
     }
 }

@@ -1,0 +1,83 @@
+import Faults
+import SeededRandom
+import Wire
+
+/// Draws an experiment from a seed: the seed scenario's workload at a random size, pace and mix, and a schedule of
+/// up to five faults, each of a random kind (kill, pause, link rule, partition, isolation, packet loss, clock
+/// skew), at a random moment, for a random while. The faults are the same `Fault`s an experiment file states, so a
+/// drawn experiment can be written out and run on real processes too.
+///
+/// Every fault heals within `longestFault` seconds of real time (×10 on the workflow clock: under 60 of the
+/// callback task's 300 seconds), so every execution can still end on the path its input asked for: a fault that
+/// outlasts the timeout makes timeouts the checker cannot tell from lost callbacks.
+public enum Nemesis {
+    public static let processes: [ServiceName] = [
+        .orchestrator, .queueBroker, .apiSimulator, .callbackSender, .notificationLogger,
+    ]
+    public static let longestFault = 5.0
+
+    public static func experiment(seed: UInt64) -> Experiment {
+        var random = SplitMix64(seed: seed ^ 0x0DDB_1A5E_5BAD_5EED)
+        func unit() -> Double { Double(random.next() % 1_000_000) / 1_000_000 }
+        func between(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
+        func one<T>(_ choices: [T]) -> T { choices[Int(random.next() % UInt64(choices.count))] }
+        /// Rounded to a tenth, so a written-out schedule reads cleanly.
+        func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+        let executions = 10 + Int(random.next() % 31)
+        let startsPerSecond = tenth(between(5, 40))
+        let span = Double(executions) / startsPerSecond
+        let workload = Workload(
+            executions: executions, startsPerSecond: startsPerSecond, successRatio: tenth(between(0.2, 0.8)),
+            waitTime: Distribution(uniform: [1, tenth(between(5, 120))]))
+        var faults: [ScheduledFault] = []
+        var kinds: [String] = []
+        for _ in 0..<Int(random.next() % 6) {
+            let at = FaultTrigger.at(tenth(between(0, span + 3)))
+            let lasting = tenth(between(0.2, longestFault))
+            let fault: Fault
+            switch random.next() % 8 {
+            case 0, 1: fault = .kill(one(processes), restartAfter: lasting)
+            case 2: fault = .pause(one(processes), duration: lasting)
+            case 3:
+                let action = one([LinkFaultRule.Action.drop, .duplicate, .delay, .reorder])
+                let link = one(["*->*"] + links)
+                fault = .link(
+                    LinkFaultRule(
+                        link: link, action: action, probability: tenth(between(0.1, 0.5)),
+                        delaySeconds: action == .delay || action == .reorder ? tenth(between(0.1, 2)) : nil),
+                    duration: lasting)
+            case 4:
+                let (a, b) = pair(one)
+                fault = .network(.partition(a, b), duration: lasting)
+            case 5: fault = .network(.isolation(one(processes)), duration: lasting)
+            case 6:
+                let (a, b) = pair(one)
+                fault = .network(.loss(a, b, probability: tenth(between(0.1, 0.5))), duration: lasting)
+            default:
+                // The orchestrator's and the broker's clocks time the checked timeouts and visibility; the others'
+                // may drift without changing an outcome.
+                fault = .clock(
+                    one([.apiSimulator, .callbackSender, .notificationLogger]),
+                    offsetSeconds: tenth(between(-30, 30)), rate: nil, duration: lasting)
+            }
+            faults.append(ScheduledFault(fault, at))
+            kinds.append(fault.label)
+        }
+        return Experiment(
+            name: "nemesis-\(seed)" + (kinds.isEmpty ? "" : "-" + kinds.joined(separator: "-")),
+            description: "drawn from seed \(seed)", clockRate: 10, workload: workload, faults: faults,
+            checker: CheckerOptions(quiescenceSeconds: 600))
+    }
+
+    /// The links the seed scenario's calls travel.
+    static let links = [
+        "orchestrator->queue-broker", "api-simulator->queue-broker", "api-simulator->callback-sender",
+        "callback-sender->orchestrator", "queue-broker->notification-logger", "orchestrator->api-simulator",
+    ]
+
+    static func pair(_ one: ([ServiceName]) -> ServiceName) -> (ServiceName, ServiceName) {
+        let a = one(processes)
+        return (a, one(processes.filter { $0 != a }))
+    }
+}

@@ -1,0 +1,271 @@
+import APISimulator
+import CallbackSender
+import Faults
+import Logging
+import NotificationLogger
+import Orchestrator
+import QueueBroker
+import SeededRandom
+import ServiceSupport
+import Simulation
+import Storage
+import Synchronization
+import Template
+import Topology
+import Wire
+import ZeroMQ
+
+/// The topology's five services (and the gateway's control operations) in this process, on one deterministic
+/// executor: each is the same `ServiceParts` a real process serves, given in-memory databases that commit on
+/// virtual time and can crash, links on a simulated network, a clock over virtual time and seeded randomness.
+/// An `ExperimentTopology`, so the experiment runner, its workload, fault schedule, recorder and checker run on it
+/// unchanged.
+public final class SimulatedTopology: ExperimentTopology {
+    public let executor: DeterministicExecutor
+    public let trace: SimulationTrace
+    public let network: SimulatedNetwork
+    let launcher: Launcher
+    let clockRate: Double
+    let seed: UInt64
+    let plantedBug: PlantedBug?
+    /// The experiment runner's own place on the network.
+    let runner = Incarnation(name: "runner", number: 1)
+    private let state: Mutex<State>
+
+    private struct State {
+        var incarnations: [ServiceName: Incarnation] = [:]
+        /// What each live incarnation opened, lost when it crashes.
+        var storage: [ServiceName: [GroupCommitDatabase]] = [:]
+        /// Each database file's content: the "disk", which outlives the incarnations.
+        var disks: [String: DatabaseQueue] = [:]
+        var random: SplitMix64
+    }
+
+    /// How long an fsync takes: from `fsyncMinimum` to `fsyncMinimum + fsyncJitter` seconds, seeded.
+    let fsyncMinimum = 0.000_5
+    let fsyncJitter = 0.002
+
+    public init(
+        executor: DeterministicExecutor, template: SAMTemplate, seed: UInt64, clockRate: Double,
+        plantedBug: PlantedBug? = nil
+    ) {
+        self.plantedBug = plantedBug
+        self.executor = executor
+        self.seed = seed
+        self.clockRate = clockRate
+        launcher = Launcher(template: template)
+        trace = SimulationTrace(executor: executor)
+        network = SimulatedNetwork(
+            executor: executor, trace: trace, seed: seed, processes: ServiceName.allCases.map(\.rawValue))
+        state = Mutex(State(random: SplitMix64(seed: seed ^ 0x5EED_F00D)))
+    }
+
+    public var description: String { "a simulated topology (seed \(seed))" }
+
+    public func caller(context: Context) -> any ServiceCaller { SimulatedCaller(network: network, runner: runner) }
+
+    public var runnerClock: any WallClock { executor.clock() }
+    public var leavesThingsBehind: Bool { false }
+
+    // MARK: Processes
+
+    public func start(context: Context) async throws {
+        for service in ServiceName.allCases { try await start(service) }
+        try await Deployment(template: launcher.template).apply(
+            through: caller(context: context), running: { _ in true })
+    }
+
+    /// Starts a new incarnation of `service` on what its earlier ones committed.
+    func start(_ service: ServiceName) async throws {
+        let number = state.withLock { ($0.incarnations[service]?.number ?? 0) + 1 }
+        let incarnation = Incarnation(name: service.rawValue, number: number)
+        let clock = executor.clock(rate: service.followsTopologyClock ? clockRate : 1)
+        let environment = environment(of: service, incarnation: incarnation)
+        state.withLock {
+            $0.incarnations[service] = incarnation
+            $0.storage[service] = []
+        }
+        trace.note("start \(service.rawValue) #\(number)")
+        let parts = try await parts(of: service, clock: clock, in: environment)
+        let router = ServiceHost.withControlOperations(
+            parts.router, service: service.rawValue, endpoint: "sim://\(service.rawValue)", clock: clock,
+            faults: environment.faults)
+        network.serve(router, as: incarnation)
+        for loop in parts.loops {
+            incarnation.run { try? await loop.body() }
+        }
+    }
+
+    /// The process's death: its tasks stop, what it had not committed is lost, and so are the link rules it held
+    /// in memory.
+    func crash(_ service: ServiceName) {
+        let (incarnation, storage) = state.withLock { state in
+            defer { state.storage[service] = [] }
+            return (state.incarnations[service], state.storage[service] ?? [])
+        }
+        trace.note("crash \(service.rawValue)")
+        incarnation?.crash()
+        for database in storage { database.crash() }
+        network.faults(of: service.rawValue)?.clear()
+    }
+
+    func environment(of service: ServiceName, incarnation: Incarnation) -> ProcessEnvironment {
+        let name = service.rawValue
+        let incarnationSeed = state.withLock { $0.random.next() }
+        return ProcessEnvironment(
+            process: name,
+            database: { [self] file, migrator in
+                let disk = try state.withLock { state in
+                    if let disk = state.disks[file] { return disk }
+                    let disk = try Store.inMemory(migrator: migrator)
+                    state.disks[file] = disk
+                    return disk
+                }
+                let storage = GroupCommitDatabase(
+                    disk,
+                    driver: .inline(commitLater: { [self] commit in
+                        let fsync = state.withLock {
+                            fsyncMinimum + fsyncJitter * Double($0.random.next() % 1_000_000) / 1_000_000
+                        }
+                        executor.schedule(at: executor.now + fsync) {
+                            guard incarnation.isAlive else { return }
+                            self.trace.note("commit \(name) \(file)")
+                            commit()
+                        }
+                    }))
+                state.withLock { $0.storage[service, default: []].append(storage) }
+                return storage
+            },
+            connect: { [network, plantedBug] to, endpoint in
+                let link = network.link(from: incarnation, to: to ?? endpoint)
+                return plantedBug == .outboxWithoutIdempotencyKeys && service == .orchestrator
+                    ? KeylessCaller(link: link) : link
+            },
+            random: SeededRandomSource(seed: incarnationSeed), realClock: executor.clock(),
+            faults: network.faults(of: name) ?? LinkFaultInjector(process: name),
+            logger: Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    /// The service as its process would assemble it, from the template as `up` would configure it.
+    func parts(of service: ServiceName, clock: any WallClock, in environment: ProcessEnvironment) async throws
+        -> ServiceParts
+    {
+        let template = launcher.template
+        let (invokable, subscribed) = launcher.functionHosts()
+        let functions = invokable.mapValues { "\($0.rawValue)@sim" }
+        let timeouts = launcher.functionTimeouts.filter { invokable[$0.key] != nil }
+        let configuration = EngineConfiguration(region: template.region, accountId: template.accountId)
+        switch service {
+        case .orchestrator:
+            var options = OrchestratorService.Options(
+                dataDirectory: "", endpoint: "", queueBroker: "sim", functions: functions, clock: clock,
+                configuration: configuration)
+            options.functionTimeouts = timeouts
+            return try await OrchestratorService.parts(options, in: environment)
+        case .queueBroker:
+            return try await QueueBrokerService.parts(
+                .init(
+                    dataDirectory: "", endpoint: "", functions: subscribed.mapValues { "\($0.rawValue)@sim" },
+                    clock: clock, region: template.region, accountId: template.accountId),
+                in: environment)
+        case .apiSimulator:
+            let consumer = launcher.consumer
+            var options = APISimulatorService.Options(
+                dataDirectory: "", endpoint: "", queueBroker: "sim", functions: functions,
+                queueName: consumer?.queue ?? "", stateMachineName: consumer?.stateMachine ?? "",
+                batchSize: consumer?.batchSize ?? 10, clock: clock, configuration: configuration)
+            options.functionTimeouts = timeouts
+            return try await APISimulatorService.parts(options, in: environment)
+        case .callbackSender:
+            return try await CallbackSenderService.parts(
+                .init(
+                    dataDirectory: "", endpoint: "", orchestrator: "sim", clock: clock,
+                    timeout: launcher.hostedTimeout(of: .callbackSender) ?? LambdaRuntime.defaultTimeout),
+                in: environment)
+        case .notificationLogger:
+            return try await NotificationLoggerService.parts(
+                .init(
+                    dataDirectory: "", endpoint: "", region: template.region, accountId: template.accountId,
+                    clock: clock,
+                    timeout: launcher.hostedTimeout(of: .notificationLogger) ?? LambdaRuntime.defaultTimeout),
+                in: environment, logFile: nil)
+        case .awsGateway:
+            // Nothing calls the gateway's AWS APIs here; it answers the control operations every process does.
+            return ServiceParts(router: WireRouter())
+        }
+    }
+
+    // MARK: Faults
+
+    public func kill(_ service: ServiceName, restartAfter: Duration, context: Context) async throws {
+        crash(service)
+        try? await runnerClock.sleep(for: restartAfter)
+        try await start(service)
+    }
+
+    public func pause(_ service: ServiceName, for duration: Duration) async throws {
+        network.pause(service.rawValue)
+        try? await runnerClock.sleep(for: duration)
+        network.resume(service.rawValue)
+    }
+
+    public var networkFaultsUnavailable: String? { nil }
+
+    public func impose(_ fault: NetworkFault) async throws { setLoss(fault, lifted: false) }
+    public func lift(_ fault: NetworkFault) async throws { setLoss(fault, lifted: true) }
+    public func droppedPackets(_ fault: NetworkFault) -> Int? { nil }
+
+    private func setLoss(_ fault: NetworkFault, lifted: Bool) {
+        switch fault {
+        case .partition(let a, let b):
+            network.setLoss(a.rawValue, b.rawValue, probability: lifted ? 0 : 1)
+        case .loss(let a, let b, let probability):
+            network.setLoss(a.rawValue, b.rawValue, probability: lifted ? 0 : probability)
+        case .isolation(let target):
+            for other in ServiceName.allCases.map(\.rawValue) + [runner.name] where other != target.rawValue {
+                network.setLoss(target.rawValue, other, probability: lifted ? 0 : 1)
+            }
+        }
+    }
+
+    /// Ends every process's life, so nothing of this run is left running on the executor.
+    public func stop(passed: Bool) async {
+        for service in ServiceName.allCases { crash(service) }
+    }
+
+    public func abandon() {}
+}
+
+/// The runner's calls, over its own links.
+struct SimulatedCaller: ServiceCaller {
+    let network: SimulatedNetwork
+    let runner: Incarnation
+
+    func call(_ service: ServiceName, _ address: OperationName, body: [UInt8], timeout: Duration) async throws
+        -> [UInt8]
+    {
+        try await network.link(from: runner, to: service.rawValue).call(address, body: body, timeout: timeout)
+    }
+}
+
+/// A bug put in on purpose, to see the simulator and the checker find it.
+public enum PlantedBug: String, Sendable, CaseIterable {
+    /// The orchestrator's integration calls leave without their idempotency keys, so a call retried after a lost
+    /// reply is done twice (the transactional outbox without its deterministic key).
+    case outboxWithoutIdempotencyKeys = "outbox-without-idempotency-keys"
+}
+
+/// Calls that lose their idempotency key on the way.
+struct KeylessCaller: OperationCaller {
+    let link: SimulatedLink
+
+    func call(_ address: OperationName, body: [UInt8], timeout: Duration) async throws -> [UInt8] {
+        try await link.call(address, body: body, timeout: timeout)
+    }
+
+    func call(
+        _ address: OperationName, body: [UInt8], timeout: Duration, idempotencyKey: String?, scope: Scope?
+    ) async throws -> [UInt8] {
+        try await link.call(address, body: body, timeout: timeout, idempotencyKey: nil, scope: scope)
+    }
+}

@@ -1,0 +1,60 @@
+import Faults
+import Foundation
+import Simulation
+import Template
+import Topology
+
+/// One experiment run on a simulated topology from one seed: the same seed gives the same schedule, the same
+/// interleaving and so the same trace, byte for byte.
+public struct SimulationRun: Sendable {
+    public var seed: UInt64
+    /// The experiment's report; nil if the run could not finish (`error` says why).
+    public var report: ExperimentReport?
+    public var error: String?
+    /// Every message, commit and fault, in order, stamped with virtual microseconds.
+    public var trace: [String]
+    /// Virtual seconds the run took, and executor jobs it ran.
+    public var virtualSeconds: Double
+    public var jobs: Int
+
+    public var passed: Bool { report?.passed == true }
+
+    /// What failed, for a line of output.
+    public var failures: [String] { error.map { [$0] } ?? report?.failures ?? [] }
+}
+
+public enum Simulator {
+    /// Runs `experiment` with `seed` on a fresh simulated topology of `template`.
+    /// `plantedBug`: a bug to put in, to see it found.
+    public static func run(
+        _ experiment: Experiment, seed: UInt64, template: SAMTemplate, plantedBug: PlantedBug? = nil
+    ) async -> SimulationRun {
+        let executor = DeterministicExecutor()
+        let topology = SimulatedTopology(
+            executor: executor, template: template, seed: seed, clockRate: experiment.clockRate ?? 1,
+            plantedBug: plantedBug)
+        let trace = topology.trace
+        let runner = ExperimentRunner(launcher: Launcher(template: template), log: { trace.note("runner: \($0)") })
+        let outcome = await executor.run { () -> Result<ExperimentReport, SimulationError> in
+            do {
+                return .success(try await runner.run(experiment, seed: seed, on: topology))
+            } catch {
+                return .failure(SimulationError(description: "\(error)"))
+            }
+        }
+        var run = SimulationRun(
+            seed: seed, report: nil, error: nil, trace: trace.text, virtualSeconds: executor.now - executor.start,
+            jobs: executor.jobsRun)
+        switch outcome {
+        case .finished(.success(let report)): run.report = report
+        case .finished(.failure(let error)): run.error = error.description
+        case .stuck(let at):
+            run.error = "stuck: every task waits and no timer is set, at \(at - executor.start) virtual seconds"
+        }
+        return run
+    }
+}
+
+struct SimulationError: Error, CustomStringConvertible {
+    let description: String
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Faults
+import Foundation
+import Simulator
+import Template
+import Topology
+
+/// Experiments on the simulated topology: the five services in this process on virtual time, so a seed takes
+/// milliseconds to seconds instead of a minute, and the same seed replays the same run exactly.
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run experiments on a deterministic simulation of the topology, over many seeds.",
+        discussion: """
+            With an experiment file, runs it as `experiment run` would, with each seed's workload and faults, on \
+            virtual time. Without one, each seed draws an experiment of its own (a workload and a fault schedule: \
+            kills, pauses, link rules, partitions, packet loss, clock skew). A failing seed is replayed exactly by \
+            running the same command with --seeds N; --trace writes what happened, message by message.
+            """)
+    @Argument(help: "An experiment file (YAML or JSON); none: a random experiment per seed.") var file: String?
+    @Option(help: "Seeds: a range (1-100) or a list (3,7,9).") var seeds = "1-100"
+    @Option(help: "Seeds simulated at once, each on a thread of its own.") var jobs = 2
+    @Option(help: "Override the workload's number of executions.") var executions: Int?
+    @Flag(help: "Go on past a failing seed.") var keepGoing = false
+    @Option(
+        help:
+            "Write each failing seed's trace (every seed's, with one seed) to this folder; '-' prints it (one seed)."
+    )
+    var trace: String?
+    @Option(help: "Put a known bug in, to see the simulator find it: \(PlantedBug.allCases.map(\.rawValue)).")
+    var plantBug: PlantedBug?
+
+    func validate() throws {
+        guard Experiment.seeds(seeds) != nil else {
+            throw ValidationError("--seeds takes a range (1-100) or a list (3,7,9), got '\(seeds)'")
+        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        let seeds = Experiment.seeds(seeds) ?? []
+        let template = try SAMTemplate.seed()
+        let fixed = try file.map(ExperimentRunner.load(path:))
+        let executions = self.executions
+        let experiment: @Sendable (UInt64) -> Experiment = { seed in
+            var experiment = fixed ?? Nemesis.experiment(seed: seed)
+            if let executions { experiment.workload.executions = executions }
+            return experiment
+        }
+        print("simulate \(fixed?.name ?? "random experiments"): \(seeds.count) seeds, \(jobs) at a time")
+        let started = ContinuousClock.now
+        var runs: [SimulationRun] = []
+        let stop = !keepGoing
+        let traceEvery = seeds.count == 1
+        let bug = plantBug
+        await withTaskGroup(of: (SimulationRun, Duration).self) { group in
+            var pending = seeds[...]
+            var failed = false
+            func launch() {
+                guard !(failed && stop), let seed = pending.popFirst() else { return }
+                group.addTask {
+                    let began = ContinuousClock.now
+                    let run = await Simulator.run(experiment(seed), seed: seed, template: template, plantedBug: bug)
+                    return (run, ContinuousClock.now - began)
+                }
+            }
+            for _ in 0..<jobs { launch() }
+            while let (run, took) = await group.next() {
+                runs.append(run)
+                let name = fixed == nil ? " \(experiment(run.seed).name)" : ""
+                let figures = String(
+                    format: "%.0f virtual s, %d jobs, %.2f s", run.virtualSeconds, run.jobs,
+                    Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+                if run.passed {
+                    let report = run.report!
+                    print(
+                        "seed \(run.seed):\(name) passed  \(report.executionsStarted)/\(report.executionsPlanned) executions, \(figures)"
+                    )
+                } else {
+                    failed = true
+                    print("seed \(run.seed):\(name) FAILED  \(run.failures.joined(separator: "; ")), \(figures)")
+                    for result in run.report?.invariants ?? [] where !result.passed {
+                        for violation in result.violations.prefix(3) { print("    \(violation)") }
+                    }
+                }
+                if trace == "-", traceEvery {
+                    print(run.trace.joined(separator: "\n"))
+                } else if let trace, trace != "-", traceEvery || !run.passed {
+                    let path = "\(trace)/seed-\(run.seed).trace"
+                    try? FileManager.default.createDirectory(atPath: trace, withIntermediateDirectories: true)
+                    try? (run.trace.joined(separator: "\n") + "\n").write(
+                        toFile: path, atomically: true, encoding: .utf8)
+                    print("    trace: \(path)")
+                }
+                launch()
+            }
+        }
+        let passed = runs.filter(\.passed).count
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("")
+        print(
+            "simulate: \(passed)/\(runs.count) seeds passed"
+                + (runs.count < seeds.count ? " (stopped at the first failure; --keep-going runs them all)" : "")
+                + String(
+                    format: " in %.1f s (%.0f seeds a minute)", seconds, Double(runs.count) / max(seconds, 0.001) * 60))
+        if passed < runs.count { throw ExitCode(1) }
+    }
+}
+
+extension PlantedBug: ExpressibleByArgument {}
