@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import NIOCore
 import Storage
+import Synchronization
 import Wire
 
 /// SNS's pushes to subscribed functions and HTTP/S endpoints: rows of a delivery table, written in the publishing
@@ -79,7 +80,7 @@ extension Broker {
 
     /// Pushes notifications until cancelled. `functions` maps function names to clients.
     public func runDeliveries(functions: [String: any OperationCaller], maxConcurrent: Int = 64) async {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = LazyHTTPClient()
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let now = clock.now()
@@ -109,7 +110,7 @@ extension Broker {
                         guard await self.isStillDue(delivery) else { return }
                         let result: DeliveryResult =
                             delivery.kind == "http"
-                            ? await self.post(delivery, with: http)
+                            ? await self.post(delivery, with: http.client)
                             : await self.invoke(delivery, functions[delivery.target])
                         await self.settle(delivery, result)
                     }
@@ -122,7 +123,7 @@ extension Broker {
                 await deliveryWakeup.wait(until: next.flatMap { $0 }, on: clock)
             }
         }
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
     private func invoke(_ delivery: DueDelivery, _ client: (any OperationCaller)?) async -> DeliveryResult {
@@ -197,5 +198,24 @@ extension Broker {
                 try db.executeCached(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [delivery.id])
             }
         }
+    }
+}
+
+/// An HTTP client made on the first HTTP delivery: a broker with no HTTP subscription (the seed's, a simulation's)
+/// never starts one, nor waits for its event loop to shut down.
+final class LazyHTTPClient: Sendable {
+    private let made = Mutex<HTTPClient?>(nil)
+
+    var client: HTTPClient {
+        made.withLock { made in
+            if let made { return made }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            made = client
+            return client
+        }
+    }
+
+    func shutdown() async {
+        try? await made.withLock { $0 }?.shutdown()
     }
 }

@@ -55,6 +55,11 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
     /// Jobs run so far.
     public var jobsRun: Int { state.withLock { $0.jobs } }
 
+    /// Jobs ready and timers set that have not run: what a finished run left behind.
+    public var leftBehind: (jobs: Int, timers: Int) {
+        state.withLock { ($0.ready.count - $0.next, $0.timers.count - $0.cancelled.count) }
+    }
+
     /// Calls `fire` once virtual time reaches `due` (now, if it has passed), after every job ready before then.
     /// Returns the timer's id, for `cancel`.
     @discardableResult
@@ -78,8 +83,9 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// Runs `body` as the simulation's first task, on a thread of its own, and drives every job and timer until it
-    /// returns. Tasks `body` leaves behind are not run further.
-    public func run<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> Outcome<T> {
+    /// returns; then, for `drain` more virtual seconds, whatever it left behind (tasks it cancelled finishing, calls
+    /// timing out), so that they end and free what they hold. Anything still waiting after that is not run further.
+    public func run<T: Sendable>(drain: Double = 0, _ body: @escaping @Sendable () async -> T) async -> Outcome<T> {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 self.state.withLock { $0.driver = pthread_self() }
@@ -90,7 +96,8 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
                         result.value.withLock { $0 = value }
                     }
                 }
-                let finished = self.drive { result.value.withLock { $0 != nil } }
+                let finished = self.drive(before: .infinity) { result.value.withLock { $0 != nil } }
+                if finished, drain > 0 { _ = self.drive(before: self.now + drain) { false } }
                 continuation.resume(
                     returning: finished ? .finished(result.value.withLock { $0! }) : .stuck(at: self.now))
             }
@@ -99,8 +106,9 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// Runs ready jobs, then the earliest timer, until `done` (true) or nothing is left to run (false).
-    private func drive(until done: () -> Bool) -> Bool {
+    /// Runs ready jobs, then the earliest timer due before `horizon`, until `done` (true) or nothing is left to run
+    /// (false).
+    private func drive(before horizon: Double, until done: () -> Bool) -> Bool {
         while !done() {
             enum Step {
                 case job(UnownedJob)
@@ -120,6 +128,10 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
                 }
                 while let timer = state.timers.pop() {
                     if state.cancelled.remove(timer.sequence) != nil { continue }
+                    guard timer.due < horizon else {
+                        state.timers.push(timer)
+                        return .idle
+                    }
                     state.now = max(state.now, timer.due)
                     return .timer(timer.fire)
                 }
@@ -153,6 +165,7 @@ struct TimerHeap {
     private var entries: [Entry] = []
 
     var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
 
     mutating func push(_ entry: Entry) {
         entries.append(entry)

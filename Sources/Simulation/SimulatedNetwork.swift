@@ -103,6 +103,20 @@ public final class SimulatedNetwork: Sendable {
         state.withLock { $0.served[incarnation.name] = Served(incarnation: incarnation, router: router) }
     }
 
+    /// Forgets every process it serves and every call in flight, once a run is over: the routers hold the services,
+    /// whose links hold this network, and the cycle would otherwise outlive the run.
+    public func shutdown() {
+        let pending = state.withLock { state in
+            defer {
+                state.served.removeAll()
+                state.pending.removeAll()
+                state.paused.removeAll()
+            }
+            return Array(state.pending.values)
+        }
+        for call in pending { call.resume(throwing: CancellationError()) }
+    }
+
     /// Drops every packet between the two, both ways, until healed.
     public func partition(_ a: String, _ b: String) { setLoss(a, b, probability: 1) }
 

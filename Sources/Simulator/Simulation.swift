@@ -16,6 +16,9 @@ public struct SimulationRun: Sendable {
     /// Virtual seconds the run took, and executor jobs it ran.
     public var virtualSeconds: Double
     public var jobs: Int
+    /// Jobs and timers still waiting once the run and its drain were over: a task that outlives its run (a wait
+    /// on something outside the simulation) holds its services, and thousands of seeds would hold thousands.
+    public var leftBehind: (jobs: Int, timers: Int)
 
     public var passed: Bool { report?.passed == true }
 
@@ -35,16 +38,20 @@ public enum Simulator {
             plantedBug: plantedBug)
         let trace = topology.trace
         let runner = ExperimentRunner(launcher: Launcher(template: template), log: { trace.note("runner: \($0)") })
-        let outcome = await executor.run { () -> Result<ExperimentReport, SimulationError> in
+        // The drain lets the tasks the stopped topology cancelled end, and calls in flight time out, so that a run
+        // leaves nothing behind: thousands of seeds run in one process.
+        let outcome = await executor.run(drain: 60) { () -> Result<ExperimentReport, SimulationError> in
             do {
                 return .success(try await runner.run(experiment, seed: seed, on: topology))
             } catch {
                 return .failure(SimulationError(description: "\(error)"))
             }
         }
+        let leftBehind = executor.leftBehind
+        topology.network.shutdown()
         var run = SimulationRun(
             seed: seed, report: nil, error: nil, trace: trace.text, virtualSeconds: executor.now - executor.start,
-            jobs: executor.jobsRun)
+            jobs: executor.jobsRun, leftBehind: leftBehind)
         switch outcome {
         case .finished(.success(let report)): run.report = report
         case .finished(.failure(let error)): run.error = error.description

@@ -37,6 +37,8 @@ import Wire
         let lines = first.trace.count
         #expect(lines > 1_000)
         let (same, different) = (first.trace == again.trace, first.trace != other.trace)
+        let leftBehind = first.leftBehind
+        #expect(leftBehind == (0, 0), "a task outlived its run")
         #expect(same)
         #expect(first.jobs == again.jobs)
         #expect(different)
