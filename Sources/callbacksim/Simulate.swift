@@ -18,7 +18,9 @@ struct Simulate: AsyncParsableCommand {
             running the same command with --seeds N; --trace writes what happened, message by message.
             """)
     @Argument(help: "An experiment file (YAML or JSON); none: a random experiment per seed.") var file: String?
-    @Option(help: "Seeds: a range (1-100) or a list (3,7,9).") var seeds = "1-100"
+    @Option(
+        name: [.customLong("seeds"), .customLong("seed")], help: "Seeds: one (7), a range (1-100) or a list (3,7,9).")
+    var seeds = "1-100"
     @Option(help: "Seeds simulated at once, each on a thread of its own.") var jobs = 2
     @Option(help: "Override the workload's number of executions.") var executions: Int?
     @Flag(help: "Go on past a failing seed.") var keepGoing = false
@@ -38,6 +40,12 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // With the trace on standard output, everything else (wall-time figures included) goes to standard error,
+        // so the same seed prints the same bytes.
+        let toError = trace == "-"
+        func say(_ line: String) {
+            if toError { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        }
         let seeds = Experiment.seeds(seeds) ?? []
         let template = try SAMTemplate.seed()
         let fixed = try file.map(ExperimentRunner.load(path:))
@@ -47,7 +55,7 @@ struct Simulate: AsyncParsableCommand {
             if let executions { experiment.workload.executions = executions }
             return experiment
         }
-        print("simulate \(fixed?.name ?? "random experiments"): \(seeds.count) seeds, \(jobs) at a time")
+        say("simulate \(fixed?.name ?? "random experiments"): \(seeds.count) seeds, \(jobs) at a time")
         let started = ContinuousClock.now
         var outcomes: [(seed: UInt64, passed: Bool)] = []
         let stop = !keepGoing
@@ -74,14 +82,14 @@ struct Simulate: AsyncParsableCommand {
                     Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
                 if run.passed {
                     let report = run.report!
-                    print(
+                    say(
                         "seed \(run.seed):\(name) passed  \(report.executionsStarted)/\(report.executionsPlanned) executions, \(figures)"
                     )
                 } else {
                     failed = true
-                    print("seed \(run.seed):\(name) FAILED  \(run.failures.joined(separator: "; ")), \(figures)")
+                    say("seed \(run.seed):\(name) FAILED  \(run.failures.joined(separator: "; ")), \(figures)")
                     for result in run.report?.invariants ?? [] where !result.passed {
-                        for violation in result.violations.prefix(3) { print("    \(violation)") }
+                        for violation in result.violations.prefix(3) { say("    \(violation)") }
                     }
                 }
                 if trace == "-", traceEvery {
@@ -91,7 +99,7 @@ struct Simulate: AsyncParsableCommand {
                     try? FileManager.default.createDirectory(atPath: trace, withIntermediateDirectories: true)
                     try? (run.trace.joined(separator: "\n") + "\n").write(
                         toFile: path, atomically: true, encoding: .utf8)
-                    print("    trace: \(path)")
+                    say("    trace: \(path)")
                 }
                 launch()
             }
@@ -99,8 +107,8 @@ struct Simulate: AsyncParsableCommand {
         let passed = outcomes.filter(\.passed).count
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("")
-        print(
+        say("")
+        say(
             "simulate: \(passed)/\(outcomes.count) seeds passed"
                 + (outcomes.count < seeds.count ? " (stopped at the first failure; --keep-going runs them all)" : "")
                 + String(
