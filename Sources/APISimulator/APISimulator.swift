@@ -149,8 +149,10 @@ public final class QueueConsumer: Sendable {
 }
 
 /// The `api-simulator` process.
-public enum APISimulatorService {
-    public struct Options: Sendable {
+public enum APISimulatorService: ServiceDefinition {
+    public static let processName = "api-simulator"
+
+    public struct Options: ServiceOptions {
         public var dataDirectory: String
         public var endpoint: String
         public var queueBroker: String
@@ -179,15 +181,6 @@ public enum APISimulatorService {
             self.batchSize = batchSize
             self.clock = clock
         }
-    }
-
-    public static func run(_ options: Options) async throws {
-        let context = Context()
-        let environment = ProcessEnvironment.process(
-            "api-simulator", dataDirectory: options.dataDirectory, context: context)
-        try await ServiceHost.serve(
-            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
-            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
     }
 
     /// The embedded engine, the queue consumer and their loops, in `environment`.

@@ -184,8 +184,10 @@ extension CallbackSender {
 }
 
 /// The `callback-sender` process.
-public enum CallbackSenderService {
-    public struct Options: Sendable {
+public enum CallbackSenderService: ServiceDefinition {
+    public static let processName = "callback-sender"
+
+    public struct Options: ServiceOptions {
         public var dataDirectory: String
         public var endpoint: String
         public var orchestrator: String
@@ -205,15 +207,6 @@ public enum CallbackSenderService {
             self.orchestrator = orchestrator
             self.quoteToken = quoteToken
         }
-    }
-
-    public static func run(_ options: Options) async throws {
-        let context = Context()
-        let environment = ProcessEnvironment.process(
-            "callback-sender", dataDirectory: options.dataDirectory, context: context)
-        try await ServiceHost.serve(
-            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
-            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
     }
 
     /// The callback function, in `environment`.

@@ -34,6 +34,8 @@ public enum Fault: Sendable, Equatable {
     case clock(ServiceName, offsetSeconds: Double?, rate: Double?, duration: Double?)
     /// Drop packets between processes (each in a network namespace of its own, root only).
     case network(NetworkFault, duration: Double?)
+    /// A slow disk: each commit of the process's databases takes `commitDelaySeconds` longer.
+    case disk(ServiceName, commitDelaySeconds: Double, duration: Double?)
 
     /// Needs each process in a network namespace of its own (and so root).
     public var isNetwork: Bool {
@@ -49,6 +51,7 @@ public enum Fault: Sendable, Equatable {
         case .clock: "clock"
         case .network(.loss, _): "loss"
         case .network: "partition"
+        case .disk: "disk"
         }
     }
 
@@ -61,7 +64,9 @@ public enum Fault: Sendable, Equatable {
         switch self {
         case .kill(_, let restartAfter): restartAfter
         case .pause(_, let duration): duration
-        case .link(_, let duration), .clock(_, _, _, let duration), .network(_, let duration): duration
+        case .link(_, let duration), .clock(_, _, _, let duration), .network(_, let duration),
+            .disk(_, _, let duration):
+            duration
         }
     }
 
@@ -74,6 +79,7 @@ public enum Fault: Sendable, Equatable {
         case .clock(let target, let offset, let rate, _):
             .clock(target, offsetSeconds: offset, rate: rate, duration: duration)
         case .network(let fault, _): .network(fault, duration: duration)
+        case .disk(let target, let delay, _): .disk(target, commitDelaySeconds: delay, duration: duration)
         }
     }
 
@@ -97,6 +103,8 @@ public enum Fault: Sendable, Equatable {
             return "isolate \(target.rawValue)\(lasting)"
         case .network(.loss(let a, let b, let probability), _):
             return "packet loss p=\(probability) between \(a.rawValue) and \(b.rawValue)\(lasting)"
+        case .disk(let target, let delay, _):
+            return "slow disk of \(target.rawValue): commits \(delay) s slower\(lasting)"
         }
     }
 }
@@ -122,7 +130,7 @@ public enum NetworkFault: Sendable, Equatable {
 extension ScheduledFault: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case kind, target, at, afterStartedFraction, duration, restartAfter, rule, offsetSeconds, rate, between
-        case probability
+        case probability, commitDelaySeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -135,7 +143,7 @@ extension ScheduledFault: Codable {
         let fields: [String: Set<CodingKeys>] = [
             "kill": [.target, .restartAfter], "pause": [.target, .duration], "link": [.rule, .duration],
             "clock": [.target, .offsetSeconds, .rate, .duration], "partition": [.between, .duration],
-            "loss": [.between, .probability, .duration],
+            "loss": [.between, .probability, .duration], "disk": [.target, .commitDelaySeconds, .duration],
         ]
         guard let allowed = fields[kind] else {
             throw refuse("`kind` is one of \(fields.keys.sorted().joined(separator: ", "))")
@@ -182,6 +190,14 @@ extension ScheduledFault: Codable {
             let rate = try container.decodeIfPresent(Double.self, forKey: .rate)
             guard offset != nil || rate != nil else { throw refuse("needs `offsetSeconds` or `rate`") }
             fault = .clock(try target(), offsetSeconds: offset, rate: rate, duration: duration)
+        case "disk":
+            guard let delay = try container.decodeIfPresent(Double.self, forKey: .commitDelaySeconds) else {
+                throw refuse("needs `commitDelaySeconds`", .commitDelaySeconds)
+            }
+            guard (0...60).contains(delay) else {
+                throw refuse("`commitDelaySeconds` is within 0…60", .commitDelaySeconds)
+            }
+            fault = .disk(try target(), commitDelaySeconds: delay, duration: duration)
         case "partition":
             let services = try between(1...2)
             fault = .network(
@@ -222,6 +238,10 @@ extension ScheduledFault: Codable {
             try container.encode(target, forKey: .target)
             try container.encodeIfPresent(offset, forKey: .offsetSeconds)
             try container.encodeIfPresent(rate, forKey: .rate)
+            try container.encodeIfPresent(duration, forKey: .duration)
+        case .disk(let target, let delay, let duration):
+            try container.encode(target, forKey: .target)
+            try container.encode(delay, forKey: .commitDelaySeconds)
             try container.encodeIfPresent(duration, forKey: .duration)
         case .network(let network, let duration):
             switch network {

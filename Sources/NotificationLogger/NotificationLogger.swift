@@ -127,8 +127,10 @@ extension NotificationLogger {
 }
 
 /// The `notification-logger` process.
-public enum NotificationLoggerService {
-    public struct Options: Sendable {
+public enum NotificationLoggerService: ServiceDefinition {
+    public static let processName = "notification-logger"
+
+    public struct Options: ServiceOptions {
         public var dataDirectory: String
         public var endpoint: String
         public var region: String
@@ -136,6 +138,8 @@ public enum NotificationLoggerService {
         public var clock: any WallClock
         /// The logging function's Timeout in seconds, as Lambda enforces it.
         public var timeout: Double
+        /// Where each notification is also appended, one line each: `notifications.log` in the data directory.
+        public var logFile: String?
 
         public init(
             dataDirectory: String, endpoint: String, region: String = "us-east-1", accountId: String = "000000000000",
@@ -143,6 +147,7 @@ public enum NotificationLoggerService {
         ) {
             self.timeout = timeout
             self.clock = clock
+            self.logFile = dataDirectory + "/notifications.log"
             self.dataDirectory = dataDirectory
             self.endpoint = endpoint
             self.region = region
@@ -150,23 +155,11 @@ public enum NotificationLoggerService {
         }
     }
 
-    public static func run(_ options: Options) async throws {
-        let context = Context()
-        let environment = ProcessEnvironment.process(
-            "notification-logger", dataDirectory: options.dataDirectory, context: context)
-        try await ServiceHost.serve(
-            try await parts(options, in: environment, logFile: options.dataDirectory + "/notifications.log"),
-            endpoint: options.endpoint, context: context, clock: options.clock, environment: environment,
-            dataDirectory: options.dataDirectory)
-    }
-
-    /// The logging function and its log group, in `environment`; each notification is also appended to `logFile`.
-    public static func parts(_ options: Options, in environment: ProcessEnvironment, logFile: String?) async throws
-        -> ServiceParts
-    {
+    /// The logging function and its log group, in `environment`.
+    public static func parts(_ options: Options, in environment: ProcessEnvironment) async throws -> ServiceParts {
         let notificationLogger = NotificationLogger(
             storage: try environment.database("notification-logger.sqlite", NotificationLogger.migrator),
-            clock: options.clock, logFile: logFile, region: options.region, accountId: options.accountId,
+            clock: options.clock, logFile: options.logFile, region: options.region, accountId: options.accountId,
             timeout: options.timeout, logger: environment.logger)
         try await notificationLogger.createLogGroup()
         return ServiceParts(router: notificationLogger.router)

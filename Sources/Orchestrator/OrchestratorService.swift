@@ -5,8 +5,10 @@ import Wire
 import ZeroMQ
 
 /// The `orchestrator` process: Step Functions over the wire protocol.
-public enum OrchestratorService {
-    public struct Options: Sendable {
+public enum OrchestratorService: ServiceDefinition {
+    public static let processName = "orchestrator"
+
+    public struct Options: ServiceOptions {
         public var dataDirectory: String
         public var endpoint: String
         public var queueBroker: String?
@@ -28,15 +30,6 @@ public enum OrchestratorService {
             self.clock = clock
             self.configuration = configuration
         }
-    }
-
-    public static func run(_ options: Options) async throws {
-        let context = Context()
-        let environment = ProcessEnvironment.process(
-            "orchestrator", dataDirectory: options.dataDirectory, context: context)
-        try await ServiceHost.serve(
-            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
-            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
     }
 
     /// The engine, its integrations and its loops, in `environment`.

@@ -137,8 +137,10 @@ extension Broker {
 }
 
 /// The `queue-broker` process.
-public enum QueueBrokerService {
-    public struct Options: Sendable {
+public enum QueueBrokerService: ServiceDefinition {
+    public static let processName = "queue-broker"
+
+    public struct Options: ServiceOptions {
         public var dataDirectory: String
         public var endpoint: String
         public var functions: [String: String]
@@ -160,15 +162,6 @@ public enum QueueBrokerService {
             self.accountId = accountId
             self.gatewayUrl = gatewayUrl
         }
-    }
-
-    public static func run(_ options: Options) async throws {
-        let context = Context()
-        let environment = ProcessEnvironment.process(
-            "queue-broker", dataDirectory: options.dataDirectory, context: context)
-        try await ServiceHost.serve(
-            try await parts(options, in: environment), endpoint: options.endpoint, context: context,
-            clock: options.clock, environment: environment, dataDirectory: options.dataDirectory)
     }
 
     /// The broker and its loops (SNS deliveries to `functions`, housekeeping, message moves), in `environment`.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Storage
 import Wire
 import ZeroMQ
 
@@ -66,7 +67,7 @@ extension ServiceHost {
                 + [
                     api(
                         environment.process, server: server, clock: clock, faults: environment.faults,
-                        router: parts.router)
+                        disk: environment.disk, router: parts.router)
                 ], logger: environment.logger)
     }
 
@@ -75,10 +76,11 @@ extension ServiceHost {
     /// clients apply to the requests it sends, and SetClock, an experiment's clock fault). Closes the socket on
     /// shutdown.
     public static func api(
-        _ service: String, server: WireServer, clock: any WallClock, faults: LinkFaultInjector, router: WireRouter
+        _ service: String, server: WireServer, clock: any WallClock, faults: LinkFaultInjector,
+        disk: CommitDelay? = nil, router: WireRouter
     ) -> LoopService {
         let routes = withControlOperations(
-            router, service: service, endpoint: server.endpoint, clock: clock, faults: faults)
+            router, service: service, endpoint: server.endpoint, clock: clock, faults: faults, disk: disk)
         let serving = routes
         return LoopService("api") {
             await withTaskCancellationHandler {
@@ -90,9 +92,11 @@ extension ServiceHost {
     }
 
     /// `router` plus the control operations every process answers: Ping with the process's time, ListOperations,
-    /// `faults`' rules (which the process's clients apply to the requests it sends), and SetClock.
+    /// `faults`' rules (which the process's clients apply to the requests it sends), SetClock, and, for a process
+    /// with databases, SetCommitDelay (a slow disk).
     public static func withControlOperations(
-        _ router: WireRouter, service: String, endpoint: String, clock: any WallClock, faults: LinkFaultInjector
+        _ router: WireRouter, service: String, endpoint: String, clock: any WallClock, faults: LinkFaultInjector,
+        disk: CommitDelay? = nil
     ) -> WireRouter {
         var routes = router
         routes.on(Control.ping) { _, _ in
@@ -120,6 +124,15 @@ extension ServiceHost {
             }
             adjustable.adjust(offset: input.offsetSeconds, rate: input.rate)
             return EmptyOutput()
+        }
+        if let disk {
+            routes.on(Control.setCommitDelay) { input, _ in
+                guard input.seconds >= 0, input.seconds <= 60 else {
+                    throw AWSError.validation("A commit delay is 0 to 60 seconds, got \(input.seconds).")
+                }
+                disk.seconds = input.seconds
+                return EmptyOutput()
+            }
         }
         return routes
     }

@@ -3,8 +3,8 @@ import SeededRandom
 import Wire
 
 /// Draws an experiment from a seed: the seed scenario's workload at a random size, pace and mix, and a schedule of
-/// up to five faults, each of a random kind (kill, pause, link rule, partition, isolation, packet loss, clock
-/// skew), at a random moment, for a random while. The faults are the same `Fault`s an experiment file states, so a
+/// up to five faults, each of a random kind (kill, pause, link rule, partition, isolation, packet loss, slow disk,
+/// clock skew), at a random moment, for a random while. The faults are the same `Fault`s an experiment file states, so a
 /// drawn experiment can be written out and run on real processes too.
 ///
 /// Every fault heals within `longestFault` seconds of real time (×10 on the workflow clock: under 60 of the
@@ -36,7 +36,7 @@ public enum Nemesis {
             let at = FaultTrigger.at(tenth(between(0, span + 3)))
             let lasting = tenth(between(0.2, longestFault))
             let fault: Fault
-            switch random.next() % 8 {
+            switch random.next() % 9 {
             case 0, 1: fault = .kill(one(processes), restartAfter: lasting)
             case 2: fault = .pause(one(processes), duration: lasting)
             case 3:
@@ -54,6 +54,9 @@ public enum Nemesis {
             case 6:
                 let (a, b) = pair(one)
                 fault = .network(.loss(a, b, probability: tenth(between(0.1, 0.5))), duration: lasting)
+            case 7:
+                fault = .disk(
+                    one(processes), commitDelaySeconds: (between(0.01, 0.5) * 100).rounded() / 100, duration: lasting)
             default:
                 // The orchestrator's and the broker's clocks time the checked timeouts and visibility; the others'
                 // may drift without changing an outcome.

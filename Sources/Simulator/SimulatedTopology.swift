@@ -89,7 +89,7 @@ public final class SimulatedTopology: ExperimentTopology {
         let parts = try await parts(of: service, clock: clock, in: environment)
         let router = ServiceHost.withControlOperations(
             parts.router, service: service.rawValue, endpoint: "sim://\(service.rawValue)", clock: clock,
-            faults: environment.faults)
+            faults: environment.faults, disk: service == .awsGateway ? nil : environment.disk)
         network.serve(router, as: incarnation)
         for loop in parts.loops {
             incarnation.run { try? await loop.body() }
@@ -112,6 +112,7 @@ public final class SimulatedTopology: ExperimentTopology {
     func environment(of service: ServiceName, incarnation: Incarnation) -> ProcessEnvironment {
         let name = service.rawValue
         let incarnationSeed = state.withLock { $0.random.next() }
+        let slowDisk = CommitDelay()
         return ProcessEnvironment(
             process: name,
             database: { [self] file, migrator in
@@ -127,7 +128,8 @@ public final class SimulatedTopology: ExperimentTopology {
                         let fsync = state.withLock {
                             fsyncMinimum + fsyncJitter * Double($0.random.next() % 1_000_000) / 1_000_000
                         }
-                        executor.schedule(at: executor.now + fsync) {
+                        // A slow-disk fault makes every fsync of the process take that much longer.
+                        executor.schedule(at: executor.now + fsync + slowDisk.seconds) {
                             guard incarnation.isAlive else { return }
                             self.trace.note("commit \(name) \(file)")
                             commit()
@@ -142,7 +144,7 @@ public final class SimulatedTopology: ExperimentTopology {
                     ? KeylessCaller(link: link) : link
             },
             random: SeededRandomSource(seed: incarnationSeed), realClock: executor.clock(),
-            faults: network.faults(of: name) ?? LinkFaultInjector(process: name),
+            faults: network.faults(of: name) ?? LinkFaultInjector(process: name), disk: slowDisk,
             logger: Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
@@ -183,12 +185,11 @@ public final class SimulatedTopology: ExperimentTopology {
                     timeout: launcher.hostedTimeout(of: .callbackSender) ?? LambdaRuntime.defaultTimeout),
                 in: environment)
         case .notificationLogger:
-            return try await NotificationLoggerService.parts(
-                .init(
-                    dataDirectory: "", endpoint: "", region: template.region, accountId: template.accountId,
-                    clock: clock,
-                    timeout: launcher.hostedTimeout(of: .notificationLogger) ?? LambdaRuntime.defaultTimeout),
-                in: environment, logFile: nil)
+            var options = NotificationLoggerService.Options(
+                dataDirectory: "", endpoint: "", region: template.region, accountId: template.accountId,
+                clock: clock, timeout: launcher.hostedTimeout(of: .notificationLogger) ?? LambdaRuntime.defaultTimeout)
+            options.logFile = nil
+            return try await NotificationLoggerService.parts(options, in: environment)
         case .awsGateway:
             // Nothing calls the gateway's AWS APIs here; it answers the control operations every process does.
             return ServiceParts(router: WireRouter())

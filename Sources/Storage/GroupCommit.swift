@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Synchronization
 
@@ -49,9 +50,13 @@ public final class GroupCommitDatabase: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    public init(_ writer: any DatabaseWriter, driver: Driver = .grdb) {
+    /// A process's slow-disk fault; on the `.inline` driver the simulation applies it in `commitLater`.
+    private let commitDelay: CommitDelay?
+
+    public init(_ writer: any DatabaseWriter, driver: Driver = .grdb, commitDelay: CommitDelay? = nil) {
         self.writer = writer
         self.driver = driver
+        self.commitDelay = commitDelay
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -147,7 +152,11 @@ public final class GroupCommitDatabase: Sendable {
     private func scheduleGroup() {
         switch driver {
         case .grdb:
-            writer.asyncWriteWithoutTransaction { db in self.commitGroup(db) }
+            writer.asyncWriteWithoutTransaction { db in
+                // The fault holds the writer, as a slow fsync would: the next group waits behind this one.
+                if let delay = self.commitDelay?.seconds, delay > 0 { usleep(UInt32(min(delay, 60) * 1_000_000)) }
+                self.commitGroup(db)
+            }
         case .inline(let commitLater):
             commitLater { self.writer.writeWithoutTransaction { db in self.commitGroup(db) } }
         }
@@ -200,6 +209,19 @@ public final class GroupCommitDatabase: Sendable {
             return queue.committing
         }
         if more { scheduleGroup() }
+    }
+}
+
+/// A slow-disk fault, shared by a process's databases: every group commit waits this long more before it
+/// commits (in a simulation, its simulated fsync does).
+public final class CommitDelay: Sendable {
+    private let delay = Mutex(0.0)
+
+    public init() {}
+
+    public var seconds: Double {
+        get { delay.withLock { $0 } }
+        set { delay.withLock { $0 = max(newValue, 0) } }
     }
 }
 

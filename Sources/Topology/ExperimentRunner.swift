@@ -388,6 +388,15 @@ public struct ExperimentRunner: Sendable {
                         SetClockInput(offsetSeconds: 0, rate: rate == nil ? nil : topologyRate))
                     return nil
                 }
+            case .disk(let target, let delay, let duration):
+                log(String(format: "%6.1f s  %@", startedAt, fault.summary))
+                let _: EmptyOutput = try await control(
+                    target, Control.setCommitDelay, SetCommitDelayInput(seconds: delay))
+                try await lastThenUndo(duration) {
+                    let _: EmptyOutput = try await control(
+                        target, Control.setCommitDelay, SetCommitDelayInput(seconds: 0))
+                    return nil
+                }
             case .network(let networkFault, let duration):
                 log(String(format: "%6.1f s  %@", startedAt, fault.summary))
                 try await topology.impose(networkFault)

@@ -225,6 +225,7 @@ extension ExperimentReport {
         case "pause": return "#f2a541"
         case "partition", "loss": return "#7d5ba6"
         case "clock": return "#2e86ab"
+        case "disk": return "#6b705c"
         default: return "#e4572e"
         }
     }

@@ -49,6 +49,7 @@ extension Control {
     public static let clearFaultRules = APIOperation<EmptyOutput, EmptyOutput>(.control, "ClearFaultRules")
     public static let getFaultStatistics = APIOperation<EmptyOutput, FaultStatistics>(.control, "GetFaultStatistics")
     public static let setClock = APIOperation<SetClockInput, EmptyOutput>(.control, "SetClock")
+    public static let setCommitDelay = APIOperation<SetCommitDelayInput, EmptyOutput>(.control, "SetCommitDelay")
 }
 
 public struct PutFaultRulesInput: Codable, Sendable {
@@ -76,6 +77,13 @@ public struct SetClockInput: Codable, Sendable {
         self.offsetSeconds = offsetSeconds
         self.rate = rate
     }
+}
+
+/// A slow disk: each commit of the process's databases takes `seconds` longer (0: as fast as the disk is).
+public struct SetCommitDelayInput: Codable, Sendable {
+    public var seconds: Double
+
+    public init(seconds: Double) { self.seconds = seconds }
 }
 
 /// The process's link faults: the first matching rule whose probability roll hits decides. Rolls come from one

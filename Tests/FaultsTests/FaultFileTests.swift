@@ -46,6 +46,11 @@ import Wire
             ScheduledFault(.network(.loss(.orchestrator, .queueBroker, probability: 0.1), duration: nil)),
             "packet loss p=0.1 between orchestrator and queue-broker"
         ),
+        (
+            #"{"kind":"disk","target":"queue-broker","commitDelaySeconds":0.2,"at":2,"duration":5}"#,
+            ScheduledFault(.disk(.queueBroker, commitDelaySeconds: 0.2, duration: 5), .at(2)),
+            "slow disk of queue-broker: commits 0.2 s slower for 5.0 s"
+        ),
     ]
 
     @Test(arguments: faults.indices)
@@ -68,7 +73,12 @@ import Wire
         (#"{"kind":"partition","between":["orchestrator","x"]}"#, "`between` names one or two of"),
         (#"{"kind":"loss","between":["orchestrator","queue-broker"],"probability":2}"#, "within 0…1"),
         (#"{"kind":"pause","target":"orchestrator","at":1,"afterStartedFraction":0.5}"#, "not both"),
-        (#"{"kind":"crash","target":"orchestrator"}"#, "`kind` is one of clock, kill, link, loss, partition, pause"),
+        (#"{"kind":"disk","target":"orchestrator"}"#, "needs `commitDelaySeconds`"),
+        (#"{"kind":"disk","target":"orchestrator","commitDelaySeconds":-1}"#, "within 0…60"),
+        (
+            #"{"kind":"crash","target":"orchestrator"}"#,
+            "`kind` is one of clock, disk, kill, link, loss, partition, pause"
+        ),
     ]
 
     @Test(arguments: refused)

@@ -19,6 +19,7 @@ extension IntegrationTests {
             ("kill-callback-sender", 20), ("kill-notification-logger", 20), ("pause-queue-broker", 10),
             ("drop-10-percent", 12), ("duplicate-send-task-success", 10), ("delay-callbacks-past-timeout", 5),
             ("clock-skew-api-simulator", 10), ("heartbeat-timeout", 16), ("storm", 100), ("storm-in-turn", 40),
+            ("slow-disk", 20),
         ]
 
         @Test(arguments: reduced)

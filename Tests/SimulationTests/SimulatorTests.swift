@@ -8,7 +8,9 @@ import Wire
 
 /// The whole topology on the simulator: the same experiments, runner and checker as on processes, on virtual
 /// time and from one seed.
-@Suite struct SimulatorTests {
+/// One test at a time, each on one thread: they are all CPU, and the timing-sensitive tests of other suites run
+/// beside them.
+@Suite(.serialized) struct SimulatorTests {
     static let template = Result { try SAMTemplate.seed() }
 
     static func run(_ experiment: Experiment, seed: UInt64, plantedBug: PlantedBug? = nil) async throws
@@ -59,31 +61,16 @@ import Wire
         #expect(faults == experiment.faults.count)
     }
 
-    /// Drawn experiments (workloads and fault schedules), two at a time: each must keep every invariant. A failure
+    /// Drawn experiments (workloads and fault schedules), one at a time: each must keep every invariant. A failure
     /// names its seed, which `callbacksim simulate --seeds N --trace DIR` replays. Twenty here (`SIMULATION_SEEDS`
     /// for more); `make test` sweeps a few hundred with `make simulate`, apart from the timing-sensitive tests.
     @Test func drawnExperimentsKeepEveryInvariant() async throws {
         let seeds = UInt64(1)...UInt64(ProcessInfo.processInfo.environment["SIMULATION_SEEDS"].flatMap(Int.init) ?? 20)
         let template = try Self.template.get()
-        let failures = await withTaskGroup(of: SimulationRun.self) { group in
-            var pending = seeds.makeIterator()
-            for _ in 0..<2 {
-                if let seed = pending.next() {
-                    group.addTask {
-                        await Simulator.run(Nemesis.experiment(seed: seed), seed: seed, template: template)
-                    }
-                }
-            }
-            var failures: [SimulationRun] = []
-            while let run = await group.next() {
-                if !run.passed { failures.append(run) }
-                if let seed = pending.next() {
-                    group.addTask {
-                        await Simulator.run(Nemesis.experiment(seed: seed), seed: seed, template: template)
-                    }
-                }
-            }
-            return failures
+        var failures: [SimulationRun] = []
+        for seed in seeds {
+            let run = await Simulator.run(Nemesis.experiment(seed: seed), seed: seed, template: template)
+            if !run.passed { failures.append(run) }
         }
         let failedSeeds = failures.map(\.seed).sorted()
         #expect(failedSeeds.isEmpty, "\(failures.map(Self.explain).joined(separator: "\n\n"))")
@@ -133,5 +120,24 @@ import Wire
         let (passed, timeouts) = (run.passed, run.report?.paths["timeout"] ?? 0)
         #expect(passed, "\(Self.explain(run))")
         #expect(timeouts == 0)
+    }
+
+    /// A slow disk (every orchestrator commit 0.5 s slower for 5 s, then the broker's): requests wait for their
+    /// commits, nothing is lost, and the executions take longer than without it.
+    @Test func aSlowDiskDelaysCommitsAndLosesNothing() async throws {
+        var experiment = Experiment(
+            name: "slow-disks", clockRate: 10,
+            workload: Workload(executions: 20, startsPerSecond: 20, waitTime: Distribution(fixed: 5)),
+            checker: CheckerOptions(quiescenceSeconds: 300))
+        let calm = try await Self.run(experiment, seed: 3)
+        experiment.faults = [
+            ScheduledFault(.disk(.orchestrator, commitDelaySeconds: 0.5, duration: 5)),
+            ScheduledFault(.disk(.queueBroker, commitDelaySeconds: 0.5, duration: 5), .at(5)),
+        ]
+        let slow = try await Self.run(experiment, seed: 3)
+        let passed = slow.passed
+        #expect(passed, "\(Self.explain(slow))")
+        let (calmP50, slowP50) = (calm.report?.latency["p50"] ?? 0, slow.report?.latency["p50"] ?? 0)
+        #expect(slowP50 > 2 * calmP50, "p50 \(calmP50) s without, \(slowP50) s with slow disks (workflow time)")
     }
 }

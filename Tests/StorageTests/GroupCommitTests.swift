@@ -103,6 +103,22 @@ import Testing
         #expect(database.groupStatistics.groups == 2)
     }
 
+    /// A slow-disk fault holds each commit back by its delay, and only while it is set; nothing is lost.
+    @Test func aCommitDelayHoldsEachCommitBackWhileItIsSet() async throws {
+        let delay = CommitDelay()
+        let database = GroupCommitDatabase(try Store.inMemory(migrator: Self.migrator), commitDelay: delay)
+        delay.seconds = 0.3
+        let started = ContinuousClock.now
+        try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('slow')") }
+        // A lower bound only: a loaded machine makes it later, never sooner.
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
+        delay.seconds = 0
+        #expect(delay.seconds == 0)
+        try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('fast')") }
+        let count = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") }
+        #expect(count == 2)
+    }
+
     @Test func oneCallersWritesKeepTheirOrderAndSeeEachOther() async throws {
         let database = GroupCommitDatabase(try Store.inMemory(migrator: Self.migrator))
         for index in 0..<20 {
