@@ -167,10 +167,6 @@ public struct PausedBenchmark: Sendable {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
 /// What `callbacksim bench --paused N` prints (and `--json` writes).
 public struct PausedReport: Codable, Sendable {
     public var executions: Int

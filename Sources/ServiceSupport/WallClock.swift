@@ -47,6 +47,11 @@ public struct SystemWallClock: WallClock {
     public func realSeconds(until deadline: Double) -> Double { (deadline - now()) / rate }
 }
 
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// What a clock is driven by: real time in a process, a simulation's virtual time.
 public protocol TimeSource: Sendable {
     /// Seconds since 1970.

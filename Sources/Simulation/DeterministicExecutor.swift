@@ -29,8 +29,7 @@ public final class DeterministicExecutor: TaskExecutor, @unchecked Sendable {
 
     private let state: Mutex<State>
 
-    /// `start`: the virtual time the run begins at, in seconds since 1970.
-    /// The virtual time the run began at.
+    /// The virtual time the run began at, in seconds since 1970.
     public let start: Double
 
     public init(start: Double = 1_700_000_000) {

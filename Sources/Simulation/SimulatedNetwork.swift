@@ -180,8 +180,7 @@ public final class SimulatedNetwork: Sendable {
         from sender: Incarnation, to service: String, _ address: OperationName, body: [UInt8], timeout: Duration,
         idempotencyKey: String?, scope: Scope?
     ) async throws -> [UInt8] {
-        let (seconds, attoseconds) = timeout.components
-        let deadline = executor.now + Double(seconds) + Double(attoseconds) / 1e18
+        let deadline = executor.now + timeout.seconds
         let call = state.withLock { state in
             state.calls += 1
             return state.calls
@@ -209,9 +208,7 @@ public final class SimulatedNetwork: Sendable {
         var extra = 0.0
         switch decision {
         case .drop: return trace.note("drop \(label)")
-        case .delay(let delay):
-            let (seconds, attoseconds) = delay.components
-            extra = Double(seconds) + Double(attoseconds) / 1e18
+        case .delay(let delay): extra = delay.seconds
         case .deliver, .duplicate: break
         }
         let copies = decision == .duplicate ? 2 : 1

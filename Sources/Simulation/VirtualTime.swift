@@ -14,8 +14,7 @@ public struct VirtualTime: TimeSource {
     public func now() -> Double { executor.now }
 
     public func sleep(for duration: Duration) async throws {
-        let (seconds, attoseconds) = duration.components
-        let due = executor.now + max(Double(seconds) + Double(attoseconds) / 1e18, 0)
+        let due = executor.now + max(duration.seconds, 0)
         // Set once the timer is: whichever of firing and cancellation comes first resumes the waiter.
         let waiter = Mutex<(timer: Int?, continuation: CheckedContinuation<Void, any Error>?, cancelled: Bool)>(
             (nil, nil, false))

@@ -331,17 +331,18 @@ public struct ExperimentRunner: Sendable {
         func control<Input, Output>(_ service: ServiceName, _ operation: APIOperation<Input, Output>, _ input: Input)
             async throws -> Output
         {
-            for attempt in 0..<60 {
+            var attempts = 0
+            while true {
                 do {
                     return try await client.call(service, operation, input, timeout: .seconds(2))
                 } catch let error as AWSError {
                     throw error
                 } catch {
-                    if attempt == 59 { throw error }
+                    attempts += 1
+                    if attempts == 60 { throw error }
                     try? await clock.sleep(for: .milliseconds(500))
                 }
             }
-            throw CancellationError()
         }
         /// Waits out the fault's duration, undoes it and records its end; one without a duration stays.
         func lastThenUndo(_ duration: Double?, undo: () async throws -> Int?) async throws {

@@ -260,13 +260,16 @@ public struct Launcher: Sendable {
 
     /// The Timeout of the function `host` runs (the longest, if several): Lambda ends an invocation after it.
     public func hostedTimeout(of host: ServiceName) -> Double? {
-        template.functions.filter { Self.host(ofFunction: $0) == host }.map { Double($0.configuration.timeout) }.max()
+        longestTimeout(hostedBy: host).map(Double.init)
     }
 
     /// `--timeout` of a function host.
     func hostedTimeout(_ host: ServiceName) -> [String] {
-        let timeouts = template.functions.filter { Self.host(ofFunction: $0) == host }.map(\.configuration.timeout)
-        return timeouts.max().map { ["--timeout", String($0)] } ?? []
+        longestTimeout(hostedBy: host).map { ["--timeout", String($0)] } ?? []
+    }
+
+    private func longestTimeout(hostedBy host: ServiceName) -> Int? {
+        template.functions.filter { Self.host(ofFunction: $0) == host }.map(\.configuration.timeout).max()
     }
 
     /// The process that runs a function of the template.

@@ -85,9 +85,7 @@ public struct Recorder: Sendable {
     /// Waits until no execution runs, the request queue is empty and no notification waits for delivery, or
     /// `deadline` passes. Returns whether it got quiet.
     public func waitForQuiescence(deadline: ContinuousClock.Instant) async throws -> Bool {
-        let (seconds, attoseconds) = (deadline - .now).components
-        return try await waitForQuiescence(
-            seconds: Double(seconds) + Double(attoseconds) / 1e18, on: SystemWallClock())
+        try await waitForQuiescence(seconds: (deadline - .now).seconds, on: SystemWallClock())
     }
 
     /// The same, for up to `seconds` of `clock`'s time (a simulation's virtual time).

@@ -79,7 +79,7 @@ struct Simulate: AsyncParsableCommand {
                 let name = fixed == nil ? " \(experiment(run.seed).name)" : ""
                 let figures = String(
                     format: "%.0f virtual s, %d jobs, %.2f s", run.virtualSeconds, run.jobs,
-                    Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+                    took.seconds)
                 if run.passed {
                     let report = run.report!
                     say(
@@ -106,7 +106,7 @@ struct Simulate: AsyncParsableCommand {
         }
         let passed = outcomes.filter(\.passed).count
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         say("")
         say(
             "simulate: \(passed)/\(outcomes.count) seeds passed"
