@@ -118,7 +118,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "Faults", dependencies: ["JSON", "Wire", "SeededRandom"]),
         .target(name: "AWSSignature", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "GatewayClient",
@@ -128,11 +127,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Starting and stopping topologies: local processes (`callbacksim up`), their layout, the demo, deployment.
         .target(
             name: "Topology",
             dependencies: [
-                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Faults", "Template", "ServiceSupport",
+                "Wire", "JSON", "StatesLanguage", "ZeroMQ", "Template", "ServiceSupport", "Report",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Experiments, kept apart as Jepsen keeps them: the workload, the nemesis (fault injection), the checker,
+        // and the runner that drives them on a topology; the network lab and the report have homes of their own.
+        .target(name: "Workloads", dependencies: ["JSON", "SeededRandom"]),
+        .target(name: "FaultInjection", dependencies: ["Wire", "SeededRandom"]),
+        .target(name: "Checking", dependencies: ["JSON", "Wire"]),
+        .target(name: "NetworkNamespaces", dependencies: ["FaultInjection", "Topology", "Wire"]),
+        .target(name: "Report", dependencies: ["Checking", "JSON", "Wire"]),
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Workloads", "FaultInjection", "Checking", "NetworkNamespaces", "Report", "Topology", "Template",
+                "ServiceSupport", "Wire", "JSON", "ZeroMQ", "SeededRandom", .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -141,7 +156,8 @@ let package = Package(
         .target(
             name: "Simulator",
             dependencies: [
-                "Simulation", "Topology", "Faults", "Template", "Orchestrator", "QueueBroker", "APISimulator",
+                "Simulation", "Topology", "Experiments", "Workloads", "FaultInjection", "Checking", "Template",
+                "Orchestrator", "QueueBroker", "APISimulator",
                 "CallbackSender", "NotificationLogger", "ServiceSupport", "Storage", "Wire", "SeededRandom", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -150,7 +166,7 @@ let package = Package(
         .target(
             name: "Bench",
             dependencies: [
-                "Topology", "Template", "GatewayClient", "Wire", "JSON", "ZeroMQ", "ServiceSupport",
+                "Topology", "Experiments", "Template", "GatewayClient", "Wire", "JSON", "ZeroMQ", "ServiceSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
 
@@ -173,7 +189,8 @@ let package = Package(
         .executableTarget(
             name: "callbacksim",
             dependencies: [
-                "Faults", "ServiceSupport", "GatewayClient", "ProcessCommands", "Bench", "Simulator",
+                "Experiments", "FaultInjection", "NetworkNamespaces", "Report", "ServiceSupport", "GatewayClient",
+                "ProcessCommands", "Bench", "Simulator",
                 "Topology", "Template", "Wire", "JSON", "StatesLanguage", "StepFunctionsLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -205,12 +222,18 @@ let package = Package(
                 "QueueBroker", "Wire", "StatesLanguage", "JSON", "ServiceSupport", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "StatesLanguage", "JSON"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "JSON"]),
         .testTarget(
-            name: "FaultsTests", dependencies: ["Faults", "Topology", "Template", "StatesLanguage", "JSON", "Wire"]),
+            name: "ExperimentsTests", dependencies: ["Experiments", "FaultInjection", "Topology", "JSON", "Wire"]),
+        .testTarget(name: "CheckingTests", dependencies: ["Checking", "Template", "StatesLanguage", "JSON", "Wire"]),
+        .testTarget(name: "FaultInjectionTests", dependencies: ["FaultInjection", "Wire"]),
+        .testTarget(name: "TemplateTests", dependencies: ["Template", "StatesLanguage", "JSON"]),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Simulator", "Faults", "Template", "Topology", "ServiceSupport", "Wire"]),
+            dependencies: [
+                "Simulation", "Simulator", "Experiments", "Workloads", "FaultInjection", "Checking", "Template",
+                "Topology", "ServiceSupport", "Wire",
+            ]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
@@ -225,6 +248,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Wire", "JSON", "Topology", "Template", "StatesLanguage", "ZeroMQ", "Faults"]),
+            dependencies: [
+                "Wire", "JSON", "Topology", "Template", "StatesLanguage", "ZeroMQ", "Experiments", "Workloads",
+                "FaultInjection", "Checking", "NetworkNamespaces", "Report",
+            ]),
     ]
 )

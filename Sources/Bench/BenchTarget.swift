@@ -59,7 +59,7 @@ public struct BenchTarget: Sendable {
     ) async throws -> BenchTarget {
         let client = GatewayClient(endpoint: url)
         let machine: String
-        if let existing = try await Self.stateMachineArn(SeedBenchmark.stateMachine, client) {
+        if let existing = try await client.stateMachineArn(named: SeedBenchmark.stateMachine) {
             machine = existing
         } else {
             log("bench: \(url) has no \(SeedBenchmark.stateMachine); deploying the seed there")
@@ -74,22 +74,6 @@ public struct BenchTarget: Sendable {
     }
 
     /// Read leniently (only names and ARNs), as other emulators leave out members AWS requires (moto: `type`).
-    static func stateMachineArn(_ name: String, _ caller: any OperationCaller) async throws -> String? {
-        var token: String?
-        repeat {
-            let page = try JSONValue.parse(
-                bytes: try await caller.call(
-                    StepFunctions.listStateMachines.address,
-                    body: WireCoding.encode(ListStateMachinesInput(maxResults: 1000, nextToken: token)),
-                    timeout: .seconds(30)))
-            for machine in page["stateMachines"]?.arrayValue ?? [] where machine["name"]?.stringValue == name {
-                return machine["stateMachineArn"]?.stringValue
-            }
-            token = page["nextToken"]?.stringValue
-        } while token != nil
-        return nil
-    }
-
     /// Topics first: their ARNs say the endpoint's account and region, which the queues' redrive policies name;
     /// then the queues, whose URLs say the address the state machine's definition names.
     static func deploySeed(_ caller: any OperationCaller) async throws -> String {
@@ -115,7 +99,7 @@ public struct BenchTarget: Sendable {
         }
         try await Deployment(template: template).createStateMachine(
             machine, caller, roleArn: "arn:aws:iam::\(account):role/callbacksim-bench")
-        guard let arn = try await stateMachineArn(machine.name, caller) else {
+        guard let arn = try await caller.stateMachineArn(named: machine.name) else {
             throw SeedBenchmark.BenchError(description: "\(machine.name) was created but is not listed")
         }
         return arn

@@ -1,6 +1,7 @@
 import APISimulator
 import CallbackSender
-import Faults
+import Experiments
+import FaultInjection
 import Logging
 import NotificationLogger
 import Orchestrator

@@ -1,5 +1,6 @@
-import Faults
+import Experiments
 import Foundation
+import Report
 import Simulation
 import Template
 import Topology

@@ -8,10 +8,12 @@ public enum Command {
     public struct Failure: Error, CustomStringConvertible {
         public let message: String
         public var description: String { message }
+
+        public init(message: String) { self.message = message }
     }
 
     /// A tool's path: absolute as given, else looked up in the sbin and bin folders and then `PATH`.
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
         if tool.hasPrefix("/") { return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil }
         let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
         for directory in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] + path {
@@ -21,14 +23,14 @@ public enum Command {
         return nil
     }
 
-    static func run(_ arguments: String...) throws { _ = try output(arguments) }
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws {
+    public static func run(_ arguments: String...) throws { _ = try output(arguments) }
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws {
         _ = try output(arguments, environment: environment)
     }
-    static func output(_ arguments: String...) throws -> String { try output(arguments) }
+    public static func output(_ arguments: String...) throws -> String { try output(arguments) }
 
     /// Standard output of a tool that must succeed; `environment` is added to this process's own.
-    static func output(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    public static func output(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let result = try status(arguments, environment: environment)
         guard result.status == 0 else {
             throw Failure(message: "`\(arguments.joined(separator: " "))` failed: \(result.stderr)")
@@ -37,7 +39,7 @@ public enum Command {
     }
 
     /// `output` off Swift's cooperative threads, which a waiting tool must not hold.
-    static func outputInBackground(_ arguments: [String], environment: [String: String] = [:]) async throws
+    public static func outputInBackground(_ arguments: [String], environment: [String: String] = [:]) async throws
         -> String
     {
         try await inBackground { try output(arguments, environment: environment) }

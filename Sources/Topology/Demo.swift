@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Report
 import Wire
 import ZeroMQ
 
@@ -31,7 +32,7 @@ public struct Demo: Sendable {
 
     /// Runs the cases and returns each report with whether it came out as AWS would have it.
     public func run(timeout: Duration = .seconds(60)) async throws -> [(Case, ExecutionReport, Bool)] {
-        let arn = try await stateMachineArn()
+        let arn = try await caller.stateMachineArn(stateMachine)
         var started: [(Case, String)] = []
         for demoCase in Self.cases {
             let output = try await caller.call(
@@ -63,19 +64,6 @@ public struct Demo: Sendable {
             results.append((demoCase, report, ok))
         }
         return results
-    }
-
-    func stateMachineArn() async throws -> String {
-        var token: String?
-        repeat {
-            let page = try await caller.call(
-                StepFunctions.listStateMachines, ListStateMachinesInput(maxResults: 1000, nextToken: token))
-            if let match = page.stateMachines.first(where: { $0.name == stateMachine }) {
-                return match.stateMachineArn
-            }
-            token = page.nextToken
-        } while token != nil
-        throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(stateMachine)'")
     }
 
     /// Every event of an execution's history, a page at a time.

@@ -9,7 +9,7 @@ import ZeroMQ
 private let posixSpawnSetSID: Int16 = 0x80
 
 extension ServiceName {
-    var portOffset: Int {
+    public var portOffset: Int {
         switch self {
         case .orchestrator: return 1
         case .queueBroker: return 2
@@ -288,7 +288,7 @@ public struct Launcher: Sendable {
         return (source.queue, machine, source.batchSize)
     }
 
-    func arguments(for service: ServiceName, layout: TopologyLayout) -> [String] {
+    public func arguments(for service: ServiceName, layout: TopologyLayout) -> [String] {
         let (invokable, subscribed) = functionEndpoints(layout)
         var arguments = ["--data-dir", layout.dataDirectory, "--endpoint", layout.endpoint(service)]
         let account = ["--region", template.region, "--account", template.accountId]

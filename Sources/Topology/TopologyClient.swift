@@ -46,17 +46,11 @@ public final class TopologyClient: ServiceCaller {
         return try await client.call(operation, input, timeout: timeout)
     }
 
-    /// Accepts a state machine's name or ARN.
+    /// Accepts a state machine's name or ARN; a name is looked up wherever state machines are held.
     public func stateMachineArn(_ nameOrArn: String) async throws -> String {
-        if nameOrArn.hasPrefix("arn:") { return nameOrArn }
-        let list = try WireCoding.decode(
-            ListStateMachinesOutput.self,
-            from: try await stepFunctions(
-                StepFunctions.listStateMachines, body: WireCoding.encode(ListStateMachinesInput(maxResults: 1000))))
-        guard let match = list.stateMachines.first(where: { $0.name == nameOrArn }) else {
-            throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(nameOrArn)'")
-        }
-        return match.stateMachineArn
+        let directory = try await directory()
+        defer { directory.close() }
+        return try await directory.stateMachineArn(nameOrArn, timeout: .seconds(10))
     }
 
     /// A directory of the topology's processes: Step Functions calls reach whichever process holds the machine.

@@ -52,6 +52,31 @@ extension OperationCaller {
         } while token != nil
         return events
     }
+
+    /// The ARN of the state machine called `name`, listed a page at a time; nil when there is none.
+    public func stateMachineArn(named name: String, timeout: Duration = .seconds(30)) async throws -> String? {
+        var token: String?
+        repeat {
+            let page = try WireCoding.decode(
+                ListStateMachinesOutput.self,
+                from: try await call(
+                    StepFunctions.listStateMachines.address,
+                    body: WireCoding.encode(ListStateMachinesInput(maxResults: 1000, nextToken: token)),
+                    timeout: timeout))
+            if let match = page.stateMachines.first(where: { $0.name == name }) { return match.stateMachineArn }
+            token = page.nextToken
+        } while token != nil
+        return nil
+    }
+
+    /// `stateMachineArn(named:)` for a name, refused as AWS refuses an unknown machine; an ARN as it is.
+    public func stateMachineArn(_ nameOrArn: String, timeout: Duration = .seconds(30)) async throws -> String {
+        if nameOrArn.hasPrefix("arn:") { return nameOrArn }
+        guard let arn = try await stateMachineArn(named: nameOrArn, timeout: timeout) else {
+            throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(nameOrArn)'")
+        }
+        return arn
+    }
 }
 
 extension API {

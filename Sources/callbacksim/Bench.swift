@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bench
+import Experiments
 import Foundation
 import Glibc
 import ServiceSupport

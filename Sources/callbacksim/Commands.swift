@@ -3,6 +3,7 @@ import Foundation
 import GatewayClient
 import JSON
 import ProcessCommands
+import Report
 import ServiceSupport
 import Template
 import Topology

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Faults
+import Experiments
 import Foundation
+import NetworkNamespaces
+import Report
 import Template
 import Topology
 

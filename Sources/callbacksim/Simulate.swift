@@ -1,5 +1,6 @@
 import ArgumentParser
-import Faults
+import Experiments
+import FaultInjection
 import Foundation
 import Simulator
 import Template
@@ -51,7 +52,7 @@ struct Simulate: AsyncParsableCommand {
         let fixed = try file.map(ExperimentRunner.load(path:))
         let executions = self.executions
         let experiment: @Sendable (UInt64) -> Experiment = { seed in
-            var experiment = fixed ?? Nemesis.experiment(seed: seed)
+            var experiment = fixed ?? Simulator.drawnExperiment(seed: seed)
             if let executions { experiment.workload.executions = executions }
             return experiment
         }

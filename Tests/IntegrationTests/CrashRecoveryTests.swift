@@ -1,6 +1,8 @@
-import Faults
+import Checking
+import Experiments
 import Foundation
 import JSON
+import Report
 import Testing
 import Topology
 import Wire

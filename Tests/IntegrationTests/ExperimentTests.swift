@@ -1,8 +1,13 @@
-import Faults
+import Checking
+import Experiments
+import FaultInjection
 import Foundation
+import NetworkNamespaces
+import Report
 import Template
 import Testing
 import Topology
+import Workloads
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -94,9 +99,9 @@ extension IntegrationTests {
             executions: 50, startsPerSecond: 10, successRatio: 0.3, waitTime: Distribution(uniform: [1, 9])))
 
     @Test func theSameSeedGivesTheSamePlan() {
-        #expect(experiment.plan(seed: 3) == experiment.plan(seed: 3))
-        #expect(experiment.plan(seed: 3) != experiment.plan(seed: 4))
-        let plan = experiment.plan(seed: 3)
+        #expect(experiment.workload.plan(seed: 3) == experiment.workload.plan(seed: 3))
+        #expect(experiment.workload.plan(seed: 3) != experiment.workload.plan(seed: 4))
+        let plan = experiment.workload.plan(seed: 3)
         #expect(plan.last?.startOffset == 4.9)
         let successes = plan.filter { $0.input.contains("success") }.count
         #expect((5...25).contains(successes))
@@ -112,10 +117,10 @@ extension IntegrationTests {
     /// Every planned execution has its own name, so retrying StartExecution after a lost reply is idempotent;
     /// the same seed names them the same, another seed differently (a second run on the same data is new work).
     @Test func plannedExecutionsAreNamedPerSeed() {
-        let names = experiment.plan(seed: 3).map(\.name)
+        let names = experiment.workload.plan(seed: 3).map(\.name)
         #expect(Set(names).count == names.count)
-        #expect(names == experiment.plan(seed: 3).map(\.name))
-        #expect(Set(names).isDisjoint(with: experiment.plan(seed: 4).map(\.name)))
+        #expect(names == experiment.workload.plan(seed: 3).map(\.name))
+        #expect(Set(names).isDisjoint(with: experiment.workload.plan(seed: 4).map(\.name)))
         #expect(names.allSatisfy { $0.count <= 80 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } })
     }
 

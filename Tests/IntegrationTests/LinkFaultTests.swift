@@ -1,4 +1,5 @@
-import Faults
+import Checking
+import Experiments
 import Foundation
 import JSON
 import Testing

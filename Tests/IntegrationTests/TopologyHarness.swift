@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Report
 import Template
 import Topology
 import Wire

@@ -1,10 +1,13 @@
-import Faults
+import Checking
+import Experiments
+import FaultInjection
 import Foundation
 import Simulator
 import Template
 import Testing
 import Topology
 import Wire
+import Workloads
 
 /// The whole topology on the simulator: the same experiments, runner and checker as on processes, on virtual
 /// time and from one seed.
@@ -29,7 +32,7 @@ import Wire
     /// One seed is one run: the same seed gives the same trace, message for message and microsecond for
     /// microsecond; another seed gives another.
     @Test func aSeedReplaysTheSameRunByteForByte() async throws {
-        let experiment = Nemesis.experiment(seed: 11)
+        let experiment = Simulator.drawnExperiment(seed: 11)
         #expect(experiment.faults.count >= 3, "seed 11 draws a schedule of several faults")
         let first = try await Self.run(experiment, seed: 11)
         let again = try await Self.run(experiment, seed: 11)
@@ -69,7 +72,7 @@ import Wire
         let template = try Self.template.get()
         var failures: [SimulationRun] = []
         for seed in seeds {
-            let run = await Simulator.run(Nemesis.experiment(seed: seed), seed: seed, template: template)
+            let run = await Simulator.run(Simulator.drawnExperiment(seed: seed), seed: seed, template: template)
             if !run.passed { failures.append(run) }
         }
         let failedSeeds = failures.map(\.seed).sorted()

@@ -1,11 +1,9 @@
-import Faults
 import SeededRandom
 import Wire
 
-/// Draws an experiment from a seed: the seed scenario's workload at a random size, pace and mix, and a schedule of
-/// up to five faults, each of a random kind (kill, pause, link rule, partition, isolation, packet loss, slow disk,
-/// clock skew), at a random moment, for a random while. The faults are the same `Fault`s an experiment file states, so a
-/// drawn experiment can be written out and run on real processes too.
+/// Draws fault schedules: up to five faults, each of a random kind (kill, pause, link rule, partition, isolation,
+/// packet loss, slow disk, clock skew), at a random moment, for a random while. The faults are the same `Fault`s an
+/// experiment file states, so a drawn schedule can be written out and run on real processes too.
 ///
 /// Every fault heals within `longestFault` seconds of real time (×10 on the workflow clock: under 60 of the
 /// callback task's 300 seconds), so every execution can still end on the path its input asked for: a fault that
@@ -16,22 +14,16 @@ public enum Nemesis {
     ]
     public static let longestFault = 5.0
 
-    public static func experiment(seed: UInt64) -> Experiment {
-        var random = SplitMix64(seed: seed ^ 0x0DDB_1A5E_5BAD_5EED)
+    /// Up to five faults, each striking within the workload's `span` seconds or the three after, drawn from
+    /// `random`.
+    public static func faults(within span: Double, random: inout SplitMix64) -> [ScheduledFault] {
         func unit() -> Double { Double(random.next() % 1_000_000) / 1_000_000 }
         func between(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
         func one<T>(_ choices: [T]) -> T { choices[Int(random.next() % UInt64(choices.count))] }
         /// Rounded to a tenth, so a written-out schedule reads cleanly.
         func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 
-        let executions = 10 + Int(random.next() % 31)
-        let startsPerSecond = tenth(between(5, 40))
-        let span = Double(executions) / startsPerSecond
-        let workload = Workload(
-            executions: executions, startsPerSecond: startsPerSecond, successRatio: tenth(between(0.2, 0.8)),
-            waitTime: Distribution(uniform: [1, tenth(between(5, 120))]))
         var faults: [ScheduledFault] = []
-        var kinds: [String] = []
         for _ in 0..<Int(random.next() % 6) {
             let at = FaultTrigger.at(tenth(between(0, span + 3)))
             let lasting = tenth(between(0.2, longestFault))
@@ -65,12 +57,8 @@ public enum Nemesis {
                     offsetSeconds: tenth(between(-30, 30)), rate: nil, duration: lasting)
             }
             faults.append(ScheduledFault(fault, at))
-            kinds.append(fault.label)
         }
-        return Experiment(
-            name: "nemesis-\(seed)" + (kinds.isEmpty ? "" : "-" + kinds.joined(separator: "-")),
-            description: "drawn from seed \(seed)", clockRate: 10, workload: workload, faults: faults,
-            checker: CheckerOptions(quiescenceSeconds: 600))
+        return faults
     }
 
     /// The links the seed scenario's calls travel.

@@ -1,8 +1,10 @@
+import FaultInjection
 import JSON
 import Testing
+import Topology
 import Wire
 
-@testable import Topology
+@testable import Experiments
 
 @Suite struct ComposeTopologyTests {
     let topology: ComposeTopology

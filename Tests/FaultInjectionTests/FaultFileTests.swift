@@ -1,4 +1,4 @@
-import Faults
+import FaultInjection
 import Foundation
 import Testing
 import Wire

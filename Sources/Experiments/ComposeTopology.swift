@@ -1,9 +1,11 @@
-import Faults
+import FaultInjection
 import Foundation
 import Glibc
 import JSON
+import NetworkNamespaces
 import ServiceSupport
 import Synchronization
+import Topology
 import Wire
 import ZeroMQ
 

@@ -4,8 +4,6 @@ import StatesLanguage
 import Template
 import Testing
 
-@testable import Topology
-
 @Suite struct SAMTemplateTests {
     let template = try! SAMTemplate.seed()
 
@@ -95,32 +93,6 @@ import Testing
         #expect(callback.retry.first?.maxAttempts == 6)
         // The upstream state name with its double space survives byte for byte.
         #expect(simulatorDefinition.startAt == "Wait -  Simulate External Processing Time")
-    }
-
-    @Test func eachProcessGetsTheBindingsTheTemplateImplies() {
-        let layout = TopologyLayout.tcp(dataDirectory: "/d", basePort: 7100)
-        let launcher = Launcher(binDirectory: "/bin", template: template)
-        let simulator = launcher.arguments(for: .apiSimulator, layout: layout)
-        #expect(simulator.contains("WorkflowCallbackSimulator=callback-sender@tcp://127.0.0.1:7104"))
-        #expect(simulator.contains("workflow_requestorQueue"))
-        #expect(simulator.contains("WorkflowExternalAsyncAPISimulator"))
-        #expect(
-            launcher.arguments(for: .queueBroker, layout: layout).contains(
-                "WorkflowResponseLogger=notification-logger@tcp://127.0.0.1:7105"))
-        let deployment = Deployment(template: template)
-        #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator", in: layout) == .apiSimulator)
-        #expect(deployment.host(ofStateMachine: "WorkflowAsyncAPICallbackPattern", in: layout) == .orchestrator)
-        // With the api-simulator left to the user's code, the orchestrator holds every machine.
-        var external = layout
-        external.external = ["api-simulator"]
-        #expect(deployment.host(ofStateMachine: "WorkflowExternalAsyncAPISimulator", in: external) == .orchestrator)
-        // …and neither it nor anyone else is told to call the functions the api-simulator ran.
-        #expect(
-            !launcher.arguments(for: .awsGateway, layout: external).contains(
-                "WorkflowRequestorQueueConsumer=api-simulator@tcp://127.0.0.1:7103"))
-        #expect(
-            launcher.arguments(for: .awsGateway, layout: layout).contains(
-                "WorkflowRequestorQueueConsumer=api-simulator@tcp://127.0.0.1:7103"))
     }
 
     @Test func longFormIntrinsicsResolveLikeShortForm() throws {

@@ -1,7 +1,9 @@
-import Faults
+import FaultInjection
 import Foundation
 import Glibc
+import NetworkNamespaces
 import ServiceSupport
+import Topology
 import Wire
 import ZeroMQ
 

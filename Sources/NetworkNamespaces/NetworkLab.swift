@@ -1,6 +1,7 @@
-import Faults
+import FaultInjection
 import Foundation
 import Glibc
+import Topology
 import Wire
 
 /// Each of the six processes on a "host" of its own: a network namespace joined to the others by a veth pair
@@ -169,12 +170,17 @@ public struct NetworkLab: Sendable {
 
 /// iptables DROP rules in one network namespace against one peer: its OUTPUT to the peer and its INPUT from it
 /// cover both directions. Every packet (a partition) or each with a probability (loss).
-struct PacketFilter {
+public struct PacketFilter: Sendable {
     /// How to run a command inside the namespace (`ip netns exec NAME`, `nsenter -t PID -n`).
     let enter: [String]
     let peer: String
 
-    func set(_ on: Bool, probability: Double?) throws {
+    public init(enter: [String], peer: String) {
+        self.enter = enter
+        self.peer = peer
+    }
+
+    public func set(_ on: Bool, probability: Double?) throws {
         let verb = on ? "-A" : "-D"
         let random =
             probability.map { ["-m", "statistic", "--mode", "random", "--probability", String(format: "%.4f", $0)] }
@@ -184,7 +190,7 @@ struct PacketFilter {
     }
 
     /// What the rules' counters say the kernel dropped so far.
-    func droppedPackets() -> Int {
+    public func droppedPackets() -> Int {
         var total = 0
         for chain in ["INPUT", "OUTPUT"] {
             let listing = (try? Command.output(enter + ["iptables", "-L", chain, "-v", "-x", "-n"])) ?? ""

@@ -1,4 +1,4 @@
-import Faults
+import Checking
 import Foundation
 import JSON
 import Wire
