@@ -49,6 +49,19 @@ public struct ExperimentRunner: Sendable {
     public func run(_ experiment: Experiment, seed: UInt64, on topology: some ExperimentTopology) async throws
         -> ExperimentReport
     {
+        try await outcome(experiment, seed: seed, on: topology).report
+    }
+
+    /// What a run reported, and the recorded run the checker judged.
+    public struct Outcome: Sendable {
+        public var report: ExperimentReport
+        public var recorded: RecordedRun
+    }
+
+    /// `run`, with the recorded run as well.
+    public func outcome(_ experiment: Experiment, seed: UInt64, on topology: some ExperimentTopology) async throws
+        -> Outcome
+    {
         if experiment.usesNetworkNamespaces, let reason = topology.networkFaultsUnavailable {
             throw Launcher.LaunchError(message: "\(experiment.name) has network faults, but \(reason)")
         }
@@ -59,9 +72,9 @@ public struct ExperimentRunner: Sendable {
         defer { interruption?.cancel() }
         do {
             try await topology.start(context: context)
-            let report = try await drive(experiment, seed: seed, topology: topology, context: context)
-            await topology.stop(passed: report.passed)
-            return report
+            let outcome = try await drive(experiment, seed: seed, topology: topology, context: context)
+            await topology.stop(passed: outcome.report.passed)
+            return outcome
         } catch {
             await topology.stop(passed: false)
             throw error
@@ -71,7 +84,7 @@ public struct ExperimentRunner: Sendable {
     func drive(
         _ experiment: Experiment, seed: UInt64, topology: some ExperimentTopology, context: Context
     ) async throws
-        -> ExperimentReport
+        -> Outcome
     {
         let client = topology.caller(context: context)
         let clock = topology.runnerClock
@@ -139,7 +152,7 @@ public struct ExperimentRunner: Sendable {
         let run = try await recorder.record()
         let result = Checker.check(run, expectTimeouts: experiment.checker?.expectTimeouts ?? false)
         let seconds = Self.seconds(run, clockRate: experiment.clockRate ?? 1)
-        return ExperimentReport(
+        let report = ExperimentReport(
             experiment: experiment.name, seed: seed, executionsPlanned: plan.count,
             executionsStarted: progress.started.load(ordering: .relaxed), startErrors: progress.errors.withLock { $0 },
             quiescent: quiescent, faults: progress.faults.withLock { $0 },
@@ -152,6 +165,7 @@ public struct ExperimentRunner: Sendable {
             latency: Self.latency(run),
             completionsPerSecond: seconds.map(\.completions), seconds: seconds,
             durationSeconds: elapsed())
+        return Outcome(report: report, recorded: run)
     }
 
     /// The seed machine itself, or a variant whose callback task has these TimeoutSeconds and HeartbeatSeconds

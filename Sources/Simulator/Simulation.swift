@@ -1,3 +1,4 @@
+import Checking
 import Experiments
 import Foundation
 import Report
@@ -11,6 +12,8 @@ public struct SimulationRun: Sendable {
     public var seed: UInt64
     /// The experiment's report; nil if the run could not finish (`error` says why).
     public var report: ExperimentReport?
+    /// What the checker judged: the run as the recorder read it from the services.
+    public var recorded: RecordedRun?
     public var error: String?
     /// Every message, commit and fault, in order, stamped with virtual microseconds.
     public var trace: [String]
@@ -41,9 +44,9 @@ public enum Simulator {
         let runner = ExperimentRunner(launcher: Launcher(template: template), log: { trace.note("runner: \($0)") })
         // The drain lets the tasks the stopped topology cancelled end, and calls in flight time out, so that a run
         // leaves nothing behind: thousands of seeds run in one process.
-        let outcome = await executor.run(drain: 60) { () -> Result<ExperimentReport, SimulationError> in
+        let outcome = await executor.run(drain: 60) { () -> Result<ExperimentRunner.Outcome, SimulationError> in
             do {
-                return .success(try await runner.run(experiment, seed: seed, on: topology))
+                return .success(try await runner.outcome(experiment, seed: seed, on: topology))
             } catch {
                 return .failure(SimulationError(description: "\(error)"))
             }
@@ -51,10 +54,13 @@ public enum Simulator {
         let leftBehind = executor.leftBehind
         topology.network.shutdown()
         var run = SimulationRun(
-            seed: seed, report: nil, error: nil, trace: trace.text, virtualSeconds: executor.now - executor.start,
+            seed: seed, report: nil, recorded: nil, error: nil, trace: trace.text,
+            virtualSeconds: executor.now - executor.start,
             jobs: executor.jobsRun, leftBehind: leftBehind)
         switch outcome {
-        case .finished(.success(let report)): run.report = report
+        case .finished(.success(let outcome)):
+            run.report = outcome.report
+            run.recorded = outcome.recorded
         case .finished(.failure(let error)): run.error = error.description
         case .stuck(let at):
             run.error = "stuck: every task waits and no timer is set, at \(at - executor.start) virtual seconds"

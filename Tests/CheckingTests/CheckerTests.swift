@@ -124,6 +124,16 @@ struct RunBuilder {
         return Checker.check(run).violations
     }
 
+    /// Every planted violation is reported under its invariant, saying what it is (the simulator's tests plant the
+    /// same ones in recorded runs with faults).
+    @Test(arguments: PlantedViolation.allCases)
+    func aPlantedViolationIsReported(violation: PlantedViolation) throws {
+        var run = try RunBuilder.clean().run
+        let says = try #require(violation.plant(in: &run), "the clean run has what \(violation) needs")
+        let found = Checker.check(run).violations(of: violation.invariant)
+        #expect(found.contains { $0.message.contains(says) }, "\(found.map(\.description))")
+    }
+
     @Test func anExperimentThatExpectsTimeoutsWantsTheTimeoutPath() throws {
         var builder = try RunBuilder()
         try builder.add(#"{"waitTime":400,"status":"success"}"#)
@@ -147,61 +157,19 @@ struct RunBuilder {
         #expect(result.explanations.values.first?.contains("within 5.0 s of the timeout") == true)
     }
 
-    @Test func anExecutionThatNeverEndsIsReported() throws {
-        let found = try violations { run in
-            run.executions[0].status = "RUNNING"
-            run.executions[0].history.removeLast()
-        }
-        #expect(found.contains { $0.invariant == .outcome && $0.message.contains("never finished") })
-    }
-
-    @Test func theWrongPathIsReported() throws {
-        let found = try violations { run in run.executions[1].input = #"{"waitTime":2,"status":"success"}"# }
-        #expect(found.contains { $0.invariant == .outcome && $0.message.contains("asked for success") })
-    }
-
     @Test func anUnexplainedTimeoutIsReported() throws {
         let found = try violations { run in run.deadLetters = [] }
         #expect(found.contains { $0.invariant == .outcome && $0.message.contains("took the timeout path") })
         #expect(found.contains { $0.invariant == .messages })
     }
 
-    @Test func missingDuplicatedWrongAndStrayNotificationsAreReported() throws {
-        let missing = try violations { run in run.notifications.removeFirst() }
-        #expect(missing.contains { $0.invariant == .notifications && $0.message.contains("0 notifications") })
-        let duplicated = try violations { run in run.notifications.append(run.notifications[0]) }
-        #expect(duplicated.contains { $0.invariant == .notifications && $0.message.contains("logged 2 times") })
-        let wrong = try violations { run in
-            run.notifications[0].message = #"{"status":500,"message":"API Failed","body":""}"#
-        }
-        #expect(
-            wrong.contains {
-                $0.invariant == .notifications && $0.message.contains("expected \"API Executed Successfully\"")
-            })
-        let stray = try violations { run in
-            run.notifications.append(
-                NotificationRecord(
-                    messageId: "nobody", topicArn: "t", subscriptionArn: "s", subject: nil, message: "{}",
-                    publishedAt: "", loggedAt: 0))
-        }
-        #expect(stray.contains { $0.invariant == .notifications && $0.message.contains("belongs to no execution") })
-    }
-
-    @Test func aTokenCompletedTwiceAndAnUnexplainedRefusalAreReported() throws {
-        let twice = try violations { run in run.callbacks.append(run.callbacks[0]) }
-        #expect(twice.contains { $0.invariant == .tokens && $0.message.contains("completed 2 times") })
+    @Test func aDuplicateCallbackRefusedAsTimedOutIsExplained() throws {
         // A duplicate that lost the race to a task already closed is answered TaskTimedOut: explained.
         let duplicate = try violations { run in
             run.callbacks.append(
                 .init(taskToken: run.callbacks[0].taskToken, action: "SendTaskSuccess", outcome: "TaskTimedOut"))
         }
         #expect(duplicate == [])
-        let refused = try violations { run in run.callbacks[1].outcome = "InvalidToken" }
-        #expect(refused.contains { $0.invariant == .tokens && $0.message.contains("InvalidToken") })
-        let stranger = try violations { run in
-            run.callbacks.append(.init(taskToken: "AQnope", action: "SendTaskSuccess", outcome: "TaskDoesNotExist"))
-        }
-        #expect(stranger.contains { $0.invariant == .tokens && $0.message.contains("never issued") })
     }
 
     @Test func deadLettersAreExplainedOrReported() throws {
@@ -217,23 +185,4 @@ struct RunBuilder {
             })
     }
 
-    @Test func aLostMessageIsReported() throws {
-        let unprocessed = try violations { run in run.simulatorRuns.removeFirst() }
-        #expect(unprocessed.contains { $0.invariant == .messages && $0.message.contains("sqs-0") })
-        let leftover = try violations { run in run.messagesLeftInRequestQueue = 3 }
-        #expect(leftover.contains { $0.invariant == .messages && $0.message.contains("3 messages") })
-    }
-
-    @Test func malformedHistoriesAreReported() throws {
-        let badIds = try violations { run in
-            var event = run.executions[0].history[3].objectValue!
-            event["id"] = 99
-            run.executions[0].history[3] = .object(event)
-        }
-        #expect(badIds.contains { $0.invariant == .histories && $0.message.contains("has id 99") })
-        let twoEnds = try violations { run in run.executions[0].history.append(run.executions[0].history.last!) }
-        #expect(twoEnds.contains { $0.invariant == .histories && $0.message.contains("2 terminal events") })
-        let headless = try violations { run in run.executions[2].history.removeFirst() }
-        #expect(headless.contains { $0.invariant == .histories && $0.message.contains("ExecutionStarted") })
-    }
 }

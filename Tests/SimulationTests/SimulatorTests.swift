@@ -79,6 +79,28 @@ import Workloads
         #expect(failedSeeds.isEmpty, "\(failures.map(Self.explain).joined(separator: "\n\n"))")
     }
 
+    /// The checker's planted violations, planted in what the simulator recorded (drawn workloads, faults and
+    /// all): each must be reported under its invariant, on every run it can be planted in.
+    @Test func theCheckerFindsEachViolationPlantedInASimulatedRun() async throws {
+        var planted: [PlantedViolation: Int] = [:]
+        for seed in UInt64(1)...4 {
+            let run = try await Self.run(Simulator.drawnExperiment(seed: seed), seed: seed)
+            let recorded = try #require(run.recorded, "\(Self.explain(run))")
+            #expect(Checker.check(recorded).passed, "\(Self.explain(run))")
+            for violation in PlantedViolation.allCases {
+                var broken = recorded
+                guard let says = violation.plant(in: &broken) else { continue }
+                planted[violation, default: 0] += 1
+                let found = Checker.check(broken).violations(of: violation.invariant)
+                #expect(
+                    found.contains { $0.message.contains(says) },
+                    "seed \(seed), \(violation): \(found.map(\.description))")
+            }
+        }
+        let neverPlanted = PlantedViolation.allCases.filter { planted[$0] == nil }
+        #expect(neverPlanted.isEmpty, "no simulated run had what these need: \(neverPlanted)")
+    }
+
     /// A third of the packets between the orchestrator and the broker lost, replies included: calls are retried.
     static let lossyBroker = Experiment(
         name: "loss-orchestrator-queue-broker", clockRate: 10,
