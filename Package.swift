@@ -45,7 +45,10 @@ let package = Package(
             dependencies: ["JSON", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "StepFunctionsLocal",
-            dependencies: ["StatesLanguage", "JSON"]),
+            dependencies: [
+                "StatesLanguage", "JSON", "ServiceSupport", "Simulation",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Template",
@@ -201,7 +204,10 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(
             name: "ServiceSupportTests",
-            dependencies: ["ServiceSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "ServiceSupport", "Simulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),

@@ -20,10 +20,12 @@ extension TaskDispatcher {
     public func supports(_ resource: TaskResource) -> Bool { true }
 }
 
-/// The outbox rows being attempted, and those whose attempt ended since the outbox loop last read.
-struct Deliveries {
-    var claimed: Set<Int64> = []
-    var ended: Set<Int64> = []
+/// An outbox row due for an attempt.
+struct OwedCall: Sendable {
+    var id: Int64
+    var executionArn: String
+    var invocation: String
+    var attempts: Int
 }
 
 /// An execution's identity and its stored state, decoded, with the text it was read from.
@@ -74,9 +76,10 @@ public final class WorkflowEngine: Sendable {
     private let interpreters = Mutex<[String: Interpreter]>([:])
     /// Signalled whenever an execution ends: StartSyncExecution waits on it.
     let completions = Broadcast()
-    private let timerWakeup = Wakeup()
-    private let outboxWakeup = Wakeup()
-    private let deliveries = Mutex(Deliveries())
+    /// Due timers (Wait states, task timeouts, heartbeats, retry back-offs), fired in one transaction a batch.
+    let timers: Scheduler<(executionArn: String, timerId: String)>
+    /// Owed integration calls (the outbox), each attempted on its own until answered.
+    let outbox: Scheduler<OwedCall>
     /// Running executions as last decoded or written, each with the stored text it stands for. A step still reads
     /// the row (the database stays the truth: a rolled-back write or a changed row simply does not match) but
     /// decodes it only when its text is not the one remembered.
@@ -105,6 +108,8 @@ public final class WorkflowEngine: Sendable {
         self.dispatcher = dispatcher
         self.configuration = configuration
         self.logger = logger
+        timers = Scheduler("timers", clock: clock, logger: logger)
+        outbox = Scheduler("outbox", clock: clock, logger: logger)
     }
 
     /// Opens (or creates) the engine's database file.
@@ -392,9 +397,12 @@ public final class WorkflowEngine: Sendable {
                     sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
                     arguments: [identity.executionArn, invocation.taskKey, text, 0])
             case .cancelInvocation(let taskKey):
-                try db.executeCached(
-                    sql: "DELETE FROM outbox WHERE execution_arn = ? AND task_key = ?",
+                // The task ended before its call was answered: the call is no longer owed, and an attempt in
+                // flight is stopped once this step is committed.
+                let cancelled = try Int64.fetchAll(
+                    db.cachedStatement(sql: "DELETE FROM outbox WHERE execution_arn = ? AND task_key = ? RETURNING id"),
                     arguments: [identity.executionArn, taskKey])
+                if !cancelled.isEmpty { database.afterCommit { self.outbox.cancel(cancelled) } }
             case .startTimer(let id, let dueAt):
                 wakeTimers = true
                 try db.executeCached(
@@ -416,8 +424,8 @@ public final class WorkflowEngine: Sendable {
         }
         // The loops (and StartSyncExecution, for an end) are told once the step is committed, so what they
         // then read includes it.
-        if wakeTimers { database.afterCommit { self.timerWakeup.signal() } }
-        if wakeOutbox { database.afterCommit { self.outboxWakeup.signal() } }
+        if wakeTimers { database.afterCommit { self.timers.wake() } }
+        if wakeOutbox { database.afterCommit { self.outbox.wake() } }
         if state.status != .running {
             database.afterCommit { self.completions.signal() }
             try executionEnded(identity, state, db)
@@ -441,114 +449,73 @@ public final class WorkflowEngine: Sendable {
 
     /// Fires due timers (Wait states, task timeouts, heartbeats, retry back-offs) until cancelled.
     public func runTimers() async {
-        while !Task.isCancelled {
-            let now = clock.now()
-            do {
-                let due = try await database.read { db in
-                    try Row.fetchAll(
-                        db.cachedStatement(
-                            sql: "SELECT execution_arn, timer_id FROM timers WHERE due <= ? ORDER BY due LIMIT 256"),
-                        arguments: [now]
-                    ).map { ($0["execution_arn"] as String, $0["timer_id"] as String) }
-                }
-                if !due.isEmpty {
-                    let firedAt = clock.now()
-                    // All due timers in one write; each in a savepoint of its own, so one execution's error
-                    // (logged, its timer kept for the next look) does not hold back the others.
-                    let failures = try await database.write { db in
-                        var failures: [String] = []
-                        for (arn, id) in due {
-                            do {
-                                try db.inSavepoint {
-                                    try db.executeCached(
-                                        sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
-                                        arguments: [arn, id, firedAt])
-                                    if db.changesCount > 0 {
-                                        _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
-                                    }
-                                    return .commit
-                                }
-                            } catch {
-                                failures.append("timer \(id) of \(arn): \(error)")
-                            }
-                        }
-                        return failures
-                    }
-                    for failure in failures { logger.error("\(failure)") }
-                    if failures.count == due.count { try await clock.sleep(for: .milliseconds(200)) }
-                    continue
-                }
-                let next = try await database.read { db in
-                    try Double.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM timers"))
-                }
-                await timerWakeup.wait(until: next, on: clock)
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.error("timer loop: \(error)")
-                try? await clock.sleep(for: .milliseconds(200))
+        await timers.run(.batch(fire)) { now, limit in
+            try await self.database.read { db in
+                let due = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT execution_arn, timer_id FROM timers WHERE due <= ? ORDER BY due LIMIT ?"),
+                    arguments: [now, limit]
+                ).map { (executionArn: $0["execution_arn"] as String, timerId: $0["timer_id"] as String) }
+                let next = try Double.fetchOne(
+                    db.cachedStatement(sql: "SELECT MIN(due) FROM timers WHERE due > ?"), arguments: [now])
+                return .init(items: due, next: next)
             }
         }
     }
 
-    /// Delivers outbox calls, each in its own task, retrying those that get no answer, until cancelled.
-    public func runOutbox(maxConcurrent: Int = 256) async {
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
+    /// Fires due timers in one write, each in a savepoint of its own, so one execution's error (logged, its timer
+    /// kept for the next look) does not hold back the others. Returns how many failed.
+    private func fire(_ due: [(executionArn: String, timerId: String)]) async throws -> Int {
+        let firedAt = clock.now()
+        let failures = try await database.write { db in
+            var failures: [String] = []
+            for (arn, id) in due {
                 do {
-                    let now = clock.now()
-                    // Attempts that ended before this read are settled in what it reads (each ends after its
-                    // commit); one that ends later keeps its claim until the next read, so a row read stale is
-                    // never attempted twice at once.
-                    let (settled, claimed) = deliveries.withLock { deliveries in
-                        defer { deliveries.ended.removeAll(keepingCapacity: true) }
-                        return (deliveries.ended, deliveries.claimed.count)
-                    }
-                    let (rows, next) = try await database.read { db in
-                        let rows = try Row.fetchAll(
-                            db.cachedStatement(
-                                sql:
-                                    "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?"
-                            ), arguments: [now, maxConcurrent + claimed]
-                        ).map {
-                            (
-                                $0["id"] as Int64, $0["execution_arn"] as String, $0["invocation"] as String,
-                                $0["attempts"] as Int
-                            )
+                    try db.inSavepoint {
+                        try db.executeCached(
+                            sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
+                            arguments: [arn, id, firedAt])
+                        if db.changesCount > 0 {
+                            self.logger.trace("timer \(id) of \(arn) fired")
+                            _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
                         }
-                        let next = try Double.fetchOne(
-                            db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),
-                            arguments: [now])
-                        return (rows, next)
+                        return .commit
                     }
-                    let started = deliveries.withLock { deliveries in
-                        deliveries.claimed.subtract(settled)
-                        return rows.filter { row in
-                            deliveries.claimed.count < maxConcurrent && deliveries.claimed.insert(row.0).inserted
-                        }
-                    }
-                    for (id, arn, text, attempts) in started {
-                        group.addTask {
-                            await self.deliver(id: id, executionArn: arn, invocationText: text, attempts: attempts)
-                        }
-                    }
-                    await outboxWakeup.wait(until: next, on: clock)
-                } catch is CancellationError {
-                    return
                 } catch {
-                    logger.error("outbox loop: \(error)")
-                    try? await clock.sleep(for: .milliseconds(200))
+                    failures.append("timer \(id) of \(arn): \(error)")
                 }
+            }
+            return failures
+        }
+        for failure in failures { logger.error("\(failure)") }
+        return failures.count
+    }
+
+    /// Delivers owed calls, each in its own attempt, retrying those that get no answer, until cancelled.
+    public func runOutbox(maxConcurrent: Int = 256) async {
+        await outbox.run(.concurrent(max: maxConcurrent, id: \.id, deliver)) { now, limit in
+            try await self.database.read { db in
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(
+                        sql:
+                            "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?"
+                    ), arguments: [now, limit]
+                ).map {
+                    OwedCall(
+                        id: $0["id"], executionArn: $0["execution_arn"], invocation: $0["invocation"],
+                        attempts: $0["attempts"])
+                }
+                let next = try Double.fetchOne(
+                    db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),
+                    arguments: [now])
+                return .init(items: rows, next: next)
             }
         }
     }
 
-    private func deliver(id: Int64, executionArn: String, invocationText: String, attempts: Int) async {
-        defer {
-            deliveries.withLock { _ = $0.ended.insert(id) }
-            outboxWakeup.signal()
-        }
-        guard let invocation = try? JSONValueDecoder().decode(TaskInvocation.self, from: invocationText.utf8) else {
+    private func deliver(_ call: OwedCall) async {
+        let (id, executionArn, attempts) = (call.id, call.executionArn, call.attempts)
+        guard let invocation = try? JSONValueDecoder().decode(TaskInvocation.self, from: call.invocation.utf8) else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in
                 try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])

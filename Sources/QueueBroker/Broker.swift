@@ -38,9 +38,9 @@ public final class Broker: Sendable {
     let gatewayUrl: String
     let logger: Logger
     let arrivals = Mutex<[String: Broadcast]>([:])
-    let deliveryWakeup = Wakeup()
+    /// SNS's pushes, each attempted on its own until delivered or out of retries.
+    let deliveries: Scheduler<Broker.DueDelivery>
     let moveWakeup = Wakeup()
-    let deliveriesInFlight = Mutex<Set<Int64>>([])
 
     public convenience init(
         database: any DatabaseWriter, clock: any WallClock, region: String = "us-east-1",
@@ -66,6 +66,7 @@ public final class Broker: Sendable {
         self.accountId = accountId
         self.gatewayUrl = gatewayUrl
         self.logger = logger
+        deliveries = Scheduler("deliveries", clock: clock, logger: logger)
     }
 
     public static func openDatabase(path: String) throws -> DatabasePool {

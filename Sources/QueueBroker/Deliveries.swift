@@ -81,46 +81,29 @@ extension Broker {
     /// Pushes notifications until cancelled. `functions` maps function names to clients.
     public func runDeliveries(functions: [String: any OperationCaller], maxConcurrent: Int = 64) async {
         let http = LazyHTTPClient()
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let now = clock.now()
-                let due =
-                    (try? await database.read { db in
-                        try Row.fetchAll(
-                            db.cachedStatement(
-                                sql: "SELECT * FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT 256"),
-                            arguments: [now]
-                        ).map {
-                            DueDelivery(
-                                id: $0["id"], kind: $0["kind"], target: $0["function_name"], payload: $0["payload"],
-                                headers: $0["headers"], attempts: $0["attempts"], maxAttempts: $0["max_attempts"],
-                                retryDelay: $0["retry_delay"])
-                        }
-                    }) ?? []
-                for delivery in due {
-                    guard deliveriesInFlight.withLock({ $0.count < maxConcurrent && $0.insert(delivery.id).inserted })
-                    else { continue }
-                    group.addTask {
-                        defer {
-                            self.deliveriesInFlight.withLock { _ = $0.remove(delivery.id) }
-                            self.deliveryWakeup.signal()
-                        }
-                        // The list was read before this claim: an attempt that ended meanwhile may have settled
-                        // the row (delivered, or rescheduled). Only a row still as it was read is attempted.
-                        guard await self.isStillDue(delivery) else { return }
-                        let result: DeliveryResult =
-                            delivery.kind == "http"
-                            ? await self.post(delivery, with: http.client)
-                            : await self.invoke(delivery, functions[delivery.target])
-                        await self.settle(delivery, result)
-                    }
+        await deliveries.run(
+            .concurrent(max: maxConcurrent, id: \.id) { delivery in
+                let result: DeliveryResult =
+                    delivery.kind == "http"
+                    ? await self.post(delivery, with: http.client)
+                    : await self.invoke(delivery, functions[delivery.target])
+                await self.settle(delivery, result)
+            }
+        ) { now, limit in
+            try await self.database.read { db in
+                let due = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT * FROM deliveries WHERE next_attempt <= ? ORDER BY id LIMIT ?"),
+                    arguments: [now, limit]
+                ).map {
+                    DueDelivery(
+                        id: $0["id"], kind: $0["kind"], target: $0["function_name"], payload: $0["payload"],
+                        headers: $0["headers"], attempts: $0["attempts"], maxAttempts: $0["max_attempts"],
+                        retryDelay: $0["retry_delay"])
                 }
-                let next = try? await database.read { db in
-                    try Double.fetchOne(
-                        db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?"),
-                        arguments: [now])
-                }
-                await deliveryWakeup.wait(until: next.flatMap { $0 }, on: clock)
+                let next = try Double.fetchOne(
+                    db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM deliveries WHERE next_attempt > ?"),
+                    arguments: [now])
+                return .init(items: due, next: next)
             }
         }
         await http.shutdown()
@@ -165,14 +148,6 @@ extension Broker {
             logger.debug("delivery \(delivery.id) to \(delivery.target) failed: \(error)")
             return .retry
         }
-    }
-
-    private func isStillDue(_ delivery: DueDelivery) async -> Bool {
-        let attempts = try? await database.read { db in
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT attempts FROM deliveries WHERE id = ?"), arguments: [delivery.id])
-        }
-        return attempts == delivery.attempts
     }
 
     private func settle(_ delivery: DueDelivery, _ result: DeliveryResult) async {

@@ -277,7 +277,7 @@ extension Broker {
             }
             return (arn, !needsConfirmation)
         }
-        deliveryWakeup.signal()
+        deliveries.wake()
         if !confirmed && input.ReturnSubscriptionArn != true {
             return SubscribeOutput(SubscriptionArn: "pending confirmation")
         }
@@ -504,7 +504,7 @@ extension Broker {
             return (reply, touched)
         }
         for queue in touched { arrivalSignal(queue).signal() }
-        deliveryWakeup.signal()
+        deliveries.wake()
         return reply
     }
 
@@ -539,7 +539,7 @@ extension Broker {
             return (reply, touched)
         }
         for queue in touched { arrivalSignal(queue).signal() }
-        deliveryWakeup.signal()
+        deliveries.wake()
         return reply
     }
 

@@ -27,15 +27,16 @@ public final class Wakeup: Sendable {
     }
 
     /// Returns when signalled, when `clock` reads `deadline` (a timer's due time, on the process's clock at its
-    /// rate), or after a real second at most: the loop then looks again, so a clock that was set, or work
-    /// nobody signalled, is noticed.
-    public func wait(until deadline: Double?, on clock: any WallClock) async {
-        let seconds = deadline.map { clock.realSeconds(until: $0) } ?? 1
-        await wait(timeout: .seconds(min(max(seconds, 0.000_5), 1)), on: clock)
+    /// rate), or after `looksEvery` of real time at most: the loop then looks again, so a clock that was set, or
+    /// work nobody signalled, is noticed. With neither a deadline nor `looksEvery`, only a signal returns.
+    public func wait(until deadline: Double?, on clock: any WallClock, looksEvery: Duration? = .seconds(1)) async {
+        let seconds = [deadline.map { clock.realSeconds(until: $0) }, looksEvery?.seconds].compactMap { $0 }.min()
+        await wait(timeout: seconds.map { .seconds(max($0, 0.000_5)) }, on: clock)
     }
 
-    /// Returns when signalled (or if a signal came since the last wait), or after `timeout` of `clock`'s time.
-    public func wait(timeout: Duration, on clock: any WallClock) async {
+    /// Returns when signalled (or if a signal came since the last wait), or after `timeout` of `clock`'s time
+    /// (nil: only when signalled).
+    public func wait(timeout: Duration?, on clock: any WallClock) async {
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withCheckedContinuation { continuation in
             let id = state.withLock { state -> Int? in
@@ -51,6 +52,7 @@ public final class Wakeup: Sendable {
                 continuation.resume()
                 return
             }
+            guard let timeout else { return }
             // The timer resumes only its own wait, so a late timer never wakes a later one.
             let task = spawn {
                 try? await clock.sleep(for: timeout)

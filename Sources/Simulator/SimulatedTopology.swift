@@ -146,7 +146,7 @@ public final class SimulatedTopology: ExperimentTopology {
             },
             random: SeededRandomSource(seed: incarnationSeed), realClock: executor.clock(),
             faults: network.faults(of: name) ?? LinkFaultInjector(process: name), disk: slowDisk,
-            logger: Logger(label: name, factory: { _ in SwiftLogNoOpLogHandler() }))
+            logger: Logger(label: name, factory: { [trace] _ in TraceLogHandler(trace: trace, process: name) }))
     }
 
     /// The service as its process would assemble it, from the template as `up` would configure it.
@@ -269,5 +269,24 @@ struct KeylessCaller: OperationCaller {
         _ address: OperationName, body: [UInt8], timeout: Duration, idempotencyKey: String?, scope: Scope?
     ) async throws -> [UInt8] {
         try await link.call(address, body: body, timeout: timeout, idempotencyKey: nil, scope: scope)
+    }
+}
+
+/// A service's `trace`-level log lines, in the simulation's trace (timers firing, …); other levels are dropped, so
+/// what a process logs for its operator never changes a trace.
+struct TraceLogHandler: LogHandler {
+    let trace: SimulationTrace
+    let process: String
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level == .trace else { return }
+        trace.note("\(process) \(event.message)")
     }
 }

@@ -32,6 +32,20 @@ final class ScriptedDispatcher: TaskDispatcher {
     var keys: [String] { calls.withLock { $0.map(\.1) } }
 }
 
+/// A dispatcher whose peer never answers: each call waits an hour, unless its attempt is stopped.
+final class HangingDispatcher: TaskDispatcher {
+    let clock: any WallClock
+    let stopped = Mutex(false)
+
+    init(clock: any WallClock) { self.clock = clock }
+
+    func dispatch(_ invocation: TaskInvocation, executionArn: String, idempotencyKey: String) async -> DispatchOutcome {
+        try? await clock.sleep(for: .seconds(3600))
+        if Task.isCancelled { stopped.withLock { $0 = true } }
+        return .unavailable("no answer")
+    }
+}
+
 let waitingMachine = #"""
     {"StartAt":"Send","States":{
       "Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -410,6 +424,53 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         #expect(try await fixture.engine.describeExecution(execution.executionArn).status == "RUNNING")
         fixture.clock.advance(by: 3600)
         #expect(try await fixture.waitFor(execution.executionArn, status: "SUCCEEDED").status == "SUCCEEDED")
+    }
+
+    /// A task that times out while its call is still in flight (the peer never answers) no longer owes the call:
+    /// the attempt is stopped when the step that ended the task commits, not left to wait out its own timeout.
+    @Test func aTaskThatEndsStopsTheCallItStillOwes() async throws {
+        let executor = DeterministicExecutor()
+        let clock = executor.clock()
+        let dispatcher = HangingDispatcher(clock: clock)
+        let engine = WorkflowEngine(
+            storage: GroupCommitDatabase(
+                try WorkflowEngine.inMemoryDatabase(),
+                driver: .inline(commitLater: { commit in executor.schedule(at: executor.now) { commit() } })),
+            clock: clock, dispatcher: dispatcher, logger: Logger(label: "test"), random: SeededRandomSource(seed: 1))
+        let outcome = await executor.run { () -> Result<(String, Bool), any Error> in
+            let loops = [spawn { await engine.runTimers() }, spawn { await engine.runOutbox() }]
+            defer { loops.forEach { $0.cancel() } }
+            do {
+                let machine = try await engine.createStateMachine(
+                    CreateStateMachineInput(
+                        name: "T",
+                        definition: #"""
+                            {"StartAt":"Send","States":{"Send":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+                              "Parameters":{"QueueUrl":"q","MessageBody":"m"},"TimeoutSeconds":1,"End":true}}}
+                            """#)
+                ).stateMachineArn
+                let arn = try await engine.startExecution(StartExecutionInput(stateMachineArn: machine)).executionArn
+                for _ in 0..<100 where try await engine.describeExecution(arn).status == "RUNNING" {
+                    try await clock.sleep(for: .milliseconds(100))
+                }
+                for _ in 0..<100 where !dispatcher.stopped.withLock({ $0 }) {
+                    try await clock.sleep(for: .milliseconds(10))
+                }
+                // Read before the loops stop: stopping them would cancel the attempt anyway.
+                return .success((arn, dispatcher.stopped.withLock { $0 }))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard case .finished(let result) = outcome else {
+            Issue.record("the engine got stuck")
+            return
+        }
+        let (arn, stopped) = try result.get()
+        let description = try await engine.describeExecution(arn)
+        #expect(description.status == "FAILED")
+        #expect(description.error == "States.Timeout")
+        #expect(stopped, "the call the timed-out task owed is still being attempted")
     }
 
     /// On a fast clock (1,000 s a second) a timer fires when the clock reaches it, not up to a real second late:

@@ -1,0 +1,147 @@
+import Logging
+import Synchronization
+
+/// The one scheduler for work that falls due: the engine's timers and the integration calls it owes (its outbox),
+/// the broker's SNS deliveries. The work stays in its owner's table, written in the transaction that made it due,
+/// so a crash loses none; the scheduler reads what is due, does it, and sleeps until the next due time or until
+/// woken, on the owner's clock (real, fast, set, or a simulation's virtual time).
+///
+/// Two ways to do it: `batch` hands every due item to one call (timers: one transaction fires them all);
+/// `concurrent` gives each item an attempt of its own, at most `max` at once (calls, which wait on a peer). An
+/// attempt still in flight is never started again, and `cancel` stops the attempts owed for a task that ended.
+public final class Scheduler<Item: Sendable>: Sendable {
+    /// What is due at a time: the items (oldest first) and when the next one after them falls due.
+    public struct Due: Sendable {
+        public var items: [Item]
+        public var next: Double?
+
+        public init(items: [Item], next: Double?) {
+            self.items = items
+            self.next = next
+        }
+    }
+
+    public enum Mode: Sendable {
+        /// Every due item in one call, which returns how many of them failed (kept for the next look).
+        case batch(@Sendable ([Item]) async throws -> Int)
+        /// An attempt per item (named by its row's `id`), at most `max` at once; each settles its row (done, or due
+        /// again later).
+        case concurrent(max: Int, id: @Sendable (Item) -> Int64, @Sendable (Item) async -> Void)
+    }
+
+    /// The attempts of `concurrent` work: those in flight, and those that ended since the last read.
+    private struct Attempts {
+        var inFlight: [Int64: Task<Void, Never>] = [:]
+        var ended: Set<Int64> = []
+    }
+
+    /// What to do after a look.
+    private enum Next {
+        /// More was due than one look takes: look again at once.
+        case lookAgain
+        /// Sleep until this due time (nil: nothing is due), or until woken.
+        case sleep(until: Double?)
+    }
+
+    let name: String
+    let clock: any WallClock
+    let logger: Logger
+    let looksEvery: Duration?
+    private let wakeup = Wakeup()
+    private let attempts = Mutex(Attempts())
+
+    /// `looksEvery`: the longest it sleeps without looking, so a clock that was set, or work nobody woke it for,
+    /// is noticed; nil: it sleeps until the next due time or until woken.
+    public init(_ name: String, clock: any WallClock, logger: Logger, looksEvery: Duration? = .seconds(1)) {
+        self.name = name
+        self.clock = clock
+        self.logger = logger
+        self.looksEvery = looksEvery
+    }
+
+    /// New work is due (or sooner than the scheduler thought): look now. Call it once the work is committed, so
+    /// the look reads it.
+    public func wake() { wakeup.signal() }
+
+    /// Stops the attempts in flight for these rows: the task that owed them ended, and their rows are gone.
+    public func cancel(_ ids: some Sequence<Int64>) {
+        let tasks = attempts.withLock { attempts in ids.compactMap { attempts.inFlight[$0] } }
+        for task in tasks { task.cancel() }
+    }
+
+    /// Does due work until cancelled, then cancels the attempts in flight and waits for them. `read` returns what
+    /// is due at `now`, at most `limit` items.
+    public func run(
+        _ mode: Mode, read: @escaping @Sendable (_ now: Double, _ limit: Int) async throws -> Due
+    ) async {
+        await withTaskCancellationHandler {
+            while !Task.isCancelled {
+                do {
+                    let next: Next
+                    switch mode {
+                    case .batch(let perform): next = try await runBatch(perform, read)
+                    case .concurrent(let max, let id, let perform):
+                        next = try await startAttempts(max: max, id: id, perform, read)
+                    }
+                    if case .sleep(let until) = next {
+                        await wakeup.wait(until: until, on: clock, looksEvery: looksEvery)
+                    }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("\(name): \(error)")
+                    try? await clock.sleep(for: .milliseconds(200))
+                }
+            }
+        } onCancel: {
+            wakeup.signal()
+        }
+        // In the order of their rows, so a simulation cancels them the same way every run.
+        let inFlight = attempts.withLock { attempts in
+            defer { attempts.inFlight.removeAll() }
+            return attempts.inFlight.sorted { $0.key < $1.key }.map(\.value)
+        }
+        for task in inFlight { task.cancel() }
+        for task in inFlight { await task.value }
+    }
+
+    /// Hands every due item (up to 256) to `perform`, then looks again: more may be due.
+    private func runBatch(
+        _ perform: @Sendable ([Item]) async throws -> Int,
+        _ read: @Sendable (_ now: Double, _ limit: Int) async throws -> Due
+    ) async throws -> Next {
+        let due = try await read(clock.now(), 256)
+        guard !due.items.isEmpty else { return .sleep(until: due.next) }
+        let failures = try await perform(due.items)
+        // Every one failed: give what is wrong a moment before the next look, rather than spin.
+        if failures == due.items.count { try await clock.sleep(for: .milliseconds(200)) }
+        return .lookAgain
+    }
+
+    /// Starts an attempt for each due item not already in flight, then sleeps until the next is due or one ends.
+    private func startAttempts(
+        max: Int, id: @Sendable (Item) -> Int64, _ perform: @escaping @Sendable (Item) async -> Void,
+        _ read: @Sendable (_ now: Double, _ limit: Int) async throws -> Due
+    ) async throws -> Next {
+        // Attempts that ended before this read are settled in what it reads (each ends after its commit); one
+        // that ends later keeps its claim until the next read, so a row read stale is never attempted twice.
+        let (settled, claimed) = attempts.withLock { attempts in
+            defer { attempts.ended.removeAll(keepingCapacity: true) }
+            return (attempts.ended, attempts.inFlight.count)
+        }
+        let due = try await read(clock.now(), max + claimed)
+        attempts.withLock { attempts in
+            for id in settled { attempts.inFlight.removeValue(forKey: id) }
+            for item in due.items {
+                let id = id(item)
+                guard attempts.inFlight.count < max, attempts.inFlight[id] == nil else { continue }
+                attempts.inFlight[id] = spawn {
+                    await perform(item)
+                    self.attempts.withLock { _ = $0.ended.insert(id) }
+                    self.wakeup.signal()
+                }
+            }
+        }
+        return .sleep(until: due.next)
+    }
+}
