@@ -42,6 +42,25 @@ import Testing
         return value
     }
 
+    /// A scheduler whose attempts wait an hour on a peer that never answers, noting whether they were cancelled.
+    static func hangingAttempts(on table: Table, clock: any WallClock, attempts: Attempts)
+        -> (Scheduler<Int64>, Task<Void, Never>)
+    {
+        let scheduler = Scheduler<Int64>("test", clock: clock, logger: Logger(label: "test"))
+        let loop = spawn {
+            await scheduler.run(
+                .concurrent(max: 8, id: { $0 }) { id in
+                    try? await clock.sleep(for: .seconds(3600))
+                    attempts.state.withLock { state in
+                        if Task.isCancelled { state.cancelled.insert(id) }
+                        state.ended.insert(id)
+                    }
+                }
+            ) { now, limit in table.due(at: now, limit: limit) }
+        }
+        return (scheduler, loop)
+    }
+
     /// A row stays due until its attempt settles it; the scheduler looks many times meanwhile (each attempt's end
     /// wakes it) and must neither start it again nor run more than `max` at once.
     @Test func anAttemptInFlightIsNotStartedAgainAndAtMostMaxRunAtOnce() async throws {
@@ -83,18 +102,7 @@ import Testing
             let clock = executor.clock()
             let table = Table()
             table.rows.withLock { $0[1] = clock.now() }
-            let scheduler = Scheduler<Int64>("test", clock: clock, logger: Logger(label: "test"))
-            let loop = spawn {
-                await scheduler.run(
-                    .concurrent(max: 8, id: { $0 }) { id in
-                        try? await clock.sleep(for: .seconds(3600))
-                        attempts.state.withLock { state in
-                            if Task.isCancelled { state.cancelled.insert(id) }
-                            state.ended.insert(id)
-                        }
-                    }
-                ) { now, limit in table.due(at: now, limit: limit) }
-            }
+            let (scheduler, loop) = Self.hangingAttempts(on: table, clock: clock, attempts: attempts)
             let start = clock.now()
             try? await clock.sleep(for: .seconds(1))
             table.remove(1)
@@ -119,18 +127,7 @@ import Testing
             let clock = executor.clock()
             let table = Table()
             table.rows.withLock { rows in for id in Int64(1)...3 { rows[id] = clock.now() } }
-            let scheduler = Scheduler<Int64>("test", clock: clock, logger: Logger(label: "test"))
-            let loop = spawn {
-                await scheduler.run(
-                    .concurrent(max: 8, id: { $0 }) { id in
-                        try? await clock.sleep(for: .seconds(3600))
-                        attempts.state.withLock { state in
-                            if Task.isCancelled { state.cancelled.insert(id) }
-                            state.ended.insert(id)
-                        }
-                    }
-                ) { now, limit in table.due(at: now, limit: limit) }
-            }
+            let (_, loop) = Self.hangingAttempts(on: table, clock: clock, attempts: attempts)
             try? await clock.sleep(for: .seconds(1))
             loop.cancel()
             await loop.value
