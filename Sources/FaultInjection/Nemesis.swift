@@ -15,8 +15,8 @@ public enum Nemesis {
     public static let longestFault = 5.0
 
     /// Up to five faults, each striking within the workload's `span` seconds or the three after, drawn from
-    /// `random`.
-    public static func faults(within span: Double, random: inout SplitMix64) -> [ScheduledFault] {
+    /// `random`, for processes whose clocks run at `clockRate`.
+    public static func faults(within span: Double, clockRate: Double, random: inout SplitMix64) -> [ScheduledFault] {
         func unit() -> Double { Double(random.next() % 1_000_000) / 1_000_000 }
         func between(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
         func one<T>(_ choices: [T]) -> T { choices[Int(random.next() % UInt64(choices.count))] }
@@ -50,11 +50,17 @@ public enum Nemesis {
                 fault = .disk(
                     one(processes), commitDelaySeconds: (between(0.01, 0.5) * 100).rounded() / 100, duration: lasting)
             default:
-                // The orchestrator's and the broker's clocks time the checked timeouts and visibility; the others'
-                // may drift without changing an outcome.
-                fault = .clock(
-                    one([.apiSimulator, .callbackSender, .notificationLogger]),
-                    offsetSeconds: tenth(between(-30, 30)), rate: nil, duration: lasting)
+                // Any process's clock set up to 30 s either way, or run at half to twice its rate (the topology's),
+                // while the fault lasts. The orchestrator's times the callback task and the broker's the messages' visibility: the
+                // bound keeps the longest wait (120 s) plus what a fault adds (≤ 30 s, or ≤ 50 s at twice the rate
+                // for 5 s of a 10× clock) well inside the task's 300 s, so no fault makes a timeout legitimate that
+                // the checker would have to tell from a lost callback.
+                let target = one(processes)
+                fault =
+                    random.next() % 2 == 0
+                    ? .clock(target, offsetSeconds: tenth(between(-30, 30)), rate: nil, duration: lasting)
+                    : .clock(
+                        target, offsetSeconds: nil, rate: tenth(clockRate * between(0.5, 2)), duration: lasting)
             }
             faults.append(ScheduledFault(fault, at))
         }

@@ -19,11 +19,13 @@ extension Simulator {
         let workload = Workload(
             executions: executions, startsPerSecond: startsPerSecond, successRatio: tenth(between(0.2, 0.8)),
             waitTime: Distribution(uniform: [1, tenth(between(5, 120))]))
-        let faults = Nemesis.faults(within: Double(executions) / startsPerSecond, random: &random)
+        let clockRate = 10.0
+        let faults = Nemesis.faults(
+            within: Double(executions) / startsPerSecond, clockRate: clockRate, random: &random)
         let kinds = faults.map(\.fault.label)
         return Experiment(
             name: "nemesis-\(seed)" + (kinds.isEmpty ? "" : "-" + kinds.joined(separator: "-")),
-            description: "drawn from seed \(seed)", clockRate: 10, workload: workload, faults: faults,
+            description: "drawn from seed \(seed)", clockRate: clockRate, workload: workload, faults: faults,
             checker: CheckerOptions(quiescenceSeconds: 600))
     }
 }
