@@ -19,6 +19,7 @@ struct Simulate: AsyncParsableCommand {
             running the same command with --seeds N; --trace writes what happened, message by message.
             """)
     @Argument(help: "An experiment file (YAML or JSON); none: a random experiment per seed.") var file: String?
+    @Option(name: .customLong("faults"), help: "The experiment file, given as an option.") var faultsFile: String?
     @Option(
         name: [.customLong("seeds"), .customLong("seed")], help: "Seeds: one (7), a range (1-100) or a list (3,7,9).")
     var seeds = "1-100"
@@ -38,6 +39,9 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--seeds takes a range (1-100) or a list (3,7,9), got '\(seeds)'")
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard file == nil || faultsFile == nil else {
+            throw ValidationError("name the experiment file once: as an argument or with --faults")
+        }
     }
 
     func run() async throws {
@@ -49,7 +53,7 @@ struct Simulate: AsyncParsableCommand {
         }
         let seeds = Experiment.seeds(seeds) ?? []
         let template = try SAMTemplate.seed()
-        let fixed = try file.map(ExperimentRunner.load(path:))
+        let fixed = try (file ?? faultsFile).map(ExperimentRunner.load(path:))
         let executions = self.executions
         let experiment: @Sendable (UInt64) -> Experiment = { seed in
             var experiment = fixed ?? Simulator.drawnExperiment(seed: seed)
