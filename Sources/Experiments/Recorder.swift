@@ -26,9 +26,7 @@ public struct Recorder: Sendable {
     }
 
     func listExecutions(on service: ServiceName, machine: String) async throws -> [ExecutionListItem] {
-        let machines: ListStateMachinesOutput = try await client.call(
-            service, StepFunctions.listStateMachines, ListStateMachinesInput())
-        guard let arn = machines.stateMachines.first(where: { $0.name == machine })?.stateMachineArn else { return [] }
+        guard let arn = try await client.bound(to: service).stateMachineArn(named: machine) else { return [] }
         // Every page: ListExecutions answers at most 1,000 at a time, 100 unless asked.
         var executions: [ExecutionListItem] = []
         var token: String?
@@ -42,6 +40,15 @@ public struct Recorder: Sendable {
         return executions
     }
 
+    /// Whether an execution of the machine `arn` (nil: none was found) runs on `service`.
+    func anyRunning(on service: ServiceName, machine arn: String?) async throws -> Bool {
+        guard let arn else { return false }
+        let page: ListExecutionsOutput = try await client.call(
+            service, StepFunctions.listExecutions,
+            ListExecutionsInput(stateMachineArn: arn, statusFilter: "RUNNING", maxResults: 1))
+        return !page.executions.isEmpty
+    }
+
     /// Waits until no execution runs, the request queue is empty and no notification waits for delivery, or
     /// `deadline` passes. Returns whether it got quiet.
     public func waitForQuiescence(deadline: ContinuousClock.Instant) async throws -> Bool {
@@ -51,18 +58,16 @@ public struct Recorder: Sendable {
     /// The same, for up to `seconds` of `clock`'s time (a simulation's virtual time).
     public func waitForQuiescence(seconds: Double, on clock: any WallClock) async throws -> Bool {
         let deadline = clock.now() + seconds
+        let workflow = try await client.bound(to: .orchestrator).stateMachineArn(named: stateMachine)
+        let simulator = try await client.bound(to: .apiSimulator).stateMachineArn(
+            named: "WorkflowExternalAsyncAPISimulator")
         while clock.now() < deadline {
-            let running = try await listExecutions(on: .orchestrator, machine: stateMachine).filter {
-                $0.status == "RUNNING"
-            }
-            let simulating = try await listExecutions(on: .apiSimulator, machine: "WorkflowExternalAsyncAPISimulator")
-                .filter {
-                    $0.status == "RUNNING"
-                }
+            let running = try await anyRunning(on: .orchestrator, machine: workflow)
+            let simulating = try await anyRunning(on: .apiSimulator, machine: simulator)
             let left = try await messagesLeft()
             let backlog: DeliveryBacklogOutput = try await client.call(
                 .queueBroker, Control.getDeliveryBacklog, EmptyOutput())
-            if running.isEmpty && simulating.isEmpty && left == 0 && backlog.pending == 0 { return true }
+            if !running && !simulating && left == 0 && backlog.pending == 0 { return true }
             try await clock.sleep(for: .milliseconds(250))
         }
         return false

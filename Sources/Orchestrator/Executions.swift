@@ -170,7 +170,11 @@ extension WorkflowEngine {
             }
             return (date, String(key[key.index(after: bar)...]))
         }
-        var sql = "SELECT * FROM executions WHERE 1"
+        // The listed columns only: an execution's stored state (its largest column) is not read to list it.
+        var sql = """
+            SELECT arn, state_machine_arn, name, status, start_date, stop_date, redrive_count, redrive_date
+            FROM executions WHERE 1
+            """
         var arguments: StatementArguments = []
         if let machine = input.stateMachineArn {
             let type = try await database.read { db in try self.stateMachineRow(machine, db)["type"] as String }
@@ -194,9 +198,11 @@ extension WorkflowEngine {
             sql += " AND (start_date < ? OR (start_date = ? AND arn > ?))"
             _ = arguments.append(contentsOf: [date, date, arn])
         }
-        sql += " ORDER BY start_date DESC, arn LIMIT \(size + 1)"
+        sql += " ORDER BY start_date DESC, arn LIMIT ?"
+        _ = arguments.append(contentsOf: [size + 1])
+        // The text is one of a few shapes built from fixed fragments, so its compiled statement is kept.
         let items = try await database.read { [sql, arguments] db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
                 var item = ExecutionListItem(
                     executionArn: $0["arn"], stateMachineArn: $0["state_machine_arn"], name: $0["name"],
                     status: $0["status"], startDate: $0["start_date"], stopDate: $0["stop_date"])

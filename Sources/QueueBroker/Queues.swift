@@ -35,9 +35,17 @@ extension Broker {
         try QueueAddress(url: url, scope: scope)
     }
 
+    /// A stored map of strings (a queue's attributes or tags), read on every queue operation: parsed straight,
+    /// not through a Decoder.
     static func decodeMap(_ text: String?) -> [String: String] {
-        guard let text else { return [:] }
-        return (try? JSONValueDecoder().decode([String: String].self, from: text.utf8)) ?? [:]
+        guard let text, let object = (try? JSONValue.parse(text))?.objectValue else { return [:] }
+        var map: [String: String] = [:]
+        map.reserveCapacity(object.count)
+        for (key, value) in object {
+            guard let string = value.stringValue else { return [:] }
+            map[key] = string
+        }
+        return map
     }
 
     static func encodeMap(_ map: [String: String]) -> String {
