@@ -2,9 +2,9 @@ import Logging
 import Synchronization
 
 /// The one scheduler for work that falls due: the engine's timers and the integration calls it owes (its outbox),
-/// the broker's SNS deliveries. The work stays in its owner's table, written in the transaction that made it due,
-/// so a crash loses none; the scheduler reads what is due, does it, and sleeps until the next due time or until
-/// woken, on the owner's clock (real, fast, set, or a simulation's virtual time).
+/// the broker's SNS deliveries, `asl run`'s agenda. The work stays in its owner's table, written in the transaction
+/// that made it due, so a crash loses none; the scheduler reads what is due, does it, and sleeps until the next due
+/// time or until woken, on the owner's clock (real, fast, set, or a simulation's virtual time).
 ///
 /// Two ways to do it: `batch` hands every due item to one call (timers: one transaction fires them all);
 /// `concurrent` gives each item an attempt of its own, at most `max` at once (calls, which wait on a peer). An
