@@ -8,6 +8,8 @@ import Wire
 /// Reads what the checker needs from a running topology.
 public struct Recorder: Sendable {
     public var stateMachine = "WorkflowAsyncAPICallbackPattern"
+    /// The api-simulator's machine: one run per request-queue message.
+    public var simulatorStateMachine = "WorkflowExternalAsyncAPISimulator"
     public var requestQueue = "workflow_requestorQueue"
     public var deadLetterQueue = "workflow_requestorDLQ"
     public var taskTimeoutSeconds = 300.0
@@ -59,12 +61,13 @@ public struct Recorder: Sendable {
     public func waitForQuiescence(seconds: Double, on clock: any WallClock) async throws -> Bool {
         let deadline = clock.now() + seconds
         let workflow = try await client.bound(to: .orchestrator).stateMachineArn(named: stateMachine)
-        let simulator = try await client.bound(to: .apiSimulator).stateMachineArn(
-            named: "WorkflowExternalAsyncAPISimulator")
+        let simulator = try await client.bound(to: .apiSimulator).stateMachineArn(named: simulatorStateMachine)
+        // Looked up once, not at every poll: a queue's URL does not change.
+        let requestQueueUrl = try await queueUrl(requestQueue)
         while clock.now() < deadline {
             let running = try await anyRunning(on: .orchestrator, machine: workflow)
             let simulating = try await anyRunning(on: .apiSimulator, machine: simulator)
-            let left = try await messagesLeft()
+            let left = try await messagesLeft(in: requestQueueUrl)
             let backlog: DeliveryBacklogOutput = try await client.call(
                 .queueBroker, Control.getDeliveryBacklog, EmptyOutput())
             if !running && !simulating && left == 0 && backlog.pending == 0 { return true }
@@ -73,10 +76,9 @@ public struct Recorder: Sendable {
         return false
     }
 
-    func messagesLeft() async throws -> Int {
+    func messagesLeft(in queueUrl: String) async throws -> Int {
         let attributes: GetQueueAttributesOutput = try await client.call(
-            .queueBroker, SQS.getQueueAttributes,
-            GetQueueAttributesInput(QueueUrl: try await queueUrl(requestQueue)))
+            .queueBroker, SQS.getQueueAttributes, GetQueueAttributesInput(QueueUrl: queueUrl))
         return [
             "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed",
@@ -101,7 +103,7 @@ public struct Recorder: Sendable {
                     history: try await history(item.executionArn)))
         }
         var simulatorRuns: [RecordedRun.SimulatorRun] = []
-        for item in try await listExecutions(on: .apiSimulator, machine: "WorkflowExternalAsyncAPISimulator") {
+        for item in try await listExecutions(on: .apiSimulator, machine: simulatorStateMachine) {
             var error: String?
             if item.status == "FAILED" {
                 let description: DescribeExecutionOutput = try await client.call(
@@ -130,7 +132,7 @@ public struct Recorder: Sendable {
             callbacks: callbacks,
             deadLetters: deadLetters.received.map { .init(messageId: $0.MessageId, body: $0.Body) },
             simulatorRuns: simulatorRuns,
-            messagesLeftInRequestQueue: try await messagesLeft(),
+            messagesLeftInRequestQueue: try await messagesLeft(in: try await queueUrl(requestQueue)),
             taskTimeoutSeconds: taskTimeoutSeconds, timeoutToleranceSeconds: timeoutToleranceSeconds)
     }
 }
