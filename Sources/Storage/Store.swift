@@ -11,6 +11,10 @@ public enum Store {
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // Each write of a group commit is a savepoint, and SQLite journals the pages a savepoint changes in a
+        // sub-journal that spills to a temporary file past 64 KiB: a few pwrite calls per step, for pages that
+        // only matter until the savepoint is released. In memory they cost a copy.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // FULL: the write-ahead log is synced at every commit, so a commit is on disk (not only in the kernel's
         // cache) before its reply leaves. Set on the writer connection once the pool exists: the pool sets NORMAL
