@@ -344,7 +344,7 @@ public final class WorkflowEngine: Sendable {
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
         parent: ParentLink? = nil
     ) throws {
-        let stateText = try JSONValueEncoder().encode(step.state).serialized()
+        let stateText = step.state.jsonText
         let state = step.state
         if state.status == .running {
             remember(DecodedExecution(identity: identity, stateText: stateText, state: state))
@@ -392,7 +392,7 @@ public final class WorkflowEngine: Sendable {
             switch effect {
             case .invoke(let invocation):
                 wakeOutbox = true
-                let text = try JSONValueEncoder().encode(invocation).serialized()
+                let text = invocation.jsonText
                 try db.executeCached(
                     sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
                     arguments: [identity.executionArn, invocation.taskKey, text, 0])

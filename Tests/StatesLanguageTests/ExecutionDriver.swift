@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import StatesLanguage
+import Testing
 
 /// An execution in progress: feeds it events and keeps the whole history.
 final class ExecutionDriver {
@@ -18,6 +19,7 @@ final class ExecutionDriver {
         state = step.state
         events = step.events
         effects = step.effects
+        checkStoredShapes()
     }
 
     var invocations: [TaskInvocation] {
@@ -35,7 +37,20 @@ final class ExecutionDriver {
         state = step.state
         events += step.events
         effects += step.effects
+        checkStoredShapes()
         return true
+    }
+
+    /// What the orchestrator stores after each step (the state, and an outbox row per invocation) is written by
+    /// `JSONWritable`, by hand: it must be the text the types' `Encodable` gives, and read back the same.
+    private func checkStoredShapes() {
+        let text = state.jsonText
+        #expect(text == (try? JSONValueEncoder().encode(state).serialized()))
+        #expect((try? JSONValueDecoder().decode(ExecutionState.self, from: text.utf8)) == state)
+        for invocation in invocations {
+            #expect(invocation.jsonText == (try? JSONValueEncoder().encode(invocation).serialized()))
+            #expect((try? JSONValueDecoder().decode(TaskInvocation.self, from: invocation.jsonText.utf8)) == invocation)
+        }
     }
 
     var output: JSONValue? { state.output.flatMap { try? JSONValue.parse($0) } }

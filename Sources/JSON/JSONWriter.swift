@@ -1,0 +1,126 @@
+/// Writes compact JSON text straight into bytes, for types written on a hot path: no `JSONValue` tree, no
+/// Codable containers in between. What it writes is what `JSONValue.serialized()` would print for the same
+/// members in the same order, so either reader (the parser, or a `Decodable` through `JSONValueDecoder`) reads it.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next member or element follows another in its container.
+    private var needsComma = false
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Writes `{`, the members `body` writes, then `}`.
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// Writes `[`, the elements `body` writes, then `]`.
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes a member's key; the next value written is its value.
+    public mutating func key(_ name: String) {
+        separate()
+        JSONValue.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        JSONValue.writeString(value, to: &bytes)
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
+    public mutating func double(_ value: Double) {
+        separate()
+        bytes.append(contentsOf: JSONValue.format(value).utf8)
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
+    public mutating func value(_ value: JSONValue) {
+        separate()
+        bytes.append(contentsOf: value.utf8Bytes)
+        needsComma = true
+    }
+
+    /// A member whose value is a string, left out when nil (as `encodeIfPresent` leaves it out).
+    public mutating func member(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        int(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Double?) {
+        guard let value else { return }
+        key(name)
+        double(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Bool?) {
+        guard let value else { return }
+        key(name)
+        bool(value)
+    }
+
+    public mutating func member(_ name: String, _ value: (some JSONWritable)?) {
+        guard let value else { return }
+        key(name)
+        value.write(to: &self)
+    }
+
+    public mutating func member(_ name: String, _ values: [some JSONWritable]) {
+        key(name)
+        array { writer in for value in values { value.write(to: &writer) } }
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+}
+
+/// A type that writes itself with a `JSONWriter`, in the shape its `Encodable` conformance gives it.
+public protocol JSONWritable {
+    func write(to writer: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// Compact JSON text.
+    public var jsonText: String {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.text
+    }
+}
