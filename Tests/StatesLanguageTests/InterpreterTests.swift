@@ -321,4 +321,14 @@ func run(_ definition: String, input: String = "{}", seed: UInt64 = 7) throws ->
         #expect(!TaskToken.isWellFormed(String(flipped)))
         #expect(!TaskToken.isWellFormed(""))
     }
+
+    /// Tokens are standard base64url without padding (RFC 4648 §5): a token minted before the encoder was written by
+    /// hand (Foundation's base64 then; this one by Python's `urlsafe_b64encode` over the same bytes) still answers.
+    @Test func tokensMintedByEarlierVersionsAreWellFormed() {
+        let token = "AQAQcICQoLDA0ODxAREhMUFRYXGBkaGxwdHgPk9jw"
+        #expect(TaskToken.isWellFormed(token))
+        #expect(!TaskToken.isWellFormed(token + "A"))
+        #expect(!TaskToken.isWellFormed(String(token.dropLast()) + "x"))
+        #expect(!TaskToken.isWellFormed("AQ" + "+/" + token.dropFirst(4)))
+    }
 }
