@@ -10,8 +10,6 @@ public struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
-
     /// Writes `{`, the members `body` writes, then `}`.
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
@@ -118,9 +116,12 @@ public protocol JSONWritable {
 
 extension JSONWritable {
     /// Compact JSON text.
-    public var jsonText: String {
+    public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
+
+    /// Compact JSON text as UTF-8.
+    public var jsonBytes: [UInt8] {
         var writer = JSONWriter()
         write(to: &writer)
-        return writer.text
+        return writer.bytes
     }
 }

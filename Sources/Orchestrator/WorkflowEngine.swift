@@ -384,7 +384,7 @@ public final class WorkflowEngine: Sendable {
         for event in step.events {
             try db.executeCached(
                 sql: "INSERT INTO history (execution, id, event) VALUES (?, ?, ?)",
-                arguments: [executionId, event.id, event.json.serialized()])
+                arguments: [executionId, event.id, event.jsonText])
         }
         var wakeTimers = false
         var wakeOutbox = false

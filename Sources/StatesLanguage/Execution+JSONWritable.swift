@@ -147,3 +147,19 @@ extension TaskResource: JSONWritable {
         }
     }
 }
+
+extension HistoryEvent: JSONWritable {
+    /// `json`'s text, without building its object first.
+    public func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("timestamp", timestamp)
+            writer.member("type", type)
+            writer.member("id", id)
+            writer.member("previousEventId", previousEventId)
+            if let detailsKey, let details {
+                writer.key(detailsKey)
+                writer.value(.object(details))
+            }
+        }
+    }
+}

@@ -95,6 +95,67 @@ public struct AWSError: Error, Codable, Sendable, Equatable, CustomStringConvert
     }
 }
 
+// Every message carries a header, coded by every process on each request and reply: written member by member and
+// read straight from the parsed object, in the shape their `Codable` conformance gives them, without Codable's
+// containers in between. `HeaderCodingTests` holds the shapes equal.
+
+extension RequestHeader: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("v", v)
+            writer.member("op", op)
+            writer.member("id", id)
+            writer.member("trace", trace)
+            writer.member("idem", idem)
+            writer.member("api", api?.rawValue)
+            writer.member("region", region)
+            writer.member("account", account)
+        }
+    }
+
+    /// Reads a header frame; any frame its `Decodable` would refuse is refused.
+    public init(frame: [UInt8]) throws(AWSError) {
+        let object = try WireCoding.headerObject(frame)
+        func optional(_ key: String) throws(AWSError) -> String? {
+            guard let value = object[key], !value.isNull else { return nil }
+            guard let string = value.stringValue else { throw .serialization("'\(key)' is not a string") }
+            return string
+        }
+        guard let v = object["v"]?.integerValue, let op = object["op"]?.stringValue, let id = object["id"]?.stringValue
+        else { throw .serialization("Malformed request header") }
+        self.v = v
+        self.op = op
+        self.id = id
+        trace = try optional("trace")
+        idem = try optional("idem")
+        if let name = try optional("api") {
+            guard let api = API(rawValue: name) else { throw .serialization("Unknown API '\(name)'") }
+            self.api = api
+        }
+        region = try optional("region")
+        account = try optional("account")
+    }
+}
+
+extension ReplyHeader: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.member("v", v)
+            writer.member("id", id)
+            writer.member("ok", ok)
+        }
+    }
+
+    public init(frame: [UInt8]) throws(AWSError) {
+        let object = try WireCoding.headerObject(frame)
+        guard let v = object["v"]?.integerValue, let id = object["id"]?.stringValue, let ok = object["ok"]?.boolValue
+        else { throw .serialization("Malformed reply header") }
+        self.v = v
+        self.id = id
+        self.ok = ok
+    }
+}
+
 /// JSON coding of AWS-shaped bodies through `JSONValue` (the one JSON representation: key order and `200` vs
 /// `200.0` survive), with decoding failures turned into AWS's error names.
 public enum WireCoding {
@@ -120,6 +181,11 @@ public enum WireCoding {
         } catch {
             throw AWSError.serialization("\(error)")
         }
+    }
+
+    static func headerObject(_ frame: [UInt8]) throws(AWSError) -> JSONObject {
+        guard let object = try decodeJSON(frame).objectValue else { throw .serialization("A header is an object") }
+        return object
     }
 
     public static func decodeJSON(_ bytes: [UInt8]) throws(AWSError) -> JSONValue {

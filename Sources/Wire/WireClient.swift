@@ -87,7 +87,7 @@ public final class WireClient: Sendable {
         let op = address.name
         let header = RequestHeader(
             op: op, api: address.api, id: id, trace: trace, idempotencyKey: idempotencyKey, scope: scope)
-        let frames = [WireCoding.encode(header), body]
+        let frames = [header.jsonBytes, body]
         let decision = service.flatMap { interceptor?.decide(to: $0, op: op) } ?? .deliver
         // The timeout covers the whole call, an injected delay included, as a caller's covers a slow network:
         // the call is registered (with its deadline) before anything is sent or delayed.
@@ -182,7 +182,7 @@ public final class WireClient: Sendable {
 
     private func readReplies() async {
         for await frames in socket.messages {
-            guard frames.count == 2, let header = try? WireCoding.decode(ReplyHeader.self, from: frames[0]) else {
+            guard frames.count == 2, let header = try? ReplyHeader(frame: frames[0]) else {
                 continue
             }
             guard let continuation = pending.withLock({ $0.calls.removeValue(forKey: header.id) })?.continuation else {

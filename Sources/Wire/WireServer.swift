@@ -80,7 +80,7 @@ public final class WireServer: Sendable {
         }
         let header: RequestHeader
         do {
-            header = try WireCoding.decode(RequestHeader.self, from: frames[1])
+            header = try RequestHeader(frame: frames[1])
         } catch {
             logger.warning("malformed request header")
             reply(to: identity, id: "", error: .serialization("Malformed request header"))
@@ -97,7 +97,7 @@ public final class WireServer: Sendable {
         }
         do {
             let body = try await handler(WireRequest(header: header, body: frames[2]))
-            socket.send([identity, WireCoding.encode(ReplyHeader(id: header.id, ok: true)), body])
+            socket.send([identity, ReplyHeader(id: header.id, ok: true).jsonBytes, body])
         } catch let error as AWSError {
             reply(to: identity, id: header.id, error: error)
         } catch {
@@ -107,6 +107,6 @@ public final class WireServer: Sendable {
     }
 
     private func reply(to identity: [UInt8], id: String, error: AWSError) {
-        socket.send([identity, WireCoding.encode(ReplyHeader(id: id, ok: false)), WireCoding.encode(error)])
+        socket.send([identity, ReplyHeader(id: id, ok: false).jsonBytes, WireCoding.encode(error)])
     }
 }

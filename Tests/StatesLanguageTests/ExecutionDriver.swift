@@ -41,12 +41,13 @@ final class ExecutionDriver {
         return true
     }
 
-    /// What the orchestrator stores after each step (the state, and an outbox row per invocation) is written by
+    /// What the orchestrator stores after each step (the state, its events, an outbox row per invocation) is written by
     /// `JSONWritable`, by hand: it must be the text the types' `Encodable` gives, and read back the same.
     private func checkStoredShapes() {
         let text = state.jsonText
         #expect(text == (try? JSONValueEncoder().encode(state).serialized()))
         #expect((try? JSONValueDecoder().decode(ExecutionState.self, from: text.utf8)) == state)
+        for event in events { #expect(event.jsonText == event.json.serialized()) }
         for invocation in invocations {
             #expect(invocation.jsonText == (try? JSONValueEncoder().encode(invocation).serialized()))
             #expect((try? JSONValueDecoder().decode(TaskInvocation.self, from: invocation.jsonText.utf8)) == invocation)
