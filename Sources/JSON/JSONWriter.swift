@@ -68,40 +68,11 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// A member whose value is a string, left out when nil (as `encodeIfPresent` leaves it out).
-    public mutating func member(_ name: String, _ value: String?) {
-        guard let value else { return }
-        key(name)
-        string(value)
-    }
-
-    public mutating func member(_ name: String, _ value: Int?) {
-        guard let value else { return }
-        key(name)
-        int(value)
-    }
-
-    public mutating func member(_ name: String, _ value: Double?) {
-        guard let value else { return }
-        key(name)
-        double(value)
-    }
-
-    public mutating func member(_ name: String, _ value: Bool?) {
-        guard let value else { return }
-        key(name)
-        bool(value)
-    }
-
+    /// A member, left out when its value is nil (as `encodeIfPresent` leaves it out).
     public mutating func member(_ name: String, _ value: (some JSONWritable)?) {
         guard let value else { return }
         key(name)
         value.write(to: &self)
-    }
-
-    public mutating func member(_ name: String, _ values: [some JSONWritable]) {
-        key(name)
-        array { writer in for value in values { value.write(to: &writer) } }
     }
 
     private mutating func separate() {
@@ -123,5 +94,27 @@ extension JSONWritable {
         var writer = JSONWriter()
         write(to: &writer)
         return writer.bytes
+    }
+}
+
+extension String: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.string(self) }
+}
+
+extension Int: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.int(self) }
+}
+
+extension Double: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.double(self) }
+}
+
+extension Bool: JSONWritable {
+    public func write(to writer: inout JSONWriter) { writer.bool(self) }
+}
+
+extension Array: JSONWritable where Element: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.array { writer in for element in self { element.write(to: &writer) } }
     }
 }

@@ -39,8 +39,7 @@ extension StatePosition: JSONWritable {
             writer.member("stateInput", stateInput)
             writer.member("enteredTime", enteredTime)
             writer.member("enteredEventId", enteredEventId)
-            writer.key("retryCounts")
-            writer.array { writer in for count in retryCounts { writer.int(count) } }
+            writer.member("retryCounts", retryCounts)
             writer.member("activity", activity)
             writer.member("variables", variables)
         }
@@ -99,8 +98,7 @@ extension Flow: JSONWritable {
 extension MapRun: JSONWritable {
     func write(to writer: inout JSONWriter) {
         writer.object { writer in
-            writer.key("inputs")
-            writer.array { writer in for input in inputs { writer.string(input) } }
+            writer.member("inputs", inputs)
             writer.member("iterations", iterations)
             writer.member("maxConcurrency", maxConcurrency)
             writer.member("toleratedFailureCount", toleratedFailureCount)
