@@ -64,7 +64,7 @@ public struct JSONWriter {
 
     public mutating func value(_ value: JSONValue) {
         separate()
-        bytes.append(contentsOf: value.utf8Bytes)
+        value.write(to: &bytes, pretty: false, indent: 0)
         needsComma = true
     }
 
