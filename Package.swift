@@ -49,7 +49,8 @@ let package = Package(
                 "StatesLanguage", "JSON", "ServiceSupport", "Simulation",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Storage", dependencies: ["CZlib", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Template",
             dependencies: ["JSON", .product(name: "Yams", package: "Yams")],
