@@ -223,7 +223,8 @@ extension WorkflowEngine {
     // MARK: History
 
     /// The history as GetExecutionHistory's JSON body, a page at a time (100 events unless asked otherwise).
-    /// Events are stored as the JSON text they are served as, so a full page is forwarded without re-encoding.
+    /// Events are stored as the JSON text they are served as (`HistoryChunk`), so a page is inflated and forwarded
+    /// without re-encoding.
     public func getExecutionHistory(_ input: GetExecutionHistoryInput) async throws -> [UInt8] {
         let size = input.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? PageToken.defaultPageSize
         guard size <= 1000 else {
@@ -238,31 +239,36 @@ extension WorkflowEngine {
             }
             return id
         }
-        let rows = try await database.read { db -> [(Int, String)]? in
+        let rows = try await database.read { db -> [(id: Int, text: String)]? in
             guard
                 let execution = try Int64.fetchOne(
                     db.cachedStatement(sql: "SELECT id FROM executions WHERE arn = ?"), arguments: [input.executionArn])
             else { return nil }
-            let condition = after == nil ? "" : (reverse ? " AND id < ?" : " AND id > ?")
-            var arguments: StatementArguments = [execution]
-            if let after { _ = arguments.append(contentsOf: [after]) }
-            _ = arguments.append(contentsOf: [size + 1])
-            return try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT id, event FROM history WHERE execution = ?\(condition) ORDER BY id \(reverse ? "DESC" : "ASC") LIMIT ?",
-                arguments: arguments
-            ).map { ($0["id"] as Int, $0["event"] as String) }
+            // Chunks in the page's order, from the one holding the first event wanted, until the page (and one
+            // event more, which says whether a next page exists) is full.
+            let sql =
+                reverse
+                ? "SELECT first_id, events FROM history WHERE execution = ? AND first_id < ? ORDER BY last_id DESC"
+                : "SELECT first_id, events FROM history WHERE execution = ? AND last_id > ? ORDER BY last_id ASC"
+            let cursor = try Row.fetchCursor(
+                db.cachedStatement(sql: sql), arguments: [execution, after ?? (reverse ? Int.max : 0)])
+            var events: [(id: Int, text: String)] = []
+            while events.count <= size, let row = try cursor.next() {
+                var texts = try HistoryChunk.eventTexts(row["events"], firstId: row["first_id"])
+                if reverse { texts.reverse() }
+                events += texts.filter { event in after.map { reverse ? event.id < $0 : event.id > $0 } ?? true }
+            }
+            return Array(events.prefix(size + 1))
         }
         guard let rows else {
             throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
         }
         let page = rows.prefix(size)
-        var texts = page.map(\.1)
+        var texts = page.map(\.text)
         if input.includeExecutionData == false { texts = texts.map(Self.withoutExecutionData) }
         var body = "{\"events\":[" + texts.joined(separator: ",") + "]"
         if rows.count > size, let last = page.last {
-            body += ",\"nextToken\":" + JSONValue.string(PageToken.encode(String(last.0))).serialized()
+            body += ",\"nextToken\":" + JSONValue.string(PageToken.encode(String(last.id))).serialized()
         }
         return Array((body + "}").utf8)
     }

@@ -95,6 +95,18 @@ enum EngineSchema {
             CREATE INDEX executions_by_status ON executions(status);
             CREATE INDEX executions_by_parent ON executions(parent_arn);
             """,
+            // A step's events are one row (`HistoryChunk`): their texts, a line each, deflated together with the
+            // Step Functions dictionary. One insert and one compression a step instead of one of each per event,
+            // and a step's events share their strings. A row from before holds one event's text.
+            "v5-history-chunks": """
+            CREATE TABLE history_v5 (
+                execution INTEGER NOT NULL, first_id INTEGER NOT NULL, last_id INTEGER NOT NULL, events BLOB NOT NULL,
+                PRIMARY KEY (execution, last_id)) WITHOUT ROWID;
+            INSERT INTO history_v5 (execution, first_id, last_id, events)
+                SELECT execution, id, id, event FROM history;
+            DROP TABLE history;
+            ALTER TABLE history_v5 RENAME TO history;
+            """,
         ])
     }
 }

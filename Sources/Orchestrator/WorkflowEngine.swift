@@ -28,10 +28,11 @@ struct OwedCall: Sendable {
     var attempts: Int
 }
 
-/// An execution's identity and its stored state, decoded, with the text it was read from.
+/// An execution's identity and its stored state, decoded, with the value it was read from.
 struct DecodedExecution: Sendable {
     var identity: ExecutionIdentity
-    var stateText: String
+    /// The `state` column as stored: a compressed blob (`StoredText`), or the text an earlier version stored.
+    var storedState: DatabaseValue
     var state: ExecutionState
 }
 
@@ -291,9 +292,9 @@ public final class WorkflowEngine: Sendable {
                         """),
                 arguments: [executionArn])
         else { return nil }
-        let stateText: String = row["state"]
+        let storedState: DatabaseValue = row["state"]
         let decoded: DecodedExecution
-        if let cached = decodedExecutions.withLock({ $0[executionArn] }), cached.stateText == stateText,
+        if let cached = decodedExecutions.withLock({ $0[executionArn] }), cached.storedState == storedState,
             cached.identity.input == row["input"] as String
         {
             decoded = cached
@@ -303,7 +304,7 @@ public final class WorkflowEngine: Sendable {
                 executionArn: executionArn, name: row["name"], stateMachineArn: machineArn,
                 stateMachineName: (try? machineName(fromArn: machineArn)) ?? "", roleArn: row["role_arn"],
                 startTime: row["start_date"], input: row["input"])
-            decoded = try decode(identity, stateText: stateText)
+            decoded = try decode(identity, storedState: storedState)
             remember(decoded)
         }
         let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
@@ -311,15 +312,16 @@ public final class WorkflowEngine: Sendable {
     }
 
     /// Reads a stored state back, refusing (loudly) an execution that no longer reads as it was written.
-    private func decode(_ identity: ExecutionIdentity, stateText: String) throws -> DecodedExecution {
+    private func decode(_ identity: ExecutionIdentity, storedState: DatabaseValue) throws -> DecodedExecution {
         let executionArn = identity.executionArn
         do {
+            let stateText = try Self.storedText(storedState)
             let state = try JSONValueDecoder().decode(ExecutionState.self, from: stateText.utf8)
             guard (try? JSONValue.parse(identity.input)) != nil else {
                 throw CorruptExecutionState(executionArn: executionArn, detail: "its input is not JSON")
             }
             try state.validate(executionArn: executionArn)
-            return DecodedExecution(identity: identity, stateText: stateText, state: state)
+            return DecodedExecution(identity: identity, storedState: storedState, state: state)
         } catch let error as CorruptExecutionState {
             logger.critical("\(error)")
             throw error
@@ -344,10 +346,11 @@ public final class WorkflowEngine: Sendable {
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
         parent: ParentLink? = nil
     ) throws {
-        let stateText = step.state.jsonText
+        // State and events are stored deflated with the Step Functions dictionary: a third of their text's size.
+        let storedState = StoredText.compress(step.state.jsonBytes, with: .stepFunctions1).databaseValue
         let state = step.state
         if state.status == .running {
-            remember(DecodedExecution(identity: identity, stateText: stateText, state: state))
+            remember(DecodedExecution(identity: identity, storedState: storedState, state: state))
         } else {
             decodedExecutions.withLock { _ = $0.removeValue(forKey: identity.executionArn) }
         }
@@ -362,7 +365,7 @@ public final class WorkflowEngine: Sendable {
                 arguments: [
                     identity.executionArn, identity.stateMachineArn, identity.name, state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    identity.roleArn, stateText, revision ?? "initial", parent?.executionArn, parent?.taskKey,
+                    identity.roleArn, storedState, revision ?? "initial", parent?.executionArn, parent?.taskKey,
                     parent?.parsedOutput == true ? "parsed" : nil,
                 ])
             executionId = db.lastInsertedRowID
@@ -375,16 +378,16 @@ public final class WorkflowEngine: Sendable {
                             WHERE arn = ? RETURNING id
                             """),
                     arguments: [
-                        state.status.rawValue, state.stopDate, state.output, state.error, state.cause, stateText,
+                        state.status.rawValue, state.stopDate, state.output, state.error, state.cause, storedState,
                         identity.executionArn,
                     ])
             else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(identity.executionArn)'") }
             executionId = id
         }
-        for event in step.events {
+        for chunk in HistoryChunk.chunks(of: step.events) {
             try db.executeCached(
-                sql: "INSERT INTO history (execution, id, event) VALUES (?, ?, ?)",
-                arguments: [executionId, event.id, event.jsonText])
+                sql: "INSERT INTO history (execution, first_id, last_id, events) VALUES (?, ?, ?, ?)",
+                arguments: [executionId, chunk.firstId, chunk.lastId, chunk.stored])
         }
         var wakeTimers = false
         var wakeOutbox = false

@@ -245,9 +245,11 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         }
     }
 
-    /// State that no longer reads back (a damaged row) fails the call loudly, naming the execution, and changes
-    /// nothing: the interpreter never runs on with null in place of the data.
-    @Test func corruptStoredStateFailsLoudlyAndChangesNothing() async throws {
+    /// State that no longer reads back (a damaged row: JSON that no longer decodes, or a compressed blob with a
+    /// byte changed) fails the call loudly, naming the execution, and changes nothing: the interpreter never runs
+    /// on with null in place of the data.
+    @Test(arguments: [false, true])
+    func corruptStoredStateFailsLoudlyAndChangesNothing(damagedBlob: Bool) async throws {
         let database = try WorkflowEngine.inMemoryDatabase()
         let fixture = try EngineFixture(database: database)
         defer { fixture.stop() }
@@ -257,15 +259,25 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         ).executionArn
         let token = try await fixture.token(of: arn)
         try await database.write { db in
-            let text = try String.fetchOne(db, sql: "SELECT state FROM executions WHERE arn = ?", arguments: [arn])!
-            guard case .object(var state) = try JSONValue.parse(text), case .object(var root)? = state["root"] else {
-                throw AWSError("Test", "no waiting position in \(text)")
+            let stored = try DatabaseValue.fetchOne(
+                db, sql: "SELECT state FROM executions WHERE arn = ?", arguments: [arn])!
+            let damaged: DatabaseValue
+            if damagedBlob {
+                var blob = try #require(Data.fromDatabaseValue(stored))
+                blob[blob.count / 2] ^= 0x55
+                damaged = blob.databaseValue
+            } else {
+                // Text, as versions before compression stored it: read as it is, and refused as JSON.
+                let text = try WorkflowEngine.storedText(stored)
+                guard case .object(var state) = try JSONValue.parse(text), case .object(var root)? = state["root"]
+                else {
+                    throw AWSError("Test", "no waiting position in \(text)")
+                }
+                root["stateInput"] = "{\"order\": 7"
+                state["root"] = .object(root)
+                damaged = JSONValue.object(state).serialized().databaseValue
             }
-            root["stateInput"] = "{\"order\": 7"
-            state["root"] = .object(root)
-            try db.execute(
-                sql: "UPDATE executions SET state = ? WHERE arn = ?",
-                arguments: [JSONValue.object(state).serialized(), arn])
+            try db.execute(sql: "UPDATE executions SET state = ? WHERE arn = ?", arguments: [damaged, arn])
         }
         do {
             try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
@@ -277,6 +289,72 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
             try String.fetchOne(db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [arn])
         }
         #expect(text == "RUNNING")
+    }
+
+    /// A waiting execution's state and history are stored deflated with the Step Functions dictionary, a step's
+    /// events in one row, at under a quarter of their text, and read back as the text they were.
+    @Test func stateAndHistoryAreStoredCompressed() async throws {
+        let database = try WorkflowEngine.inMemoryDatabase()
+        let fixture = try EngineFixture(database: database)
+        defer { fixture.stop() }
+        let machine = try await fixture.create(waitingMachine)
+        let arn = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, input: #"{"order": 7}"#)
+        ).executionArn
+        _ = try await fixture.token(of: arn)
+        let (state, chunks) = try database.read { db in
+            (
+                try DatabaseValue.fetchOne(db, sql: "SELECT state FROM executions")!,
+                try Row.fetchAll(db, sql: "SELECT first_id, last_id, events FROM history ORDER BY last_id")
+            )
+        }
+        // The start (four events, to TaskStarted), then TaskSubmitted once the message was sent.
+        #expect(chunks.map { [$0["first_id"], $0["last_id"]] as [Int] } == [[1, 4], [5, 5]])
+        let stored = [state] + chunks.map { $0["events"] as DatabaseValue }
+        let texts = try stored.map(WorkflowEngine.storedText)
+        let storedBytes = stored.map { Data.fromDatabaseValue($0)?.count ?? .max }.reduce(0, +)
+        let textBytes = texts.map(\.utf8.count).reduce(0, +)
+        #expect(storedBytes * 4 < textBytes, "\(storedBytes) bytes stored for \(textBytes) of text")
+        let history = try JSONValue.parse(
+            bytes: try await fixture.engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
+        let events = try texts.dropFirst().flatMap {
+            try $0.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        }
+        #expect(history["events"]?.arrayValue == events)
+        #expect(events.map { $0["id"] } == [1, 2, 3, 4, 5])
+        #expect(try JSONValue.parse(texts[0])["status"] == "RUNNING")
+    }
+
+    /// Pages of any size walk a history stored in chunks (a Map's step adds hundreds of events, split every 100)
+    /// forwards and backwards, each event once and in order.
+    @Test(arguments: [1, 7, 100, 1000])
+    func historyPagesCrossChunks(pageSize: Int) async throws {
+        let fixture = try EngineFixture()
+        defer { fixture.stop() }
+        let machine = try await fixture.create(
+            #"{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","End":true,"Iterator":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}}"#
+        )
+        let items = (0..<60).map(String.init).joined(separator: ",")
+        let arn = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, input: #"{"items":[\#(items)]}"#)
+        ).executionArn
+        _ = try await fixture.waitFor(arn, status: "SUCCEEDED")
+        for reverse in [false, true] {
+            var ids: [Int] = []
+            var token: String?
+            repeat {
+                let page = try JSONValue.parse(
+                    bytes: try await fixture.engine.getExecutionHistory(
+                        GetExecutionHistoryInput(
+                            executionArn: arn, reverseOrder: reverse, maxResults: pageSize, nextToken: token)))
+                let events = page["events"]?.arrayValue ?? []
+                #expect(events.count <= pageSize)
+                ids += events.compactMap { $0["id"]?.numberValue.map { Int($0) } }
+                token = page["nextToken"]?.stringValue
+            } while token != nil
+            #expect(ids.count > 200)  // more than two rows of 100
+            #expect(ids == (reverse ? Array((1...ids.count).reversed()) : Array(1...ids.count)))
+        }
     }
 
     @Test func stoppingAnExecutionClosesItsToken() async throws {
