@@ -49,8 +49,8 @@ let package = Package(
                 "StatesLanguage", "JSON", "ServiceSupport", "Simulation",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Storage", dependencies: ["CZlib", .product(name: "GRDB", package: "GRDB.swift")]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "Storage", dependencies: ["CZstd", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Template",
             dependencies: ["JSON", .product(name: "Yams", package: "Yams")],

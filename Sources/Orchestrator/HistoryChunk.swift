@@ -3,7 +3,7 @@ import StatesLanguage
 import Storage
 
 /// A step's history events as one row: their JSON texts, a line each (JSON text never holds a raw newline),
-/// deflated together with the Step Functions dictionary. Event ids in a row are consecutive from `firstId`.
+/// compressed together with the Step Functions dictionary. Event ids in a row are consecutive from `firstId`.
 struct HistoryChunk {
     /// At most this many events a row: a Map step can add thousands, and reading a page inflates whole rows.
     static let maximumEvents = 100

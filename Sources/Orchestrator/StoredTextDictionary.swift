@@ -8,7 +8,7 @@ extension CompressionDictionary {
     static let stepFunctions1 = CompressionDictionary(
         id: 1,
         fragments: [
-            // Rarer shapes first: deflate reaches the end of a dictionary at the shortest distances.
+            // Rarer shapes first: the compressor reaches the end of a dictionary at the shortest distances.
             #"States.ExceedToleratedFailureThreshold"#, #"States.QueryEvaluationError"#, #"States.Runtime"#,
             #"States.HeartbeatTimeout"#, #"States.TaskFailed"#, #"States.BranchFailed"#, #"States.ALL"#,
             #"An error occurred while executing the state '"#, #"' (entered at the event id #"#,

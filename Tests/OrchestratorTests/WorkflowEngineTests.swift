@@ -291,8 +291,8 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         #expect(text == "RUNNING")
     }
 
-    /// A waiting execution's state and history are stored deflated with the Step Functions dictionary, a step's
-    /// events in one row, at under a quarter of their text, and read back as the text they were.
+    /// A waiting execution's state and history are stored compressed with the Step Functions dictionary, a step's
+    /// events in one row, at under a third of their text, and read back as the text they were.
     @Test func stateAndHistoryAreStoredCompressed() async throws {
         let database = try WorkflowEngine.inMemoryDatabase()
         let fixture = try EngineFixture(database: database)
@@ -314,7 +314,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let texts = try stored.map(WorkflowEngine.storedText)
         let storedBytes = stored.map { Data.fromDatabaseValue($0)?.count ?? .max }.reduce(0, +)
         let textBytes = texts.map(\.utf8.count).reduce(0, +)
-        #expect(storedBytes * 4 < textBytes, "\(storedBytes) bytes stored for \(textBytes) of text")
+        #expect(storedBytes * 3 < textBytes, "\(storedBytes) bytes stored for \(textBytes) of text")
         let history = try JSONValue.parse(
             bytes: try await fixture.engine.getExecutionHistory(GetExecutionHistoryInput(executionArn: arn)))
         let events = try texts.dropFirst().flatMap {
