@@ -95,7 +95,7 @@ enum EngineSchema {
             CREATE INDEX executions_by_status ON executions(status);
             CREATE INDEX executions_by_parent ON executions(parent_arn);
             """,
-            // A step's events are one row (`HistoryChunk`): their texts, a line each, deflated together with the
+            // A step's events are one row (`HistoryChunk`): their texts, a line each, compressed together with the
             // Step Functions dictionary. One insert and one compression a step instead of one of each per event,
             // and a step's events share their strings. A row from before holds one event's text.
             "v5-history-chunks": """
@@ -106,6 +106,39 @@ enum EngineSchema {
                 SELECT execution, id, id, event FROM history;
             DROP TABLE history;
             ALTER TABLE history_v5 RENAME TO history;
+            """,
+            // Timers, task tokens and owed calls name their execution by its integer id, not its ARN: a hundred
+            // bytes less in each row and each index entry, and timers and owed calls of the executions running now
+            // go to the pages at their tables' ends. A token's row lives in its key's B-tree (WITHOUT ROWID): one
+            // tree to insert into, not a table and an index.
+            "v6-execution-ids-everywhere": """
+            CREATE TABLE timers_v6 (
+                execution INTEGER NOT NULL, timer_id TEXT NOT NULL, due REAL NOT NULL,
+                PRIMARY KEY (execution, timer_id)) WITHOUT ROWID;
+            INSERT INTO timers_v6 (execution, timer_id, due)
+                SELECT executions.id, timers.timer_id, timers.due
+                FROM timers JOIN executions ON executions.arn = timers.execution_arn;
+            DROP TABLE timers;
+            ALTER TABLE timers_v6 RENAME TO timers;
+            CREATE INDEX timers_by_due ON timers(due);
+            CREATE TABLE task_tokens_v6 (
+                token TEXT PRIMARY KEY, execution INTEGER NOT NULL, task_key TEXT NOT NULL,
+                open INTEGER NOT NULL, closed_at REAL) WITHOUT ROWID;
+            INSERT INTO task_tokens_v6 (token, execution, task_key, open, closed_at)
+                SELECT task_tokens.token, executions.id, task_tokens.task_key, task_tokens.open, task_tokens.closed_at
+                FROM task_tokens JOIN executions ON executions.arn = task_tokens.execution_arn;
+            DROP TABLE task_tokens;
+            ALTER TABLE task_tokens_v6 RENAME TO task_tokens;
+            CREATE TABLE outbox_v6 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, execution INTEGER NOT NULL, task_key TEXT,
+                invocation TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL);
+            INSERT INTO outbox_v6 (id, execution, task_key, invocation, attempts, next_attempt)
+                SELECT outbox.id, executions.id, outbox.task_key, outbox.invocation, outbox.attempts, outbox.next_attempt
+                FROM outbox JOIN executions ON executions.arn = outbox.execution_arn;
+            DROP TABLE outbox;
+            ALTER TABLE outbox_v6 RENAME TO outbox;
+            CREATE INDEX outbox_by_next_attempt ON outbox(next_attempt);
+            CREATE INDEX outbox_by_task ON outbox(execution, task_key);
             """,
         ])
     }

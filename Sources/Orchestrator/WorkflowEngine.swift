@@ -28,6 +28,13 @@ struct OwedCall: Sendable {
     var attempts: Int
 }
 
+/// A timer that is due: its execution (ARN and row id) and its id within it.
+struct DueTimer: Sendable {
+    var executionArn: String
+    var execution: Int64
+    var timerId: String
+}
+
 /// An execution's identity and its stored state, decoded, with the value it was read from.
 struct DecodedExecution: Sendable {
     var identity: ExecutionIdentity
@@ -78,7 +85,7 @@ public final class WorkflowEngine: Sendable {
     /// Signalled whenever an execution ends: StartSyncExecution waits on it.
     let completions = Broadcast()
     /// Due timers (Wait states, task timeouts, heartbeats, retry back-offs), fired in one transaction a batch.
-    let timers: Scheduler<(executionArn: String, timerId: String)>
+    let timers: Scheduler<DueTimer>
     /// Owed integration calls (the outbox), each attempted on its own until answered.
     let outbox: Scheduler<OwedCall>
     /// Running executions as last decoded or written, each with the stored text it stands for. A step still reads
@@ -253,14 +260,18 @@ public final class WorkflowEngine: Sendable {
         try await database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT execution_arn, task_key, open FROM task_tokens WHERE token = ?"),
+                    db.cachedStatement(
+                        sql: """
+                            SELECT executions.arn, task_tokens.task_key, task_tokens.open FROM task_tokens
+                            JOIN executions ON executions.id = task_tokens.execution WHERE task_tokens.token = ?
+                            """),
                     arguments: [token]
                 )
             else {
                 throw AWSError("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'")
             }
             guard row["open"] as Bool,
-                try self.apply(event(row["task_key"]), to: row["execution_arn"], db, now: now) != nil
+                try self.apply(event(row["task_key"]), to: row["arn"], db, now: now) != nil
             else {
                 throw AWSError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
             }
@@ -346,7 +357,7 @@ public final class WorkflowEngine: Sendable {
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
         parent: ParentLink? = nil
     ) throws {
-        // State and events are stored deflated with the Step Functions dictionary: a third of their text's size.
+        // State and events are stored compressed with the Step Functions dictionary: under a third of their text's size.
         let storedState = StoredText.compress(step.state.jsonBytes, with: .stepFunctions1).databaseValue
         let state = step.state
         if state.status == .running {
@@ -397,28 +408,28 @@ public final class WorkflowEngine: Sendable {
                 wakeOutbox = true
                 let text = invocation.jsonText
                 try db.executeCached(
-                    sql: "INSERT INTO outbox (execution_arn, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
-                    arguments: [identity.executionArn, invocation.taskKey, text, 0])
+                    sql: "INSERT INTO outbox (execution, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
+                    arguments: [executionId, invocation.taskKey, text, 0])
             case .cancelInvocation(let taskKey):
                 // The task ended before its call was answered: the call is no longer owed, and an attempt in
                 // flight is stopped once this step is committed.
                 let cancelled = try Int64.fetchAll(
-                    db.cachedStatement(sql: "DELETE FROM outbox WHERE execution_arn = ? AND task_key = ? RETURNING id"),
-                    arguments: [identity.executionArn, taskKey])
+                    db.cachedStatement(sql: "DELETE FROM outbox WHERE execution = ? AND task_key = ? RETURNING id"),
+                    arguments: [executionId, taskKey])
                 if !cancelled.isEmpty { database.afterCommit { self.outbox.cancel(cancelled) } }
             case .startTimer(let id, let dueAt):
                 wakeTimers = true
                 try db.executeCached(
-                    sql: "INSERT OR REPLACE INTO timers (execution_arn, timer_id, due) VALUES (?, ?, ?)",
-                    arguments: [identity.executionArn, id, dueAt])
+                    sql: "INSERT OR REPLACE INTO timers (execution, timer_id, due) VALUES (?, ?, ?)",
+                    arguments: [executionId, id, dueAt])
             case .cancelTimer(let id):
                 try db.executeCached(
-                    sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ?",
-                    arguments: [identity.executionArn, id])
+                    sql: "DELETE FROM timers WHERE execution = ? AND timer_id = ?",
+                    arguments: [executionId, id])
             case .issueToken(let token, let taskKey):
                 try db.executeCached(
-                    sql: "INSERT INTO task_tokens (token, execution_arn, task_key, open) VALUES (?, ?, ?, 1)",
-                    arguments: [token, identity.executionArn, taskKey])
+                    sql: "INSERT INTO task_tokens (token, execution, task_key, open) VALUES (?, ?, ?, 1)",
+                    arguments: [token, executionId, taskKey])
             case .retireToken(let token):
                 try db.executeCached(
                     sql: "UPDATE task_tokens SET open = 0, closed_at = ? WHERE token = ?",
@@ -456,9 +467,13 @@ public final class WorkflowEngine: Sendable {
             try await self.database.read { db in
                 let due = try Row.fetchAll(
                     db.cachedStatement(
-                        sql: "SELECT execution_arn, timer_id FROM timers WHERE due <= ? ORDER BY due LIMIT ?"),
+                        sql: """
+                            SELECT executions.arn, timers.execution, timers.timer_id FROM timers
+                            JOIN executions ON executions.id = timers.execution
+                            WHERE timers.due <= ? ORDER BY timers.due LIMIT ?
+                            """),
                     arguments: [now, limit]
-                ).map { (executionArn: $0["execution_arn"] as String, timerId: $0["timer_id"] as String) }
+                ).map { DueTimer(executionArn: $0["arn"], execution: $0["execution"], timerId: $0["timer_id"]) }
                 let next = try Double.fetchOne(
                     db.cachedStatement(sql: "SELECT MIN(due) FROM timers WHERE due > ?"), arguments: [now])
                 return .init(items: due, next: next)
@@ -468,16 +483,17 @@ public final class WorkflowEngine: Sendable {
 
     /// Fires due timers in one write, each in a savepoint of its own, so one execution's error (logged, its timer
     /// kept for the next look) does not hold back the others. Returns how many failed.
-    private func fire(_ due: [(executionArn: String, timerId: String)]) async throws -> Int {
+    private func fire(_ due: [DueTimer]) async throws -> Int {
         let firedAt = clock.now()
         let failures = try await database.write { db in
             var failures: [String] = []
-            for (arn, id) in due {
+            for timer in due {
+                let (arn, id) = (timer.executionArn, timer.timerId)
                 do {
                     try db.inSavepoint {
                         try db.executeCached(
-                            sql: "DELETE FROM timers WHERE execution_arn = ? AND timer_id = ? AND due <= ?",
-                            arguments: [arn, id, firedAt])
+                            sql: "DELETE FROM timers WHERE execution = ? AND timer_id = ? AND due <= ?",
+                            arguments: [timer.execution, id, firedAt])
                         if db.changesCount > 0 {
                             self.logger.trace("timer \(id) of \(arn) fired")
                             _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
@@ -500,13 +516,15 @@ public final class WorkflowEngine: Sendable {
             try await self.database.read { db in
                 let rows = try Row.fetchAll(
                     db.cachedStatement(
-                        sql:
-                            "SELECT id, execution_arn, invocation, attempts FROM outbox WHERE next_attempt <= ? ORDER BY id LIMIT ?"
+                        sql: """
+                            SELECT outbox.id, executions.arn, outbox.invocation, outbox.attempts FROM outbox
+                            JOIN executions ON executions.id = outbox.execution
+                            WHERE outbox.next_attempt <= ? ORDER BY outbox.id LIMIT ?
+                            """
                     ), arguments: [now, limit]
                 ).map {
                     OwedCall(
-                        id: $0["id"], executionArn: $0["execution_arn"], invocation: $0["invocation"],
-                        attempts: $0["attempts"])
+                        id: $0["id"], executionArn: $0["arn"], invocation: $0["invocation"], attempts: $0["attempts"])
                 }
                 let next = try Double.fetchOne(
                     db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),

@@ -60,6 +60,11 @@ import Wire
                         arn, invocation.taskKey, String(decoding: try JSONEncoder().encode(invocation), as: UTF8.self),
                     ])
             }
+            for case .startTimer(let id, let dueAt) in step.effects {
+                try db.execute(
+                    sql: "INSERT INTO timers (execution_arn, timer_id, due) VALUES (?, ?, ?)",
+                    arguments: [arn, id, dueAt])
+            }
             for case .issueToken(let token, let taskKey) in step.effects {
                 try db.execute(
                     sql: "INSERT INTO task_tokens (token, execution_arn, task_key, open) VALUES (?, ?, ?, 1)",
@@ -69,6 +74,14 @@ import Wire
         let eventsBefore = step.events.map { $0.json }
 
         try WorkflowEngine.schemaMigrator.migrate(database)
+        // The task's timeout timer names its execution by id now; the success below cancels it by that id.
+        let timers = { () throws -> [String] in
+            try database.read { db in
+                try String.fetchAll(
+                    db, sql: "SELECT executions.arn FROM timers JOIN executions ON executions.id = timers.execution")
+            }
+        }
+        #expect(try timers() == [arn])
         let fixture = try EngineFixture(database: database)
         defer { fixture.stop() }
         let description = try await fixture.engine.describeExecution(arn)
@@ -80,6 +93,7 @@ import Wire
         try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: #"{"ok": true}"#))
         let ended = try await fixture.waitFor(arn, status: "SUCCEEDED")
         #expect(ended.status == "SUCCEEDED" && ended.output == #"{"ok":true}"#, "\(ended)")
+        #expect(try timers().isEmpty)
         #expect(try await fixture.engine.describeExecution(arn + "-done").status == "SUCCEEDED")
         let roles = try await database.read { db in
             try String.fetchAll(db, sql: "SELECT role_arn FROM executions WHERE arn = ?", arguments: [arn])
