@@ -62,6 +62,15 @@ enum BrokerSchema {
             DROP INDEX messages_by_handle;
             CREATE UNIQUE INDEX messages_by_handle ON messages(receipt_handle);
             """,
+            // An idempotency key's row lives in its key's B-tree (WITHOUT ROWID): the key, an execution's ARN and
+            // task, once instead of twice (a table and its index), a hundred bytes less for every message the
+            // orchestrator sends.
+            "v4-idempotency-by-key": """
+            CREATE TABLE idempotency_v4 (key TEXT PRIMARY KEY, reply TEXT NOT NULL, created REAL NOT NULL) WITHOUT ROWID;
+            INSERT INTO idempotency_v4 (key, reply, created) SELECT key, reply, created FROM idempotency;
+            DROP TABLE idempotency;
+            ALTER TABLE idempotency_v4 RENAME TO idempotency;
+            """,
         ])
     }
 }

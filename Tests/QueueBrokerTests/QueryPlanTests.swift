@@ -38,4 +38,26 @@ import Testing
             #expect(plan.contains("USING INDEX messages_by_handle (receipt_handle=?)"), "\(sql): \(plan)")
         }
     }
+
+    /// An idempotency key is looked up in the one B-tree that holds its row (no table and index pair), and keys
+    /// recorded before schema v4 still answer their repeats after the migration.
+    @Test func idempotencyKeysLiveInTheirOwnBTree() throws {
+        let plan = try Self.plan("SELECT reply FROM idempotency WHERE key = ?", ["k"])
+        #expect(plan.contains("SEARCH idempotency USING PRIMARY KEY (key=?)"), "\(plan)")
+        let database = try DatabaseQueue()
+        try BrokerSchema.migrator.migrate(database, upTo: "v3-indexes-that-scale")
+        try database.write { db in
+            try db.execute(
+                sql: "INSERT INTO idempotency (key, reply, created) VALUES ('arn#1', '{\"MessageId\":\"m\"}', 1)")
+        }
+        try BrokerSchema.migrator.migrate(database)
+        let (reply, withoutRowid) = try database.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT reply FROM idempotency WHERE key = 'arn#1'"),
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'idempotency'") ?? ""
+            )
+        }
+        #expect(reply == #"{"MessageId":"m"}"#)
+        #expect(withoutRowid.contains("WITHOUT ROWID"))
+    }
 }
