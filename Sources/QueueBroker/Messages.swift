@@ -216,7 +216,7 @@ extension Broker {
                     group_id, deduplication_id) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                 """,
             arguments: [
-                id, queue.arn, body, md5, attributesText, now, now + Double(effectiveDelay), groupId, deduplication,
+                id, queue.id, body, md5, attributesText, now, now + Double(effectiveDelay), groupId, deduplication,
             ])
         var sequence: String?
         if queue.isFifo, let deduplication {
@@ -315,7 +315,7 @@ extension Broker {
             let timeout = Double(
                 visibility ?? queue.integer("VisibilityTimeout", default: Self.defaultVisibilityTimeout))
             let retention = Double(queue.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
-            try db.executeCached(sql: Self.expireSQL, arguments: [arn, now - retention])
+            try db.executeCached(sql: Self.expireSQL, arguments: [queue.id, now - retention])
             var blockedGroups = Set<String>()
             if queue.isFifo {
                 blockedGroups = Set(
@@ -324,11 +324,11 @@ extension Broker {
                             sql:
                                 "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND visible_at > ? AND receive_count > 0"
                         ),
-                        arguments: [arn, now]))
+                        arguments: [queue.id, now]))
             }
             let candidates = try Row.fetchAll(
                 db.cachedStatement(sql: Self.candidatesSQL(fifo: queue.isFifo)),
-                arguments: [arn, now, queue.isFifo ? 1000 : maximum * 4])
+                arguments: [queue.id, now, queue.isFifo ? 1000 : maximum * 4])
             var received: [SQSMessage] = []
             for row in candidates {
                 guard received.count < maximum else { break }
@@ -336,13 +336,13 @@ extension Broker {
                 let count: Int = row["receive_count"]
                 if queue.isFifo, let group = row["group_id"] as String?, blockedGroups.contains(group) { continue }
                 if let policy = queue.redrive, count >= policy.maxReceiveCount,
-                    (try? self.queue(arn: policy.deadLetterQueueArn, db)) != nil
+                    let deadLetterQueue = try? self.queue(arn: policy.deadLetterQueueArn, db)
                 {
                     // Past maxReceiveCount the message moves to the dead-letter queue instead of being delivered.
                     try db.executeCached(
                         sql:
                             "UPDATE messages SET queue = ?, visible_at = ?, receive_count = 0, first_receive = NULL, receipt_handle = NULL, moved_from = ? WHERE seq = ?",
-                        arguments: [policy.deadLetterQueueArn, now, arn, seq])
+                        arguments: [deadLetterQueue.id, now, arn, seq])
                     movedTo = policy.deadLetterQueueArn
                     if queue.isFifo, let group = row["group_id"] as String? { blockedGroups.insert(group) }
                     continue
@@ -417,13 +417,13 @@ extension Broker {
         if queue.isFifo {
             // FIFO: only the latest handle, and only while the message is still in flight.
             try db.executeCached(
-                sql: Self.deleteInFlightSQL, arguments: [queue.arn, handle, now])
+                sql: Self.deleteInFlightSQL, arguments: [queue.id, handle, now])
             if db.changesCount == 0 {
                 throw AWSError("ReceiptHandleIsInvalid", "The receipt handle has expired.")
             }
         } else {
             // Standard: a handle that no longer names a message (already deleted) is not an error.
-            try db.executeCached(sql: Self.deleteSQL, arguments: [queue.arn, handle])
+            try db.executeCached(sql: Self.deleteSQL, arguments: [queue.id, handle])
         }
     }
 
@@ -469,7 +469,7 @@ extension Broker {
         try Self.checkReceiptHandle(handle)
         // The new timeout counts from now, not from the receive.
         try db.executeCached(
-            sql: Self.changeVisibilitySQL, arguments: [now + Double(timeout), queue.arn, handle, now])
+            sql: Self.changeVisibilitySQL, arguments: [now + Double(timeout), queue.id, handle, now])
         if db.changesCount == 0 {
             throw AWSError("MessageNotInflight", "The message referred to isn't in flight.")
         }

@@ -23,7 +23,7 @@ extension Broker {
         let handle = random.uuid()
         let now = clock.now()
         try await database.write { db in
-            _ = try self.queue(source, db)
+            let sourceQueue = try self.queue(source, db)
             if let destination = input.DestinationArn { _ = try self.queue(arn: destination, db) }
             let isDeadLetterQueue = try Row.fetchAll(db, sql: "SELECT arn, attributes FROM queues").contains { row in
                 let policy = Self.decodeMap(row["attributes"])["RedrivePolicy"] ?? ""
@@ -43,7 +43,8 @@ extension Broker {
                 )
             }
             let toMove =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ?", arguments: [source.arn]) ?? 0
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ?", arguments: [sourceQueue.id])
+                ?? 0
             try db.execute(
                 sql: """
                     INSERT INTO move_tasks (handle, source_arn, destination_arn, per_second, status, to_move, started)
@@ -142,14 +143,15 @@ extension Broker {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, moved_from FROM messages WHERE queue = ? AND (? IS NOT NULL OR moved_from IS NOT NULL)
+                    SELECT seq, moved_from FROM messages
+                    WHERE queue = (SELECT id FROM queues WHERE arn = ?) AND (? IS NOT NULL OR moved_from IS NOT NULL)
                         AND (receipt_handle IS NULL OR visible_at <= ?) ORDER BY seq LIMIT ?
                     """,
                 arguments: [source, destination, now, count])
             var touched = Set<String>()
             var moved = 0
             for row in rows {
-                guard let target = destination ?? row["moved_from"], (try? self.queue(arn: target, db)) != nil else {
+                guard let target = destination ?? row["moved_from"], let queue = try? self.queue(arn: target, db) else {
                     continue
                 }
                 moved += 1
@@ -158,7 +160,7 @@ extension Broker {
                         UPDATE messages SET queue = ?, visible_at = ?, receive_count = 0, first_receive = NULL,
                             receipt_handle = NULL, moved_from = NULL WHERE seq = ?
                         """,
-                    arguments: [target, now, row["seq"] as Int64])
+                    arguments: [queue.id, now, row["seq"] as Int64])
                 touched.insert(target)
             }
             try db.execute(sql: "UPDATE move_tasks SET moved = moved + ? WHERE handle = ?", arguments: [moved, handle])

@@ -6,6 +6,8 @@ import Wire
 /// SQS queue management: create, describe, change, tag, list and delete queues.
 extension Broker {
     struct QueueRecord: Sendable {
+        /// The queue's row id, which its messages name it by.
+        var id: Int64
         var address: QueueAddress
         var attributes: [String: String]
         var created: Double
@@ -59,7 +61,7 @@ extension Broker {
             throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
         }
         return QueueRecord(
-            address: address, attributes: Self.decodeMap(row["attributes"]), created: row["created"],
+            id: row["id"], address: address, attributes: Self.decodeMap(row["attributes"]), created: row["created"],
             modified: row["modified"], purged: row["purged"], tags: Self.decodeMap(row["tags"]))
     }
 
@@ -176,8 +178,10 @@ extension Broker {
                     "QueueDeletedRecently",
                     "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
             }
+            // Not stored yet: its id is the row's, once inserted.
             let record = QueueRecord(
-                address: address, attributes: finalAttributes, created: now, modified: now, purged: nil, tags: tags)
+                id: 0, address: address, attributes: finalAttributes, created: now, modified: now, purged: nil,
+                tags: tags)
             try self.checkRedriveTarget(of: record, db)
             try db.executeCached(
                 sql: "INSERT INTO queues (arn, name, attributes, tags, created, modified) VALUES (?, ?, ?, ?, ?, ?)",
@@ -209,7 +213,7 @@ extension Broker {
             func count(_ condition: String) throws -> Int {
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND \(condition)",
-                    arguments: [address.arn, now]) ?? 0
+                    arguments: [record.id, now]) ?? 0
             }
             return (
                 record, try count("visible_at <= ?"), try count("visible_at > ? AND receive_count > 0"),
@@ -269,9 +273,9 @@ extension Broker {
         let address = try address(ofUrl: url, scope)
         let now = clock.now()
         try await database.write { db in
-            _ = try self.queue(address, db)
+            let record = try self.queue(address, db)
             try db.executeCached(sql: "DELETE FROM queues WHERE arn = ?", arguments: [address.arn])
-            try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [address.arn])
+            try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [record.id])
             try db.executeCached(sql: "DELETE FROM fifo_deduplication WHERE queue = ?", arguments: [address.arn])
             try db.executeCached(
                 sql: "INSERT OR REPLACE INTO deleted_queues (arn, deleted) VALUES (?, ?)",
@@ -291,7 +295,7 @@ extension Broker {
                     "PurgeQueueInProgress",
                     "Only one PurgeQueue operation on \(address.name) is allowed every 60 seconds.")
             }
-            try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [address.arn])
+            try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [record.id])
             try db.executeCached(sql: "UPDATE queues SET purged = ? WHERE arn = ?", arguments: [now, address.arn])
         }
     }
@@ -328,12 +332,11 @@ extension Broker {
         let target = try address(ofUrl: input.QueueUrl, scope)
         let sources = try await database.read { db -> [String] in
             _ = try self.queue(target, db)
-            return try Row.fetchAll(db.cachedStatement(sql: "SELECT arn, attributes FROM queues ORDER BY arn"))
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT id, arn, attributes FROM queues ORDER BY arn"))
                 .compactMap { row in
                     let record = QueueRecord(
-                        address: QueueAddress(arn: row["arn"])!, attributes: Self.decodeMap(row["attributes"]),
-                        created: 0,
-                        modified: 0, purged: nil, tags: [:])
+                        id: row["id"], address: QueueAddress(arn: row["arn"])!,
+                        attributes: Self.decodeMap(row["attributes"]), created: 0, modified: 0, purged: nil, tags: [:])
                     return record.redrive?.deadLetterQueueArn == target.arn ? record.arn : nil
                 }
         }
@@ -384,9 +387,9 @@ extension Broker {
         let scope = scope ?? ownScope
         let address = try address(ofUrl: url, scope)
         let messages = try await database.read { db in
-            _ = try self.queue(address, db)
+            let record = try self.queue(address, db)
             return try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM messages WHERE queue = ? ORDER BY seq"), arguments: [address.arn]
+                db.cachedStatement(sql: "SELECT * FROM messages WHERE queue = ? ORDER BY seq"), arguments: [record.id]
             ).map { row in
                 SQSMessage(
                     MessageId: row["message_id"], ReceiptHandle: "", MD5OfBody: row["md5"], Body: row["body"],

@@ -71,6 +71,39 @@ enum BrokerSchema {
             DROP TABLE idempotency;
             ALTER TABLE idempotency_v4 RENAME TO idempotency;
             """,
+            // A message names its queue by the queue's integer id, not its ARN: sixty bytes less in the row and in
+            // each of the two indexes that lead with the queue. Ids are never reused (AUTOINCREMENT), so no
+            // message can come to name a queue created after its own was deleted.
+            "v5-queue-ids": """
+            CREATE TABLE queues_v5 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                attributes TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '{}', created REAL NOT NULL, modified REAL NOT NULL,
+                purged REAL);
+            INSERT INTO queues_v5 (arn, name, attributes, tags, created, modified, purged)
+                SELECT arn, name, attributes, tags, created, modified, purged FROM queues ORDER BY rowid;
+            CREATE TABLE messages_v5 (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, queue INTEGER NOT NULL,
+                body TEXT NOT NULL, md5 TEXT NOT NULL, attributes TEXT, sent REAL NOT NULL,
+                visible_at REAL NOT NULL, receive_count INTEGER NOT NULL, first_receive REAL,
+                receipt_handle TEXT, group_id TEXT, deduplication_id TEXT, moved_from TEXT);
+            INSERT INTO messages_v5 (seq, message_id, queue, body, md5, attributes, sent, visible_at, receive_count,
+                    first_receive, receipt_handle, group_id, deduplication_id, moved_from)
+                SELECT messages.seq, messages.message_id, queues_v5.id, messages.body, messages.md5,
+                    messages.attributes, messages.sent, messages.visible_at, messages.receive_count,
+                    messages.first_receive, messages.receipt_handle, messages.group_id, messages.deduplication_id,
+                    messages.moved_from
+                FROM messages JOIN queues_v5 ON queues_v5.arn = messages.queue;
+            -- Sequence numbers go on from where they were, even past messages since deleted.
+            DELETE FROM sqlite_sequence WHERE name = 'messages_v5';
+            INSERT INTO sqlite_sequence (name, seq) SELECT 'messages_v5', seq FROM sqlite_sequence WHERE name = 'messages';
+            DROP TABLE messages;
+            DROP TABLE queues;
+            ALTER TABLE messages_v5 RENAME TO messages;
+            ALTER TABLE queues_v5 RENAME TO queues;
+            CREATE INDEX messages_ready ON messages(queue, visible_at);
+            CREATE INDEX messages_by_sent ON messages(queue, sent);
+            CREATE UNIQUE INDEX messages_by_handle ON messages(receipt_handle);
+            """,
         ])
     }
 }
