@@ -95,7 +95,8 @@ public final class CallbackSender: Sendable {
         if let idempotencyKey,
             let recorded = try await database.read({ db in
                 try String.fetchOne(
-                    db, sql: "SELECT reply FROM callbacks WHERE idempotency_key = ?", arguments: [idempotencyKey])
+                    db.cachedStatement(sql: "SELECT reply FROM callbacks WHERE idempotency_key = ?"),
+                    arguments: [idempotencyKey])
             })
         {
             return try WireCoding.decode(InvokeOutput.self, from: Array(recorded.utf8))
@@ -148,7 +149,7 @@ public final class CallbackSender: Sendable {
         let text = String(decoding: WireCoding.encode(reply), as: UTF8.self)
         let now = clock.now()
         try await database.write { db in
-            try db.execute(
+            try db.executeCached(
                 sql:
                     "INSERT OR IGNORE INTO callbacks (idempotency_key, task_token, action, outcome, message, reply, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [key, token, action, outcome, message, text, now])

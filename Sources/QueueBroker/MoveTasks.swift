@@ -107,7 +107,7 @@ extension Broker {
         while !Task.isCancelled {
             do {
                 let running = try await database.read { db in
-                    try Row.fetchAll(db, sql: "SELECT * FROM move_tasks WHERE status = 'RUNNING'").map {
+                    try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM move_tasks WHERE status = 'RUNNING'")).map {
                         (
                             handle: $0["handle"] as String, source: $0["source_arn"] as String,
                             destination: $0["destination_arn"] as String?,

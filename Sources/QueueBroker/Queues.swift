@@ -210,9 +210,10 @@ extension Broker {
         let now = clock.now()
         let (record, visible, inFlight, delayed) = try await database.read { db in
             let record = try self.queue(address, db)
+            // One of three fixed conditions, so each statement is compiled once and kept.
             func count(_ condition: String) throws -> Int {
                 try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND \(condition)",
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM messages WHERE queue = ? AND \(condition)"),
                     arguments: [record.id, now]) ?? 0
             }
             return (
