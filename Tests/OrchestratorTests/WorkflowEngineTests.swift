@@ -91,6 +91,14 @@ struct EngineFixture {
         try await engine.createStateMachine(CreateStateMachineInput(name: name, definition: definition)).stateMachineArn
     }
 
+    /// An execution of `waitingMachine` whose message was sent: its ARN and the token it waits on.
+    func startWaiting(input: String = #"{"order": 7}"#) async throws -> (arn: String, token: String) {
+        let machine = try await create(waitingMachine)
+        let arn = try await engine.startExecution(StartExecutionInput(stateMachineArn: machine, input: input))
+            .executionArn
+        return (arn, try await token(of: arn))
+    }
+
     func waitFor(_ arn: String, status: String, timeout: Duration = .seconds(5)) async throws -> DescribeExecutionOutput
     {
         let deadline = ContinuousClock.now + timeout
@@ -253,11 +261,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let database = try WorkflowEngine.inMemoryDatabase()
         let fixture = try EngineFixture(database: database)
         defer { fixture.stop() }
-        let machine = try await fixture.create(waitingMachine)
-        let arn = try await fixture.engine.startExecution(
-            StartExecutionInput(stateMachineArn: machine, input: #"{"order": 7}"#)
-        ).executionArn
-        let token = try await fixture.token(of: arn)
+        let (arn, token) = try await fixture.startWaiting()
         try await database.write { db in
             let stored = try DatabaseValue.fetchOne(
                 db, sql: "SELECT state FROM executions WHERE arn = ?", arguments: [arn])!
@@ -297,11 +301,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let database = try WorkflowEngine.inMemoryDatabase()
         let fixture = try EngineFixture(database: database)
         defer { fixture.stop() }
-        let machine = try await fixture.create(waitingMachine)
-        let arn = try await fixture.engine.startExecution(
-            StartExecutionInput(stateMachineArn: machine, input: #"{"order": 7}"#)
-        ).executionArn
-        _ = try await fixture.token(of: arn)
+        let (arn, _) = try await fixture.startWaiting()
         let (state, chunks) = try database.read { db in
             (
                 try DatabaseValue.fetchOne(db, sql: "SELECT state FROM executions")!,
