@@ -88,9 +88,9 @@ public final class WorkflowEngine: Sendable {
     let timers: Scheduler<DueTimer>
     /// Owed integration calls (the outbox), each attempted on its own until answered.
     let outbox: Scheduler<OwedCall>
-    /// Running executions as last decoded or written, each with the stored text it stands for. A step still reads
+    /// Running executions as last decoded or written, each with the stored value it stands for. A step still reads
     /// the row (the database stays the truth: a rolled-back write or a changed row simply does not match) but
-    /// decodes it only when its text is not the one remembered.
+    /// decodes it only when its value is not the one remembered.
     private let decodedExecutions = Mutex<[String: DecodedExecution]>([:])
     static let decodedExecutionsLimit = 20_000
 
@@ -357,7 +357,7 @@ public final class WorkflowEngine: Sendable {
         _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
         parent: ParentLink? = nil
     ) throws {
-        // State and events are stored compressed with the Step Functions dictionary: under a third of their text's size.
+        // State and events are stored compressed with the Step Functions dictionary, at under a third of their text.
         let storedState = StoredText.compress(step.state.jsonBytes, with: .stepFunctions1).databaseValue
         let state = step.state
         if state.status == .running {
