@@ -5,9 +5,9 @@ import Testing
 
 /// What a page of ListExecutions reads must not grow with the pages before it. SQLite's own plan shows it.
 @Suite struct OrchestratorQueryPlanTests {
-    /// A later page starts at its cursor in the machine's index on start dates. Paging a million waiting executions
-    /// (`bench --paused 1000000`), the cursor written as one OR had no range: every page walked the machine's
-    /// executions from the newest, and counting them took more than half an hour.
+    /// A later page starts at its cursor in the machine's index on start dates. Paging through a million executions
+    /// (`bench --paused 1000000` counts them a page of 1,000 at a time), the cursor written as one OR had no range:
+    /// page k walked k pages of rows from the newest, and the count kept the orchestrator busy for minutes.
     @Test func aLaterPageOfExecutionsStartsAtItsCursor() throws {
         let database = try WorkflowEngine.inMemoryDatabase()
         let sql =
