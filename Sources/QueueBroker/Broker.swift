@@ -145,6 +145,7 @@ public struct QueueAddress: Hashable, Sendable {
     public var name: String
 
     public var arn: String { "arn:aws:sqs:\(region):\(account):\(name)" }
+    public var isFifo: Bool { name.hasSuffix(".fifo") }
 
     public init(region: String, account: String, name: String) {
         self.region = region

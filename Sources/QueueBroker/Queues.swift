@@ -17,18 +17,21 @@ extension Broker {
 
         var arn: String { address.arn }
         var name: String { address.name }
-        var isFifo: Bool { name.hasSuffix(".fifo") }
+        var isFifo: Bool { address.isFifo }
 
         func integer(_ key: String, default value: Int) -> Int { attributes[key].flatMap(Int.init) ?? value }
 
-        var redrive: (deadLetterQueueArn: String, maxReceiveCount: Int)? {
-            guard let text = attributes["RedrivePolicy"], let policy = try? JSONValue.parse(text),
-                let target = policy["deadLetterTargetArn"]?.stringValue,
-                let count = policy["maxReceiveCount"]?.integerValue
-                    ?? policy["maxReceiveCount"]?.stringValue.flatMap({ Int($0) })
-            else { return nil }
-            return (target, count)
-        }
+        var redrive: (deadLetterQueueArn: String, maxReceiveCount: Int)? { Broker.redrivePolicy(of: attributes) }
+    }
+
+    /// The RedrivePolicy among a queue's attributes, if it names a dead-letter queue and a count.
+    static func redrivePolicy(of attributes: [String: String]) -> (deadLetterQueueArn: String, maxReceiveCount: Int)? {
+        guard let text = attributes["RedrivePolicy"], let policy = try? JSONValue.parse(text),
+            let target = policy["deadLetterTargetArn"]?.stringValue,
+            let count = policy["maxReceiveCount"]?.integerValue
+                ?? policy["maxReceiveCount"]?.stringValue.flatMap({ Int($0) })
+        else { return nil }
+        return (target, count)
     }
 
     func queueUrl(_ address: QueueAddress) -> String { "\(gatewayUrl)/\(address.account)/\(address.name)" }
@@ -119,18 +122,18 @@ extension Broker {
     }
 
     /// A redrive policy must name a queue that exists and is of the same kind (FIFO or standard).
-    func checkRedriveTarget(of record: QueueRecord, _ db: Database) throws {
-        guard let policy = record.redrive else { return }
+    func checkRedriveTarget(of address: QueueAddress, attributes: [String: String], _ db: Database) throws {
+        guard let policy = Self.redrivePolicy(of: attributes) else { return }
         guard let target = try? queue(arn: policy.deadLetterQueueArn, db) else {
             throw AWSError(
                 "InvalidParameterValue",
-                "Value \(record.attributes["RedrivePolicy"] ?? "") for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
+                "Value \(attributes["RedrivePolicy"] ?? "") for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."
             )
         }
-        guard target.isFifo == record.isFifo else {
+        guard target.isFifo == address.isFifo else {
             throw AWSError(
                 "InvalidParameterValue",
-                "Value \(record.attributes["RedrivePolicy"] ?? "") for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source."
+                "Value \(attributes["RedrivePolicy"] ?? "") for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source."
             )
         }
     }
@@ -178,11 +181,7 @@ extension Broker {
                     "QueueDeletedRecently",
                     "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
             }
-            // Not stored yet: its id is the row's, once inserted.
-            let record = QueueRecord(
-                id: 0, address: address, attributes: finalAttributes, created: now, modified: now, purged: nil,
-                tags: tags)
-            try self.checkRedriveTarget(of: record, db)
+            try self.checkRedriveTarget(of: address, attributes: finalAttributes, db)
             try db.executeCached(
                 sql: "INSERT INTO queues (arn, name, attributes, tags, created, modified) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [address.arn, name, Self.encodeMap(finalAttributes), Self.encodeMap(tags), now, now])
@@ -260,7 +259,7 @@ extension Broker {
                 // An empty RedrivePolicy (or other policy) removes it.
                 record.attributes[key] = value.isEmpty ? nil : value
             }
-            try self.checkRedriveTarget(of: record, db)
+            try self.checkRedriveTarget(of: address, attributes: record.attributes, db)
             try db.executeCached(
                 sql: "UPDATE queues SET attributes = ?, modified = ? WHERE arn = ?",
                 arguments: [Self.encodeMap(record.attributes), now, address.arn])
@@ -333,12 +332,10 @@ extension Broker {
         let target = try address(ofUrl: input.QueueUrl, scope)
         let sources = try await database.read { db -> [String] in
             _ = try self.queue(target, db)
-            return try Row.fetchAll(db.cachedStatement(sql: "SELECT id, arn, attributes FROM queues ORDER BY arn"))
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT arn, attributes FROM queues ORDER BY arn"))
                 .compactMap { row in
-                    let record = QueueRecord(
-                        id: row["id"], address: QueueAddress(arn: row["arn"])!,
-                        attributes: Self.decodeMap(row["attributes"]), created: 0, modified: 0, purged: nil, tags: [:])
-                    return record.redrive?.deadLetterQueueArn == target.arn ? record.arn : nil
+                    Self.redrivePolicy(of: Self.decodeMap(row["attributes"]))?.deadLetterQueueArn == target.arn
+                        ? row["arn"] : nil
                 }
         }
         let invalid = AWSError("InvalidParameterValue", "Invalid NextToken value.")
