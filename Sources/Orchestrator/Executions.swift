@@ -230,7 +230,7 @@ extension WorkflowEngine {
     // MARK: History
 
     /// The history as GetExecutionHistory's JSON body, a page at a time (100 events unless asked otherwise).
-    /// Events are stored as the JSON text they are served as (`HistoryChunk`), so a page is inflated and forwarded
+    /// Events are stored as the JSON text they are served as (`HistoryChunk`), so a page is decompressed and forwarded
     /// without re-encoding.
     public func getExecutionHistory(_ input: GetExecutionHistoryInput) async throws -> [UInt8] {
         let size = input.maxResults.flatMap { $0 > 0 ? $0 : nil } ?? PageToken.defaultPageSize

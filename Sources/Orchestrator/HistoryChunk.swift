@@ -5,7 +5,7 @@ import Storage
 /// A step's history events as one row: their JSON texts, a line each (JSON text never holds a raw newline),
 /// compressed together with the Step Functions dictionary. Event ids in a row are consecutive from `firstId`.
 struct HistoryChunk {
-    /// At most this many events a row: a Map step can add thousands, and reading a page inflates whole rows.
+    /// At most this many events a row: a Map step can add thousands, and reading a page decompresses whole rows.
     static let maximumEvents = 100
 
     let firstId: Int

@@ -83,7 +83,7 @@ extension CompressionDictionary {
 }
 
 extension WorkflowEngine {
-    /// The JSON text of a stored state or history event: inflated, or as an earlier version stored it.
+    /// The JSON text of a stored state or history event: decompressed, or as an earlier version stored it.
     public static func storedText(_ value: DatabaseValue) throws -> String {
         try StoredText.text(value, dictionaries: CompressionDictionary.stepFunctionsDictionaries)
     }
