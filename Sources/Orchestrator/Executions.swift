@@ -69,8 +69,9 @@ extension WorkflowEngine {
                 ? "arn:aws:states:\(scope.region):\(scope.account):express:\(machineName):\(name):\(self.random.uuid())"
                 : "arn:aws:states:\(scope.region):\(scope.account):execution:\(machineName):\(name)"
             if let existing = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT input, status, start_date FROM executions WHERE arn = ?"),
-                arguments: [arn])
+                db.cachedStatement(
+                    sql: "SELECT input, status, start_date FROM executions WHERE \(ExecutionKey.whereArn)"),
+                arguments: ExecutionKey(arn: arn).arguments)
             {
                 guard existing["input"] as String == inputText, existing["status"] as String == "RUNNING" else {
                     throw AWSError("ExecutionAlreadyExists", "Execution Already Exists: '\(arn)'")
@@ -122,8 +123,10 @@ extension WorkflowEngine {
 
     public func describeExecution(_ arn: String) async throws -> DescribeExecutionOutput {
         let output = try await database.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM executions WHERE arn = ?"), arguments: [arn]).map {
-                row in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM execution_rows WHERE \(ExecutionKey.whereArn)"),
+                arguments: ExecutionKey(arn: arn).arguments
+            ).map { row in
                 var output = DescribeExecutionOutput(
                     executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
                     status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"],
@@ -145,14 +148,16 @@ extension WorkflowEngine {
         return output
     }
 
-    /// Where a page of ListExecutions starts: after its cursor, `(start_date, arn)` of the last execution listed.
+    /// Where a page of ListExecutions starts: after its cursor, `(start_date, id)` of the last execution listed.
     /// `start_date <= ?` stands on its own so the index on (machine, start_date) starts the page at the cursor: with
     /// only the OR, SQLite finds no range for bound parameters, and every page walked the machine's executions from
     /// the newest (paging through a million took about 500 million row visits).
-    static let listCursorSQL = " AND start_date <= ? AND (start_date < ? OR arn > ?)"
-    static let listOrderSQL = " ORDER BY start_date DESC, arn LIMIT ?"
+    static let listCursorSQL = " AND start_date <= ? AND (start_date < ? OR id < ?)"
+    /// Executions started at the same time are listed the later-started first. Ordered by the row id, which ends
+    /// every index's key, a page is read from the index in its order, with no sort.
+    static let listOrderSQL = " ORDER BY start_date DESC, id DESC LIMIT ?"
 
-    /// Executions newest first, paged by a token holding the last one's start date and ARN.
+    /// Executions newest first, paged by a token holding the last one's start date and row id.
     public func listExecutions(_ input: ListExecutionsInput) async throws -> ListExecutionsOutput {
         if let status = input.statusFilter, !Self.executionStatuses.contains(status) {
             throw AWSError.validation(
@@ -170,17 +175,19 @@ extension WorkflowEngine {
                 "1 validation error detected: Value '\(size)' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
             )
         }
-        let after: (Double, String)? = try input.nextToken.map { token throws(AWSError) -> (Double, String) in
+        let after: (Double, Int64)? = try input.nextToken.map { token throws(AWSError) -> (Double, Int64) in
             let key = try PageToken.decode(token)
-            guard let bar = key.firstIndex(of: "|"), let date = Double(key[..<bar]) else {
+            guard let bar = key.firstIndex(of: "|"), let date = Double(key[..<bar]),
+                let id = Int64(key[key.index(after: bar)...])
+            else {
                 throw AWSError("InvalidToken", "Invalid Token: 'Invalid pagination token'")
             }
-            return (date, String(key[key.index(after: bar)...]))
+            return (date, id)
         }
         // The listed columns only: an execution's stored state (its largest column) is not read to list it.
         var sql = """
-            SELECT arn, state_machine_arn, name, status, start_date, stop_date, redrive_count, redrive_date
-            FROM executions WHERE 1
+            SELECT id, arn, state_machine_arn, name, status, start_date, stop_date, redrive_count, redrive_date
+            FROM execution_rows WHERE 1
             """
         var arguments: StatementArguments = []
         if let machine = input.stateMachineArn {
@@ -189,8 +196,8 @@ extension WorkflowEngine {
                 throw AWSError(
                     "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
             }
-            sql += " AND state_machine_arn = ?"
-            _ = arguments.append(contentsOf: [machine])
+            sql += " AND family = (SELECT id FROM execution_families WHERE prefix = ?)"
+            _ = arguments.append(contentsOf: [ExecutionKey.family(ofMachine: machine, type: type)])
         }
         if let status = input.statusFilter {
             sql += " AND status = ?"
@@ -201,30 +208,30 @@ extension WorkflowEngine {
         case "NOT_REDRIVEN": sql += " AND redrive_count = 0"
         default: break
         }
-        if let (date, arn) = after {
+        if let (date, id) = after {
             sql += Self.listCursorSQL
-            _ = arguments.append(contentsOf: [date, date, arn])
+            _ = arguments.append(contentsOf: [date, date, id])
         }
         sql += Self.listOrderSQL
         _ = arguments.append(contentsOf: [size + 1])
         // The text is one of a few shapes built from fixed fragments, so its compiled statement is kept.
         let items = try await database.read { [sql, arguments] db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map {
+                row -> (id: Int64, item: ExecutionListItem) in
                 var item = ExecutionListItem(
-                    executionArn: $0["arn"], stateMachineArn: $0["state_machine_arn"], name: $0["name"],
-                    status: $0["status"], startDate: $0["start_date"], stopDate: $0["stop_date"])
-                let count: Int = $0["redrive_count"]
+                    executionArn: row["arn"], stateMachineArn: row["state_machine_arn"], name: row["name"],
+                    status: row["status"], startDate: row["start_date"], stopDate: row["stop_date"])
+                let count: Int = row["redrive_count"]
                 if count > 0 {
                     item.redriveCount = count
-                    item.redriveDate = $0["redrive_date"]
+                    item.redriveDate = row["redrive_date"]
                 }
-                return item
+                return (row["id"], item)
             }
         }
         let page = Array(items.prefix(size))
-        let next =
-            items.count > size ? page.last.map { PageToken.encode("\($0.startDate)|\($0.executionArn)") } : nil
-        return ListExecutionsOutput(executions: page, nextToken: next)
+        let next = items.count > size ? page.last.map { PageToken.encode("\($0.item.startDate)|\($0.id)") } : nil
+        return ListExecutionsOutput(executions: page.map(\.item), nextToken: next)
     }
 
     // MARK: History
@@ -249,7 +256,8 @@ extension WorkflowEngine {
         let rows = try await database.read { db -> [(id: Int, text: String)]? in
             guard
                 let execution = try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM executions WHERE arn = ?"), arguments: [input.executionArn])
+                    db.cachedStatement(sql: "SELECT id FROM executions WHERE \(ExecutionKey.whereArn)"),
+                    arguments: ExecutionKey(arn: input.executionArn).arguments)
             else { return nil }
             // Chunks in the page's order, from the one holding the first event wanted, until the page (and one
             // event more, which says whether a next page exists) is full.
@@ -299,8 +307,8 @@ extension WorkflowEngine {
         let stopDate: Double = try await database.write { db in
             guard
                 let status = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT status FROM executions WHERE arn = ?"),
-                    arguments: [input.executionArn])
+                    db.cachedStatement(sql: "SELECT status FROM executions WHERE \(ExecutionKey.whereArn)"),
+                    arguments: ExecutionKey(arn: input.executionArn).arguments)
             else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
@@ -308,8 +316,8 @@ extension WorkflowEngine {
                 _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
             }
             return try Double.fetchOne(
-                db.cachedStatement(sql: "SELECT stop_date FROM executions WHERE arn = ?"),
-                arguments: [input.executionArn]) ?? now
+                db.cachedStatement(sql: "SELECT stop_date FROM executions WHERE \(ExecutionKey.whereArn)"),
+                arguments: ExecutionKey(arn: input.executionArn).arguments) ?? now
         }
         return StopExecutionOutput(stopDate: stopDate)
     }
@@ -321,8 +329,8 @@ extension WorkflowEngine {
         try await database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT status, stop_date FROM executions WHERE arn = ?"),
-                    arguments: [input.executionArn])
+                    db.cachedStatement(sql: "SELECT status, stop_date FROM executions WHERE \(ExecutionKey.whereArn)"),
+                    arguments: ExecutionKey(arn: input.executionArn).arguments)
             else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
@@ -346,8 +354,9 @@ extension WorkflowEngine {
             }
             try self.persist(step, identity: identity, db, isNew: false)
             try db.executeCached(
-                sql: "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE arn = ?",
-                arguments: [now, input.executionArn])
+                sql:
+                    "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE \(ExecutionKey.whereArn)",
+                arguments: [now] + ExecutionKey(arn: input.executionArn).arguments)
         }
         return RedriveExecutionOutput(redriveDate: now)
     }

@@ -147,8 +147,8 @@ extension WorkflowEngine {
         try await database.read { db in
             guard
                 let execution = try Row.fetchOne(
-                    db, sql: "SELECT state_machine_arn, revision_id FROM executions WHERE arn = ?",
-                    arguments: [executionArn])
+                    db, sql: "SELECT state_machine_arn, revision_id FROM execution_rows WHERE \(ExecutionKey.whereArn)",
+                    arguments: ExecutionKey(arn: executionArn).arguments)
             else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(executionArn)'")
             }
@@ -238,12 +238,21 @@ extension WorkflowEngine {
 
     /// Removes a DELETING machine once none of its executions runs.
     func finishDeletion(of arn: String, _ db: Database) throws {
+        guard
+            let type = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT type FROM state_machines WHERE arn = ? AND status = 'DELETING'"),
+                arguments: [arn])
+        else { return }
         let running =
             try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM executions WHERE state_machine_arn = ? AND status = 'RUNNING' LIMIT 1",
-                arguments: [arn]) ?? false
+                db,
+                sql: """
+                    SELECT 1 FROM executions WHERE family = (SELECT id FROM execution_families WHERE prefix = ?)
+                    AND status = 'RUNNING' LIMIT 1
+                    """,
+                arguments: [ExecutionKey.family(ofMachine: arn, type: type)]) ?? false
         guard !running else { return }
-        try db.execute(sql: "DELETE FROM state_machines WHERE arn = ? AND status = 'DELETING'", arguments: [arn])
+        try db.execute(sql: "DELETE FROM state_machines WHERE arn = ?", arguments: [arn])
     }
 
     // MARK: Tags

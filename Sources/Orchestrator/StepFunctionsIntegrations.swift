@@ -105,7 +105,8 @@ extension WorkflowEngine {
     func completeParent(ofChild executionArn: String, _ db: Database, now: Double) throws {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM executions WHERE arn = ?"), arguments: [executionArn]),
+                db.cachedStatement(sql: "SELECT * FROM execution_rows WHERE \(ExecutionKey.whereArn)"),
+                arguments: ExecutionKey(arn: executionArn).arguments),
             row["status"] as String != "RUNNING",
             let parent = row["parent_arn"] as String?, let task = row["parent_task"] as String?,
             let (_, parentState, _) = try load(parent, db), parentState.hasSubmitted(taskKey: task)

@@ -149,10 +149,6 @@ public final class WorkflowEngine: Sendable {
         return Scope(region: String(parts[3]), account: String(parts[4]))
     }
 
-    func executionArn(machine: String, name: String) -> String {
-        "arn:aws:states:\(configuration.region):\(configuration.accountId):execution:\(machine):\(name)"
-    }
-
     static func isValidName(_ name: String) -> Bool {
         (1...80).contains(name.count)
             && name.unicodeScalars.allSatisfy {
@@ -262,8 +258,9 @@ public final class WorkflowEngine: Sendable {
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
-                            SELECT executions.arn, task_tokens.task_key, task_tokens.open FROM task_tokens
-                            JOIN executions ON executions.id = task_tokens.execution WHERE task_tokens.token = ?
+                            SELECT execution_rows.arn, task_tokens.task_key, task_tokens.open FROM task_tokens
+                            JOIN execution_rows ON execution_rows.id = task_tokens.execution
+                            WHERE task_tokens.token = ?
                             """),
                     arguments: [token]
                 )
@@ -299,9 +296,9 @@ public final class WorkflowEngine: Sendable {
                 db.cachedStatement(
                     sql: """
                         SELECT state_machine_arn, revision_id, name, start_date, input, role_arn, state
-                        FROM executions WHERE arn = ?
+                        FROM execution_rows WHERE \(ExecutionKey.whereArn)
                         """),
-                arguments: [executionArn])
+                arguments: ExecutionKey(arn: executionArn).arguments)
         else { return nil }
         let storedState: DatabaseValue = row["state"]
         let decoded: DecodedExecution
@@ -366,18 +363,24 @@ public final class WorkflowEngine: Sendable {
             decodedExecutions.withLock { _ = $0.removeValue(forKey: identity.executionArn) }
         }
         let executionId: Int64
+        let key = ExecutionKey(arn: identity.executionArn)
         if isNew {
+            // The execution's family is recorded once, by its first execution; its revision already is.
+            try db.executeCached(
+                sql: "INSERT INTO execution_families (prefix) VALUES (?) ON CONFLICT DO NOTHING",
+                arguments: [key.family])
             try db.executeCached(
                 sql: """
-                    INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input, output,
-                        error, cause, role_arn, state, revision_id, parent_arn, parent_task, parent_output)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO executions (family, tail, revision, status, start_date, stop_date, input, output,
+                        error, cause, state, parent_arn, parent_task, parent_output)
+                        VALUES ((SELECT id FROM execution_families WHERE prefix = ?), ?,
+                        (SELECT id FROM revisions WHERE state_machine_arn = ? AND revision_id = ?),
+                        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    identity.executionArn, identity.stateMachineArn, identity.name, state.status.rawValue,
+                    key.family, key.tail, identity.stateMachineArn, revision ?? "initial", state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    identity.roleArn, storedState, revision ?? "initial", parent?.executionArn, parent?.taskKey,
-                    parent?.parsedOutput == true ? "parsed" : nil,
+                    storedState, parent?.executionArn, parent?.taskKey, parent?.parsedOutput == true ? "parsed" : nil,
                 ])
             executionId = db.lastInsertedRowID
         } else {
@@ -386,12 +389,11 @@ public final class WorkflowEngine: Sendable {
                     db.cachedStatement(
                         sql: """
                             UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ?
-                            WHERE arn = ? RETURNING id
+                            WHERE \(ExecutionKey.whereArn) RETURNING id
                             """),
                     arguments: [
                         state.status.rawValue, state.stopDate, state.output, state.error, state.cause, storedState,
-                        identity.executionArn,
-                    ])
+                    ] + key.arguments)
             else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(identity.executionArn)'") }
             executionId = id
         }
@@ -450,13 +452,7 @@ public final class WorkflowEngine: Sendable {
     /// waits on this one (states:startExecution) is told.
     func executionEnded(_ identity: ExecutionIdentity, _ state: ExecutionState, _ db: Database) throws {
         try completeParent(ofChild: identity.executionArn, db, now: state.stopDate ?? clock.now())
-        if try String.fetchOne(
-            db.cachedStatement(sql: "SELECT status FROM state_machines WHERE arn = ?"),
-            arguments: [identity.stateMachineArn])
-            == "DELETING"
-        {
-            try finishDeletion(of: identity.stateMachineArn, db)
-        }
+        try finishDeletion(of: identity.stateMachineArn, db)
     }
 
     // MARK: Background loops
@@ -468,8 +464,8 @@ public final class WorkflowEngine: Sendable {
                 let due = try Row.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT executions.arn, timers.execution, timers.timer_id FROM timers
-                            JOIN executions ON executions.id = timers.execution
+                            SELECT execution_rows.arn, timers.execution, timers.timer_id FROM timers
+                            JOIN execution_rows ON execution_rows.id = timers.execution
                             WHERE timers.due <= ? ORDER BY timers.due LIMIT ?
                             """),
                     arguments: [now, limit]
@@ -517,8 +513,8 @@ public final class WorkflowEngine: Sendable {
                 let rows = try Row.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT outbox.id, executions.arn, outbox.invocation, outbox.attempts FROM outbox
-                            JOIN executions ON executions.id = outbox.execution
+                            SELECT outbox.id, execution_rows.arn, outbox.invocation, outbox.attempts FROM outbox
+                            JOIN execution_rows ON execution_rows.id = outbox.execution
                             WHERE outbox.next_attempt <= ? ORDER BY outbox.id LIMIT ?
                             """
                     ), arguments: [now, limit]

@@ -6,6 +6,8 @@ import Storage
 import Testing
 import Wire
 
+let passMachine = #"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#
+
 /// A data directory written before executions had integer ids (schema v3) opens with the current engine and its
 /// executions carry on: the waiting one is described, its history reads back whole, and its callback completes it.
 @Suite struct SchemaMigrationTests {
@@ -78,7 +80,10 @@ import Wire
         let timers = { () throws -> [String] in
             try database.read { db in
                 try String.fetchAll(
-                    db, sql: "SELECT executions.arn FROM timers JOIN executions ON executions.id = timers.execution")
+                    db,
+                    sql:
+                        "SELECT execution_rows.arn FROM timers JOIN execution_rows ON execution_rows.id = timers.execution"
+                )
             }
         }
         #expect(try timers() == [arn])
@@ -96,8 +101,92 @@ import Wire
         #expect(try timers().isEmpty)
         #expect(try await fixture.engine.describeExecution(arn + "-done").status == "SUCCEEDED")
         let roles = try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT role_arn FROM executions WHERE arn = ?", arguments: [arn])
+            try String.fetchAll(db, sql: "SELECT role_arn FROM execution_rows WHERE arn = ?", arguments: [arn])
         }
         #expect(roles == [identity.roleArn])
+    }
+
+    /// Schema v7 stores an execution's ARN as a family and a tail, and names its revision by id. Executions written
+    /// by v6 keep their ARNs, names, machines and revisions, whichever kind, revision or machine they ran: a
+    /// STANDARD one on each of a machine's two revisions, an EXPRESS one (its ARN carries a suffix), and one whose
+    /// machine was deleted before revisions were recorded.
+    @Test func executionsStoredByTheV6SchemaKeepTheirArnsAndRevisions() async throws {
+        let database = try DatabaseQueue()
+        try WorkflowEngine.schemaMigrator.migrate(database, upTo: "v6-execution-ids-everywhere")
+        let prefix = "arn:aws:states:us-east-1:000000000000"
+        let role = "arn:aws:iam::000000000000:role/"
+        let machine = "\(prefix):stateMachine:M"
+        let express = "\(prefix):stateMachine:X"
+        let gone = "\(prefix):stateMachine:Gone"
+        let executions: [(arn: String, name: String, machine: String, revision: String, role: String, start: Double)] =
+            [
+                ("\(prefix):execution:M:first", "first", machine, "r1", "\(role)one", 10),
+                ("\(prefix):execution:M:second", "second", machine, "r2", "\(role)two", 20),
+                (
+                    "\(prefix):express:X:quick:2b5a9c61-0f1e-4a8e-9a47-3f1d2c3b4a5e", "quick", express, "rx",
+                    "\(role)x", 30
+                ),
+                ("\(prefix):execution:Gone:old", "old", gone, "initial", "\(role)old", 5),
+            ]
+        try await database.write { db in
+            for (arn, type, revision, definition, role) in [
+                (machine, "STANDARD", "r2", waitingMachine, "\(role)two"),
+                (express, "EXPRESS", "rx", passMachine, "\(role)x"),
+            ] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO state_machines (arn, name, definition, role_arn, type, created, revision_id)
+                        VALUES (?, ?, ?, ?, ?, 1, ?)
+                        """,
+                    arguments: [arn, String(arn.split(separator: ":").last!), definition, role, type, revision])
+            }
+            for (arn, revision, definition, role) in [
+                (machine, "r1", passMachine, "\(role)one"), (machine, "r2", waitingMachine, "\(role)two"),
+                (express, "rx", passMachine, "\(role)x"),
+            ] {
+                try db.execute(
+                    sql: "INSERT INTO revisions VALUES (?, ?, ?, ?, 1)", arguments: [arn, revision, definition, role])
+            }
+            for execution in executions {
+                try db.execute(
+                    sql: """
+                        INSERT INTO executions (arn, state_machine_arn, name, status, start_date, stop_date, input,
+                            output, role_arn, state, revision_id)
+                        VALUES (?, ?, ?, 'SUCCEEDED', ?, ?, '{"n": 1}', '{"n": 2}', ?, '{}', ?)
+                        """,
+                    arguments: [
+                        execution.arn, execution.machine, execution.name, execution.start, execution.start + 1,
+                        execution.role, execution.revision,
+                    ])
+            }
+        }
+
+        try WorkflowEngine.schemaMigrator.migrate(database)
+        let fixture = try EngineFixture(database: database)
+        defer { fixture.stop() }
+        for execution in executions {
+            let description = try await fixture.engine.describeExecution(execution.arn)
+            #expect(
+                [description.executionArn, description.name, description.stateMachineArn, description.status]
+                    == [execution.arn, execution.name, execution.machine, "SUCCEEDED"])
+            #expect(description.output == #"{"n": 2}"# && description.startDate == execution.start)
+            let machine = try await fixture.engine.describeStateMachineForExecution(execution.arn)
+            #expect(
+                [machine.stateMachineArn, machine.revisionId, machine.roleArn]
+                    == [execution.machine, execution.revision, execution.role])
+        }
+        let listed = try await fixture.engine.listExecutions(ListExecutionsInput(stateMachineArn: machine))
+        #expect(listed.executions.map(\.executionArn) == [executions[1].arn, executions[0].arn])
+        // The machine runs on: a new execution of its current revision joins the family the migration recorded.
+        let started = try await fixture.engine.startExecution(
+            StartExecutionInput(stateMachineArn: machine, name: "third", input: "{}"))
+        let families = try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM execution_families")
+        }
+        #expect(families == 3)
+        let all = try await fixture.engine.listExecutions(ListExecutionsInput(stateMachineArn: machine))
+        #expect(all.executions.map(\.executionArn) == [started.executionArn, executions[1].arn, executions[0].arn])
+        let third = try await fixture.engine.describeStateMachineForExecution(started.executionArn)
+        #expect(third.revisionId == "r2" && third.roleArn == "\(role)two")
     }
 }

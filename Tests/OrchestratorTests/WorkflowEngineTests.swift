@@ -264,7 +264,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
         let (arn, token) = try await fixture.startWaiting()
         try await database.write { db in
             let stored = try DatabaseValue.fetchOne(
-                db, sql: "SELECT state FROM executions WHERE arn = ?", arguments: [arn])!
+                db, sql: "SELECT state FROM execution_rows WHERE arn = ?", arguments: [arn])!
             let damaged: DatabaseValue
             if damagedBlob {
                 var blob = try #require(Data.fromDatabaseValue(stored))
@@ -281,7 +281,9 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
                 state["root"] = .object(root)
                 damaged = JSONValue.object(state).serialized().databaseValue
             }
-            try db.execute(sql: "UPDATE executions SET state = ? WHERE arn = ?", arguments: [damaged, arn])
+            try db.execute(
+                sql: "UPDATE executions SET state = ? WHERE id = (SELECT id FROM execution_rows WHERE arn = ?)",
+                arguments: [damaged, arn])
         }
         do {
             try await fixture.engine.sendTaskSuccess(SendTaskSuccessInput(taskToken: token, output: "{}"))
@@ -290,7 +292,7 @@ func expectAWSError(_ type: String, _ body: () async throws -> Void) async {
             #expect("\(error)".contains(arn) && "\(error)".contains("corrupt"), "\(error)")
         }
         let text = try await database.read { db in
-            try String.fetchOne(db, sql: "SELECT status FROM executions WHERE arn = ?", arguments: [arn])
+            try String.fetchOne(db, sql: "SELECT status FROM execution_rows WHERE arn = ?", arguments: [arn])
         }
         #expect(text == "RUNNING")
     }

@@ -1,0 +1,41 @@
+import Storage
+
+/// How an execution's ARN is stored: split where its family ends. The family,
+/// `arn:aws:states:<region>:<account>:execution:<machine>:` (`express:` for an EXPRESS machine's), is stored once
+/// in `execution_families`; an execution's row keeps the family's id and the tail: the execution's name, and an
+/// EXPRESS execution's name and unique suffix. The ARN is the two joined again (`execution_rows.arn`).
+///
+/// Every ARN splits, the family and tail always joining back to it: one with too few parts has an empty family,
+/// which no execution has, so looking it up finds nothing.
+struct ExecutionKey {
+    var family: String
+    var tail: String
+
+    init(arn: String) {
+        var colons = 0
+        for index in arn.indices where arn[index] == ":" {
+            colons += 1
+            if colons == 7 {
+                let end = arn.index(after: index)
+                family = String(arn[..<end])
+                tail = String(arn[end...])
+                return
+            }
+        }
+        family = ""
+        tail = arn
+    }
+
+    /// The family of a machine's executions, from its ARN
+    /// (`arn:aws:states:<region>:<account>:stateMachine:<machine>`).
+    static func family(ofMachine machineArn: String, type: String) -> String {
+        var parts = machineArn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 5 { parts[5] = type == "EXPRESS" ? "express" : "execution" }
+        return parts.joined(separator: ":") + ":"
+    }
+
+    /// The condition that finds an execution's row by its ARN, with `arguments`: the unique index on
+    /// (family, tail), the family's id found first.
+    static let whereArn = "family = (SELECT id FROM execution_families WHERE prefix = ?) AND tail = ?"
+    var arguments: StatementArguments { [family, tail] }
+}
