@@ -85,7 +85,7 @@ extension WorkflowEngine {
                 roleArn: machine["role_arn"], startTime: now, input: inputText)
             var random: any RandomNumberGenerator = self.random.generator
             let step = interpreter.start(identity, now: now, random: &random)
-            try self.persist(step, identity: identity, db, isNew: true, revision: revision, parent: parent)
+            try self.persist(step, identity: identity, db, new: NewExecution(revision: revision, parent: parent))
             return (arn, now)
         }
         return (arn, startDate)
@@ -352,7 +352,7 @@ extension WorkflowEngine {
                 throw AWSError(
                     "ExecutionNotRedrivable", "Execution cannot be redriven: it failed before entering a state")
             }
-            try self.persist(step, identity: identity, db, isNew: false)
+            try self.persist(step, identity: identity, db)
             try db.executeCached(
                 sql:
                     "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE \(ExecutionKey.whereArn)",

@@ -285,7 +285,7 @@ public final class WorkflowEngine: Sendable {
         guard let step = interpreter.handle(event, state: state, identity: identity, now: now, random: &random) else {
             return nil
         }
-        try persist(step, identity: identity, db, isNew: false)
+        try persist(step, identity: identity, db)
         return step
     }
 
@@ -348,12 +348,16 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
+    /// What the first step of an execution records beside it: the revision of its machine it runs, and the execution
+    /// that started it (a states:startExecution task), if one did.
+    struct NewExecution {
+        var revision: String
+        var parent: ParentLink?
+    }
+
     /// Writes a step: the execution's row, its new history events, and the timers, tokens and owed calls its
-    /// effects ask for, in the caller's transaction. A new execution records the revision it runs and its parent.
-    func persist(
-        _ step: Step, identity: ExecutionIdentity, _ db: Database, isNew: Bool, revision: String? = nil,
-        parent: ParentLink? = nil
-    ) throws {
+    /// effects ask for, in the caller's transaction. `new` for an execution's first step, which creates its row.
+    func persist(_ step: Step, identity: ExecutionIdentity, _ db: Database, new: NewExecution? = nil) throws {
         // State and events are stored compressed with the Step Functions dictionary, at under a third of their text.
         let storedState = StoredText.compress(step.state.jsonBytes, with: .stepFunctions1).databaseValue
         let state = step.state
@@ -364,7 +368,7 @@ public final class WorkflowEngine: Sendable {
         }
         let executionId: Int64
         let key = ExecutionKey(arn: identity.executionArn)
-        if isNew {
+        if let new {
             // The execution's family is recorded once, by its first execution; its revision already is.
             try db.executeCached(
                 sql: "INSERT INTO execution_families (prefix) VALUES (?) ON CONFLICT DO NOTHING",
@@ -378,9 +382,10 @@ public final class WorkflowEngine: Sendable {
                         ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    key.family, key.tail, identity.stateMachineArn, revision ?? "initial", state.status.rawValue,
+                    key.family, key.tail, identity.stateMachineArn, new.revision, state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    storedState, parent?.executionArn, parent?.taskKey, parent?.parsedOutput == true ? "parsed" : nil,
+                    storedState, new.parent?.executionArn, new.parent?.taskKey,
+                    new.parent?.parsedOutput == true ? "parsed" : nil,
                 ])
             executionId = db.lastInsertedRowID
         } else {
