@@ -40,13 +40,13 @@ let package = Package(
             name: "Wire",
             dependencies: ["ZeroMQ", "JSON", "SeededRandom", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(
-            name: "StatesLanguage",
-            dependencies: ["JSON", "SeededRandom", .product(name: "Crypto", package: "swift-crypto")]),
+        /// What several AWS APIs share: RFC 3339 timestamps, and hex digests (SQS's MD5s, States.Hash).
+        .target(name: "Formats", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "StatesLanguage", dependencies: ["JSON", "SeededRandom", "Formats"]),
         .target(
             name: "StepFunctionsLocal",
             dependencies: [
-                "StatesLanguage", "JSON", "ServiceSupport", "Simulation",
+                "StatesLanguage", "Formats", "JSON", "ServiceSupport", "Simulation",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "QueueBroker",
             dependencies: [
-                "Wire", "Storage", "JSON", "ServiceSupport", "StatesLanguage", "SeededRandom",
+                "Wire", "Storage", "JSON", "ServiceSupport", "Formats", "SeededRandom",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "QueueBrokerTests",
             dependencies: [
-                "QueueBroker", "Wire", "StatesLanguage", "JSON", "ServiceSupport", "Storage",
+                "QueueBroker", "Wire", "Formats", "JSON", "SeededRandom", "ServiceSupport", "Storage",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "Template", "JSON"]),

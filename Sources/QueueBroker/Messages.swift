@@ -1,6 +1,6 @@
+import Formats
 import Foundation
 import JSON
-import StatesLanguage
 import Storage
 import Wire
 

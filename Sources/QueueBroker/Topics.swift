@@ -1,7 +1,7 @@
+import Formats
 import Foundation
 import JSON
 import ServiceSupport
-import StatesLanguage
 import Storage
 import Synchronization
 import Wire

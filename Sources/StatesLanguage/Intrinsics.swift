@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import JSON
 // SplitMix64 is part of what the interpreter offers its callers (seeded runs).

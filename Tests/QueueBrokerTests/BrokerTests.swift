@@ -1,8 +1,9 @@
+import Formats
 import Foundation
 import JSON
 import Logging
+import SeededRandom
 import ServiceSupport
-import StatesLanguage
 import Testing
 import Wire
 
