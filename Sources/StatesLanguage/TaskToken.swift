@@ -6,13 +6,14 @@
 public enum TaskToken {
     static let prefix = "AQ"
     static let version: UInt8 = 1
-    static let randomByteCount = 24
+    /// The random part is drawn eight bytes at a time (a draw of the system's generator is a system call).
+    static let randomDraws = 3
+    static let randomByteCount = randomDraws * 8
 
     public static func mint(using random: inout some RandomNumberGenerator) -> String {
         var bytes: [UInt8] = [version]
         bytes.reserveCapacity(1 + randomByteCount + 4)
-        // Eight bytes a draw: a draw of the system's generator is a system call.
-        for _ in 0..<(randomByteCount / 8) {
+        for _ in 0..<randomDraws {
             withUnsafeBytes(of: random.next().littleEndian) { bytes.append(contentsOf: $0) }
         }
         bytes.append(contentsOf: checksum(bytes))
