@@ -85,7 +85,7 @@ extension WorkflowEngine {
                 roleArn: machine["role_arn"], startTime: now, input: inputText)
             var random: any RandomNumberGenerator = self.random.generator
             let step = interpreter.start(identity, now: now, random: &random)
-            try self.persist(step, identity: identity, db, new: NewExecution(revision: revision, parent: parent))
+            try self.persist(step, identity: identity, db, as: .new(revision: revision, parent: parent))
             return (arn, now)
         }
         return (arn, startDate)
@@ -313,7 +313,8 @@ extension WorkflowEngine {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
             if status == "RUNNING" {
-                _ = try self.apply(.stop(error: input.error, cause: input.cause), to: input.executionArn, db, now: now)
+                _ = try self.apply(
+                    .stop(error: input.error, cause: input.cause), to: .arn(input.executionArn), db, now: now)
             }
             return try Double.fetchOne(
                 db.cachedStatement(sql: "SELECT stop_date FROM executions WHERE \(ExecutionKey.whereArn)"),
@@ -344,19 +345,21 @@ extension WorkflowEngine {
                 throw AWSError(
                     "ExecutionNotRedrivable", "Execution can no longer be redriven: it ended more than 14 days ago")
             }
-            guard let (identity, state, interpreter) = try self.load(input.executionArn, db) else {
+            guard let loaded = try self.load(.arn(input.executionArn), db) else {
                 throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(input.executionArn)'")
             }
             var random: any RandomNumberGenerator = self.random.generator
-            guard let step = interpreter.redrive(state: state, identity: identity, now: now, random: &random) else {
+            guard
+                let step = loaded.interpreter.redrive(
+                    state: loaded.state, identity: loaded.identity, now: now, random: &random)
+            else {
                 throw AWSError(
                     "ExecutionNotRedrivable", "Execution cannot be redriven: it failed before entering a state")
             }
-            try self.persist(step, identity: identity, db)
+            try self.persist(step, identity: loaded.identity, db, as: .existing(id: loaded.id))
             try db.executeCached(
-                sql:
-                    "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE \(ExecutionKey.whereArn)",
-                arguments: [now] + ExecutionKey(arn: input.executionArn).arguments)
+                sql: "UPDATE executions SET redrive_count = redrive_count + 1, redrive_date = ? WHERE id = ?",
+                arguments: [now, loaded.id])
         }
         return RedriveExecutionOutput(redriveDate: now)
     }

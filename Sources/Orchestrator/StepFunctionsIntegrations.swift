@@ -109,14 +109,14 @@ extension WorkflowEngine {
                 arguments: ExecutionKey(arn: executionArn).arguments),
             row["status"] as String != "RUNNING",
             let parent = row["parent_arn"] as String?, let task = row["parent_task"] as String?,
-            let (_, parentState, _) = try load(parent, db), parentState.hasSubmitted(taskKey: task)
+            let parentExecution = try load(.arn(parent), db), parentExecution.state.hasSubmitted(taskKey: task)
         else { return }
         let description = Self.childDescription(row, parsedOutput: (row["parent_output"] as String?) == "parsed")
         let event: ExecutionEvent =
             row["status"] as String == "SUCCEEDED"
             ? .taskSucceeded(taskKey: task, output: description)
             : .taskFailed(taskKey: task, error: ErrorName.taskFailed, cause: description.serialized())
-        _ = try apply(event, to: parent, db, now: now)
+        _ = try apply(event, to: .id(parentExecution.id), db, now: now)
     }
 
     // MARK: aws-sdk:sfn

@@ -20,9 +20,10 @@ extension TaskDispatcher {
     public func supports(_ resource: TaskResource) -> Bool { true }
 }
 
-/// An outbox row due for an attempt.
+/// An outbox row due for an attempt: its id, and its execution (row id and ARN).
 struct OwedCall: Sendable {
     var id: Int64
+    var execution: Int64
     var executionArn: String
     var invocation: String
     var attempts: Int
@@ -258,9 +259,7 @@ public final class WorkflowEngine: Sendable {
                 let row = try Row.fetchOne(
                     db.cachedStatement(
                         sql: """
-                            SELECT execution_rows.arn, task_tokens.task_key, task_tokens.open FROM task_tokens
-                            JOIN execution_rows ON execution_rows.id = task_tokens.execution
-                            WHERE task_tokens.token = ?
+                            SELECT execution, task_key, open FROM task_tokens WHERE token = ?
                             """),
                     arguments: [token]
                 )
@@ -268,7 +267,7 @@ public final class WorkflowEngine: Sendable {
                 throw AWSError("TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist'")
             }
             guard row["open"] as Bool,
-                try self.apply(event(row["task_key"]), to: row["arn"], db, now: now) != nil
+                try self.apply(event(row["task_key"]), to: .id(row["execution"]), db, now: now) != nil
             else {
                 throw AWSError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
             }
@@ -277,29 +276,50 @@ public final class WorkflowEngine: Sendable {
 
     // MARK: Applying steps
 
+    /// An execution as a step finds it: by the ARN a caller names, or by the row id its timer, task token or owed
+    /// call holds.
+    enum ExecutionReference {
+        case arn(String)
+        case id(Int64)
+    }
+
+    /// An execution as loaded for a step: its row id, identity and state, and the interpreter of its revision.
+    struct LoadedExecution {
+        var id: Int64
+        var identity: ExecutionIdentity
+        var state: ExecutionState
+        var interpreter: Interpreter
+    }
+
     /// Loads an execution, applies one event, and persists the step, inside the caller's transaction.
     /// Returns nil when the event did not apply (stale, or the execution is closed).
-    func apply(_ event: ExecutionEvent, to executionArn: String, _ db: Database, now: Double) throws -> Step? {
-        guard let (identity, state, interpreter) = try load(executionArn, db) else { return nil }
+    func apply(_ event: ExecutionEvent, to execution: ExecutionReference, _ db: Database, now: Double) throws -> Step? {
+        guard let loaded = try load(execution, db) else { return nil }
         var random: any RandomNumberGenerator = self.random.generator
-        guard let step = interpreter.handle(event, state: state, identity: identity, now: now, random: &random) else {
-            return nil
-        }
-        try persist(step, identity: identity, db)
+        guard
+            let step = loaded.interpreter.handle(
+                event, state: loaded.state, identity: loaded.identity, now: now, random: &random)
+        else { return nil }
+        try persist(step, identity: loaded.identity, db, as: .existing(id: loaded.id))
         return step
     }
 
-    /// An execution's identity, its state, and the interpreter of the revision it runs.
-    func load(_ executionArn: String, _ db: Database) throws -> (ExecutionIdentity, ExecutionState, Interpreter)? {
-        guard
-            let row = try Row.fetchOne(
+    static let loadColumns = "id, arn, state_machine_arn, revision_id, name, start_date, input, role_arn, state"
+
+    func load(_ execution: ExecutionReference, _ db: Database) throws -> LoadedExecution? {
+        let row: Row?
+        switch execution {
+        case .arn(let arn):
+            row = try Row.fetchOne(
                 db.cachedStatement(
-                    sql: """
-                        SELECT state_machine_arn, revision_id, name, start_date, input, role_arn, state
-                        FROM execution_rows WHERE \(ExecutionKey.whereArn)
-                        """),
-                arguments: ExecutionKey(arn: executionArn).arguments)
-        else { return nil }
+                    sql: "SELECT \(Self.loadColumns) FROM execution_rows WHERE \(ExecutionKey.whereArn)"),
+                arguments: ExecutionKey(arn: arn).arguments)
+        case .id(let id):
+            row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(Self.loadColumns) FROM execution_rows WHERE id = ?"), arguments: [id])
+        }
+        guard let row else { return nil }
+        let executionArn: String = row["arn"]
         let storedState: DatabaseValue = row["state"]
         let decoded: DecodedExecution
         if let cached = decodedExecutions.withLock({ $0[executionArn] }), cached.storedState == storedState,
@@ -316,7 +336,8 @@ public final class WorkflowEngine: Sendable {
             remember(decoded)
         }
         let interpreter = try self.interpreter(for: row["state_machine_arn"], revision: row["revision_id"], db)
-        return (decoded.identity, decoded.state, interpreter)
+        return LoadedExecution(
+            id: row["id"], identity: decoded.identity, state: decoded.state, interpreter: interpreter)
     }
 
     /// Reads a stored state back, refusing (loudly) an execution that no longer reads as it was written.
@@ -348,16 +369,16 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
-    /// What the first step of an execution records beside it: the revision of its machine it runs, and the execution
-    /// that started it (a states:startExecution task), if one did.
-    struct NewExecution {
-        var revision: String
-        var parent: ParentLink?
+    /// The row a step is written to: a new execution's, which records the revision of its machine it runs and the
+    /// execution that started it (a states:startExecution task), if one did; or an existing one's.
+    enum StepRow {
+        case new(revision: String, parent: ParentLink?)
+        case existing(id: Int64)
     }
 
     /// Writes a step: the execution's row, its new history events, and the timers, tokens and owed calls its
-    /// effects ask for, in the caller's transaction. `new` for an execution's first step, which creates its row.
-    func persist(_ step: Step, identity: ExecutionIdentity, _ db: Database, new: NewExecution? = nil) throws {
+    /// effects ask for, in the caller's transaction.
+    func persist(_ step: Step, identity: ExecutionIdentity, _ db: Database, as row: StepRow) throws {
         // State and events are stored compressed with the Step Functions dictionary, at under a third of their text.
         let storedState = StoredText.compress(step.state.jsonBytes, with: .stepFunctions1).databaseValue
         let state = step.state
@@ -367,9 +388,10 @@ public final class WorkflowEngine: Sendable {
             decodedExecutions.withLock { _ = $0.removeValue(forKey: identity.executionArn) }
         }
         let executionId: Int64
-        let key = ExecutionKey(arn: identity.executionArn)
-        if let new {
+        switch row {
+        case .new(let revision, let parent):
             // The execution's family is recorded once, by its first execution; its revision already is.
+            let key = ExecutionKey(arn: identity.executionArn)
             try db.executeCached(
                 sql: "INSERT INTO execution_families (prefix) VALUES (?) ON CONFLICT DO NOTHING",
                 arguments: [key.family])
@@ -382,24 +404,23 @@ public final class WorkflowEngine: Sendable {
                         ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    key.family, key.tail, identity.stateMachineArn, new.revision, state.status.rawValue,
+                    key.family, key.tail, identity.stateMachineArn, revision, state.status.rawValue,
                     identity.startTime, state.stopDate, identity.input, state.output, state.error, state.cause,
-                    storedState, new.parent?.executionArn, new.parent?.taskKey,
-                    new.parent?.parsedOutput == true ? "parsed" : nil,
+                    storedState, parent?.executionArn, parent?.taskKey, parent?.parsedOutput == true ? "parsed" : nil,
                 ])
             executionId = db.lastInsertedRowID
-        } else {
-            guard
-                let id = try Int64.fetchOne(
-                    db.cachedStatement(
-                        sql: """
-                            UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ?
-                            WHERE \(ExecutionKey.whereArn) RETURNING id
-                            """),
-                    arguments: [
-                        state.status.rawValue, state.stopDate, state.output, state.error, state.cause, storedState,
-                    ] + key.arguments)
-            else { throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(identity.executionArn)'") }
+        case .existing(let id):
+            try db.executeCached(
+                sql: """
+                    UPDATE executions SET status = ?, stop_date = ?, output = ?, error = ?, cause = ?, state = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    state.status.rawValue, state.stopDate, state.output, state.error, state.cause, storedState, id,
+                ])
+            guard db.changesCount > 0 else {
+                throw AWSError("ExecutionDoesNotExist", "Execution Does Not Exist: '\(identity.executionArn)'")
+            }
             executionId = id
         }
         for chunk in HistoryChunk.chunks(of: step.events) {
@@ -497,7 +518,7 @@ public final class WorkflowEngine: Sendable {
                             arguments: [timer.execution, id, firedAt])
                         if db.changesCount > 0 {
                             self.logger.trace("timer \(id) of \(arn) fired")
-                            _ = try self.apply(.timerFired(id: id), to: arn, db, now: firedAt)
+                            _ = try self.apply(.timerFired(id: id), to: .id(timer.execution), db, now: firedAt)
                         }
                         return .commit
                     }
@@ -518,14 +539,16 @@ public final class WorkflowEngine: Sendable {
                 let rows = try Row.fetchAll(
                     db.cachedStatement(
                         sql: """
-                            SELECT outbox.id, execution_rows.arn, outbox.invocation, outbox.attempts FROM outbox
+                            SELECT outbox.id, outbox.execution, execution_rows.arn, outbox.invocation, outbox.attempts
+                            FROM outbox
                             JOIN execution_rows ON execution_rows.id = outbox.execution
                             WHERE outbox.next_attempt <= ? ORDER BY outbox.id LIMIT ?
                             """
                     ), arguments: [now, limit]
                 ).map {
                     OwedCall(
-                        id: $0["id"], executionArn: $0["arn"], invocation: $0["invocation"], attempts: $0["attempts"])
+                        id: $0["id"], execution: $0["execution"], executionArn: $0["arn"], invocation: $0["invocation"],
+                        attempts: $0["attempts"])
                 }
                 let next = try Double.fetchOne(
                     db.cachedStatement(sql: "SELECT MIN(next_attempt) FROM outbox WHERE next_attempt > ?"),
@@ -573,7 +596,7 @@ public final class WorkflowEngine: Sendable {
             try await database.write { db in
                 try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
                 guard db.changesCount > 0 else { return }
-                _ = try self.apply(event, to: executionArn, db, now: now)
+                _ = try self.apply(event, to: .id(call.execution), db, now: now)
                 // A `.sync` child may have ended already: now that the task is submitted, it completes it.
                 if case .taskSubmitted(_, let output) = event, invocation.resource.resourceType == "states",
                     let child = output["ExecutionArn"]?.stringValue
