@@ -304,8 +304,10 @@ public final class WorkflowEngine: Sendable {
         return step
     }
 
+    /// What a step reads of its execution's row: the identity's parts, the revision it runs, its stored state.
     static let loadColumns = "id, arn, state_machine_arn, revision_id, name, start_date, input, role_arn, state"
 
+    /// An execution's row id, identity and state, and the interpreter of the revision it runs; nil if there is none.
     func load(_ execution: ExecutionReference, _ db: Database) throws -> LoadedExecution? {
         let row: Row?
         switch execution {
