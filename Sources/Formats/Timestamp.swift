@@ -12,7 +12,7 @@ public enum Timestamp {
     }
 
     /// `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)` with every field in range; Foundation alone accepts hour 25.
-    public static func isWellFormed(_ text: String) -> Bool {
+    static func isWellFormed(_ text: String) -> Bool {
         let pattern = #"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$"#
         guard let match = text.range(of: pattern, options: .regularExpression), match == text.startIndex..<text.endIndex
         else { return false }

@@ -62,12 +62,10 @@ extension WorkflowEngine {
                 throw AWSError(
                     "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
             }
-            let scope = Self.scope(ofArn: input.stateMachineArn) ?? self.ownScope
-            // An EXPRESS execution's ARN carries a unique suffix: the same name may run again.
-            let arn =
-                type == "EXPRESS"
-                ? "arn:aws:states:\(scope.region):\(scope.account):express:\(machineName):\(name):\(self.random.uuid())"
-                : "arn:aws:states:\(scope.region):\(scope.account):execution:\(machineName):\(name)"
+            // The ARN is the machine's family of executions and the name (the family ListExecutions reads); an
+            // EXPRESS execution's carries a unique suffix too: the same name may run again.
+            let family = ExecutionKey.family(ofMachine: input.stateMachineArn, type: type)
+            let arn = type == "EXPRESS" ? "\(family)\(name):\(self.random.uuid())" : family + name
             if let existing = try Row.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT input, status, start_date FROM executions WHERE \(ExecutionKey.whereArn)"),
