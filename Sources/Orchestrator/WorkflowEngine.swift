@@ -20,12 +20,13 @@ extension TaskDispatcher {
     public func supports(_ resource: TaskResource) -> Bool { true }
 }
 
-/// An outbox row due for an attempt: its id, and its execution (row id and ARN).
+/// An outbox row due for an attempt: its id, its execution (row id and ARN), and the call (nil: its row could not
+/// be read back).
 struct OwedCall: Sendable {
     var id: Int64
     var execution: Int64
     var executionArn: String
-    var invocation: String
+    var invocation: TaskInvocation?
     var attempts: Int
 }
 
@@ -431,15 +432,18 @@ public final class WorkflowEngine: Sendable {
                 arguments: [executionId, chunk.firstId, chunk.lastId, chunk.stored])
         }
         var wakeTimers = false
-        var wakeOutbox = false
+        var owed: [OwedCall] = []
         for effect in step.effects {
             switch effect {
             case .invoke(let invocation):
-                wakeOutbox = true
                 let text = invocation.jsonText
                 try db.executeCached(
                     sql: "INSERT INTO outbox (execution, task_key, invocation, next_attempt) VALUES (?, ?, ?, ?)",
                     arguments: [executionId, invocation.taskKey, text, 0])
+                owed.append(
+                    OwedCall(
+                        id: db.lastInsertedRowID, execution: executionId, executionArn: identity.executionArn,
+                        invocation: invocation, attempts: 0))
             case .cancelInvocation(let taskKey):
                 // The task ended before its call was answered: the call is no longer owed, and an attempt in
                 // flight is stopped once this step is committed.
@@ -469,7 +473,8 @@ public final class WorkflowEngine: Sendable {
         // The loops (and StartSyncExecution, for an end) are told once the step is committed, so what they
         // then read includes it.
         if wakeTimers { database.afterCommit { self.timers.wake() } }
-        if wakeOutbox { database.afterCommit { self.outbox.wake() } }
+        // The calls are in hand: their attempts start once the step is committed, without a look at the outbox.
+        if !owed.isEmpty { database.afterCommit { [owed] in self.outbox.offer(owed) } }
         if state.status != .running {
             database.afterCommit { self.completions.signal() }
             try executionEnded(identity, state, db)
@@ -549,7 +554,9 @@ public final class WorkflowEngine: Sendable {
                     ), arguments: [now, limit]
                 ).map {
                     OwedCall(
-                        id: $0["id"], execution: $0["execution"], executionArn: $0["arn"], invocation: $0["invocation"],
+                        id: $0["id"], execution: $0["execution"], executionArn: $0["arn"],
+                        invocation: try? JSONValueDecoder().decode(
+                            TaskInvocation.self, from: ($0["invocation"] as String).utf8),
                         attempts: $0["attempts"])
                 }
                 let next = try Double.fetchOne(
@@ -562,7 +569,7 @@ public final class WorkflowEngine: Sendable {
 
     private func deliver(_ call: OwedCall) async {
         let (id, executionArn, attempts) = (call.id, call.executionArn, call.attempts)
-        guard let invocation = try? JSONValueDecoder().decode(TaskInvocation.self, from: call.invocation.utf8) else {
+        guard let invocation = call.invocation else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in
                 try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])

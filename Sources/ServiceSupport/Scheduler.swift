@@ -33,6 +33,14 @@ public final class Scheduler<Item: Sendable>: Sendable {
     private struct Attempts {
         var inFlight: [Int64: Task<Void, Never>] = [:]
         var ended: Set<Int64> = []
+        /// The limit and the work of `concurrent` mode, once `run` has started: what `offer` starts attempts with.
+        var mode: ConcurrentMode?
+    }
+
+    private struct ConcurrentMode {
+        var max: Int
+        var id: @Sendable (Item) -> Int64
+        var perform: @Sendable (Item) async -> Void
     }
 
     /// What to do after a look.
@@ -63,6 +71,18 @@ public final class Scheduler<Item: Sendable>: Sendable {
     /// the look reads it.
     public func wake() { wakeup.signal() }
 
+    /// Work the caller has just committed and holds in hand (`concurrent` mode): its attempts start now, without
+    /// a look at the owner's table. What cannot start now (before `run`, or beyond `max`) is left for a look, which
+    /// this wakes. Call it once the work is committed, before anything that could settle it can commit: an attempt
+    /// a look started for the same row is then still in flight, and is not started again.
+    public func offer(_ items: [Item]) {
+        let startedAll = attempts.withLock { attempts in
+            guard let mode = attempts.mode else { return false }
+            return start(items, in: &attempts, mode) == items.count
+        }
+        if !startedAll { wakeup.signal() }
+    }
+
     /// Stops the attempts in flight for these rows: the task that owed them ended, and their rows are gone.
     public func cancel(_ ids: some Sequence<Int64>) {
         let tasks = attempts.withLock { attempts in ids.compactMap { attempts.inFlight[$0] } }
@@ -74,14 +94,20 @@ public final class Scheduler<Item: Sendable>: Sendable {
     public func run(
         _ mode: Mode, read: @escaping @Sendable (_ now: Double, _ limit: Int) async throws -> Due
     ) async {
+        let concurrent: ConcurrentMode? =
+            switch mode {
+            case .batch: nil
+            case .concurrent(let max, let id, let perform): ConcurrentMode(max: max, id: id, perform: perform)
+            }
+        attempts.withLock { $0.mode = concurrent }
         await withTaskCancellationHandler {
             while !Task.isCancelled {
                 do {
                     let next: Next
-                    switch mode {
-                    case .batch(let perform): next = try await runBatch(perform, read)
-                    case .concurrent(let max, let id, let perform):
-                        next = try await startAttempts(max: max, id: id, perform, read)
+                    switch (mode, concurrent) {
+                    case (_, let concurrent?): next = try await startAttempts(concurrent, read)
+                    case (.batch(let perform), nil): next = try await runBatch(perform, read)
+                    case (.concurrent, nil): return  // cannot be: a concurrent mode has its attempts
                     }
                     if case .sleep(let until) = next {
                         await wakeup.wait(until: until, on: clock, looksEvery: looksEvery)
@@ -98,6 +124,7 @@ public final class Scheduler<Item: Sendable>: Sendable {
         }
         // In the order of their rows, so a simulation cancels them the same way every run.
         let inFlight = attempts.withLock { attempts in
+            attempts.mode = nil
             defer { attempts.inFlight.removeAll() }
             return attempts.inFlight.sorted { $0.key < $1.key }.map(\.value)
         }
@@ -120,8 +147,7 @@ public final class Scheduler<Item: Sendable>: Sendable {
 
     /// Starts an attempt for each due item not already in flight, then sleeps until the next is due or one ends.
     private func startAttempts(
-        max: Int, id: @Sendable (Item) -> Int64, _ perform: @escaping @Sendable (Item) async -> Void,
-        _ read: @Sendable (_ now: Double, _ limit: Int) async throws -> Due
+        _ mode: ConcurrentMode, _ read: @Sendable (_ now: Double, _ limit: Int) async throws -> Due
     ) async throws -> Next {
         // Attempts that ended before this read are settled in what it reads (each ends after its commit); one
         // that ends later keeps its claim until the next read, so a row read stale is never attempted twice.
@@ -129,19 +155,33 @@ public final class Scheduler<Item: Sendable>: Sendable {
             defer { attempts.ended.removeAll(keepingCapacity: true) }
             return (attempts.ended, attempts.inFlight.count)
         }
-        let due = try await read(clock.now(), max + claimed)
+        let due = try await read(clock.now(), mode.max + claimed)
         attempts.withLock { attempts in
             for id in settled { attempts.inFlight.removeValue(forKey: id) }
-            for item in due.items {
-                let id = id(item)
-                guard attempts.inFlight.count < max, attempts.inFlight[id] == nil else { continue }
-                attempts.inFlight[id] = spawn {
-                    await perform(item)
-                    self.attempts.withLock { _ = $0.ended.insert(id) }
-                    self.wakeup.signal()
-                }
-            }
+            _ = start(due.items, in: &attempts, mode)
         }
         return .sleep(until: due.next)
+    }
+
+    /// Starts an attempt for each item not already in flight, while fewer than `max` are; returns how many of
+    /// `items` are in flight after it.
+    private func start(_ items: [Item], in attempts: inout Attempts, _ mode: ConcurrentMode) -> Int {
+        var inFlight = 0
+        for item in items {
+            let id = mode.id(item)
+            if attempts.inFlight[id] != nil {
+                inFlight += 1
+                continue
+            }
+            guard attempts.inFlight.count < mode.max else { continue }
+            let perform = mode.perform
+            attempts.inFlight[id] = spawn {
+                await perform(item)
+                self.attempts.withLock { _ = $0.ended.insert(id) }
+                self.wakeup.signal()
+            }
+            inFlight += 1
+        }
+        return inFlight
     }
 }

@@ -95,6 +95,42 @@ import Testing
         #expect(state.mostAtOnce == 3)
     }
 
+    /// Work offered in hand starts at the instant it is offered, without a look (the scheduler here only looks when
+    /// woken); what is beyond `max` is left for a look, which the offer wakes; and no look starts an offered item
+    /// again.
+    @Test func offeredWorkStartsAtOnceAndWhatIsBeyondMaxWaitsForALook() async throws {
+        let starts = try await Self.run { executor in
+            let clock = executor.clock()
+            let table = Table()
+            let scheduler = Scheduler<Int64>("test", clock: clock, logger: Logger(label: "test"), looksEvery: nil)
+            let starts = Mutex<[(id: Int64, at: Double, looks: Int)]>([])
+            let looks = Atomic(0)
+            let loop = spawn {
+                await scheduler.run(
+                    .concurrent(max: 2, id: { $0 }) { id in
+                        starts.withLock { $0.append((id, clock.now(), looks.load(ordering: .relaxed))) }
+                        try? await clock.sleep(for: .seconds(5))
+                        table.remove(id)
+                    }
+                ) { now, limit in
+                    looks.add(1, ordering: .relaxed)
+                    return table.due(at: now, limit: limit)
+                }
+            }
+            try? await clock.sleep(for: .seconds(1))
+            let offeredAt = clock.now()
+            table.rows.withLock { rows in for id in Int64(1)...3 { rows[id] = offeredAt } }
+            scheduler.offer([1, 2, 3])
+            for _ in 0..<100 where !table.isEmpty { try? await clock.sleep(for: .seconds(1)) }
+            loop.cancel()
+            await loop.value
+            return starts.withLock { $0.map { ($0.id, $0.at - offeredAt, $0.looks) } }
+        }
+        #expect(starts.map(\.0) == [1, 2, 3])
+        #expect(starts.map(\.1) == [0, 0, 5], "1 and 2 at the offer, 3 when a slot freed")
+        #expect(starts.prefix(2).map(\.2) == [1, 1], "1 and 2 started without a look after the first")
+    }
+
     /// `cancel` stops the attempt owed for a task that ended (its row already gone), without waiting it out.
     @Test func cancelStopsAnAttemptInFlight() async throws {
         let attempts = Attempts()
