@@ -567,14 +567,16 @@ public final class WorkflowEngine: Sendable {
         }
     }
 
-    private func deliver(_ call: OwedCall) async {
+    /// One attempt at an owed call: its result is applied to the execution (and the row deleted) in one write, or,
+    /// with no answer, the row is due again after a back-off.
+    private func deliver(_ call: OwedCall) async -> Scheduler<OwedCall>.AttemptEnd {
         let (id, executionArn, attempts) = (call.id, call.executionArn, call.attempts)
         guard let invocation = call.invocation else {
             logger.error("dropping unreadable outbox row \(id)")
             _ = try? await database.write { db in
                 try db.executeCached(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
             }
-            return
+            return .settled
         }
         let outcome = await dispatch(
             invocation, executionArn: executionArn, idempotencyKey: "\(executionArn)#\(invocation.taskKey)")
@@ -590,7 +592,7 @@ public final class WorkflowEngine: Sendable {
                     sql: "UPDATE outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ?",
                     arguments: [next, id])
             }
-            return
+            return .owedAgain
         case .completed(let output):
             // A callback or a child execution finishes the task later; the call only submitted it.
             event =
@@ -614,9 +616,11 @@ public final class WorkflowEngine: Sendable {
                 }
             }
         } catch is CancellationError {
-            return  // shutting down: the outbox row stays and is delivered after the restart
+            return .owedAgain  // shutting down: the outbox row stays and is delivered after the restart
         } catch {
             logger.error("applying the result of \(invocation.resource.resource) to \(executionArn): \(error)")
+            return .owedAgain
         }
+        return .settled
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import JSON
 import NIOCore
+import ServiceSupport
 import Storage
 import Synchronization
 import Wire
@@ -27,15 +28,21 @@ extension Broker {
         kind: String, subscriptionArn: String, target: String, payload: String, headers: JSONValue?,
         policy: HTTPRetryPolicy?, _ db: Database
     ) throws {
+        let headers = headers?.serialized()
         try db.executeCached(
             sql: """
                 INSERT INTO deliveries (subscription_arn, function_name, payload, next_attempt, kind, headers,
                     max_attempts, retry_delay) VALUES (?, ?, ?, 0, ?, ?, ?, ?)
                 """,
             arguments: [
-                subscriptionArn, target, payload, kind, headers?.serialized(), policy.map { $0.retries + 1 },
+                subscriptionArn, target, payload, kind, headers, policy.map { $0.retries + 1 },
                 policy?.delay,
             ])
+        // The delivery is in hand: its first attempt starts once the write is committed, without a look.
+        let delivery = DueDelivery(
+            id: db.lastInsertedRowID, kind: kind, target: target, payload: payload, headers: headers,
+            attempts: 0, maxAttempts: policy.map { $0.retries + 1 }, retryDelay: policy?.delay)
+        database.afterCommit { self.deliveries.offer([delivery]) }
     }
 
     public func deliveryBacklog() async throws -> DeliveryBacklogOutput {
@@ -87,7 +94,7 @@ extension Broker {
                     delivery.kind == "http"
                     ? await self.post(delivery, with: http.client)
                     : await self.invoke(delivery, functions[delivery.target])
-                await self.settle(delivery, result)
+                return await self.settle(delivery, result)
             }
         ) { now, limit in
             try await self.database.read { db in
@@ -150,7 +157,7 @@ extension Broker {
         }
     }
 
-    private func settle(_ delivery: DueDelivery, _ result: DeliveryResult) async {
+    private func settle(_ delivery: DueDelivery, _ result: DeliveryResult) async -> Scheduler<DueDelivery>.AttemptEnd {
         let now = clock.now()
         let failures = delivery.attempts + 1
         let delay: Double? =
@@ -173,6 +180,7 @@ extension Broker {
                 try db.executeCached(sql: "DELETE FROM deliveries WHERE id = ?", arguments: [delivery.id])
             }
         }
+        return delay == nil ? .settled : .owedAgain
     }
 }
 

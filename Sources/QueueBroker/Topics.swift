@@ -277,7 +277,6 @@ extension Broker {
             }
             return (arn, !needsConfirmation)
         }
-        deliveries.wake()
         if !confirmed && input.ReturnSubscriptionArn != true {
             return SubscribeOutput(SubscriptionArn: "pending confirmation")
         }
@@ -504,7 +503,6 @@ extension Broker {
             return (reply, touched)
         }
         for queue in touched { arrivalSignal(queue).signal() }
-        deliveries.wake()
         return reply
     }
 
@@ -539,7 +537,6 @@ extension Broker {
             return (reply, touched)
         }
         for queue in touched { arrivalSignal(queue).signal() }
-        deliveries.wake()
         return reply
     }
 

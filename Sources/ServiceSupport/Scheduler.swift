@@ -25,14 +25,25 @@ public final class Scheduler<Item: Sendable>: Sendable {
         /// Every due item in one call, which returns how many of them failed (kept for the next look).
         case batch(@Sendable ([Item]) async throws -> Int)
         /// An attempt per item (named by its row's `id`), at most `max` at once; each settles its row (done, or due
-        /// again later).
-        case concurrent(max: Int, id: @Sendable (Item) -> Int64, @Sendable (Item) async -> Void)
+        /// again later) and says which.
+        case concurrent(max: Int, id: @Sendable (Item) -> Int64, @Sendable (Item) async -> AttemptEnd)
     }
 
-    /// The attempts of `concurrent` work: those in flight, and those that ended since the last read.
+    /// What an attempt left of its item.
+    public enum AttemptEnd: Sendable {
+        /// Done: its row is gone.
+        case settled
+        /// Still owed, its row due again later: the scheduler looks, to learn when.
+        case owedAgain
+    }
+
+    /// The attempts of `concurrent` work: those claimed (running, or ended since the last read) and those running.
     private struct Attempts {
         var inFlight: [Int64: Task<Void, Never>] = [:]
         var ended: Set<Int64> = []
+        var running = 0
+        /// A due item was left for want of room: an attempt's end wakes the scheduler to start it.
+        var waitingForRoom = false
         /// The limit and the work of `concurrent` mode, once `run` has started: what `offer` starts attempts with.
         var mode: ConcurrentMode?
     }
@@ -40,7 +51,7 @@ public final class Scheduler<Item: Sendable>: Sendable {
     private struct ConcurrentMode {
         var max: Int
         var id: @Sendable (Item) -> Int64
-        var perform: @Sendable (Item) async -> Void
+        var perform: @Sendable (Item) async -> AttemptEnd
     }
 
     /// What to do after a look.
@@ -152,7 +163,10 @@ public final class Scheduler<Item: Sendable>: Sendable {
         // Attempts that ended before this read are settled in what it reads (each ends after its commit); one
         // that ends later keeps its claim until the next read, so a row read stale is never attempted twice.
         let (settled, claimed) = attempts.withLock { attempts in
-            defer { attempts.ended.removeAll(keepingCapacity: true) }
+            defer {
+                attempts.ended.removeAll(keepingCapacity: true)
+                attempts.waitingForRoom = false
+            }
             return (attempts.ended, attempts.inFlight.count)
         }
         let due = try await read(clock.now(), mode.max + claimed)
@@ -163,25 +177,36 @@ public final class Scheduler<Item: Sendable>: Sendable {
         return .sleep(until: due.next)
     }
 
-    /// Starts an attempt for each item not already in flight, while fewer than `max` are; returns how many of
-    /// `items` are in flight after it.
+    /// Starts an attempt for each item not already claimed, while fewer than `max` run; returns how many of
+    /// `items` are claimed after it.
+    ///
+    /// An attempt's end wakes the scheduler only when a look has something to do: an item waits for room, or the
+    /// attempt's own item is due again later. Its claim is dropped at the next look either way.
     private func start(_ items: [Item], in attempts: inout Attempts, _ mode: ConcurrentMode) -> Int {
-        var inFlight = 0
+        var claimed = 0
         for item in items {
             let id = mode.id(item)
             if attempts.inFlight[id] != nil {
-                inFlight += 1
+                claimed += 1
                 continue
             }
-            guard attempts.inFlight.count < mode.max else { continue }
-            let perform = mode.perform
-            attempts.inFlight[id] = spawn {
-                await perform(item)
-                self.attempts.withLock { _ = $0.ended.insert(id) }
-                self.wakeup.signal()
+            guard attempts.running < mode.max else {
+                attempts.waitingForRoom = true
+                continue
             }
-            inFlight += 1
+            let perform = mode.perform
+            attempts.running += 1
+            attempts.inFlight[id] = spawn {
+                let end = await perform(item)
+                let look = self.attempts.withLock { attempts in
+                    attempts.ended.insert(id)
+                    attempts.running -= 1
+                    return attempts.waitingForRoom || end == .owedAgain
+                }
+                if look { self.wakeup.signal() }
+            }
+            claimed += 1
         }
-        return inFlight
+        return claimed
     }
 }

@@ -55,6 +55,7 @@ import Testing
                         if Task.isCancelled { state.cancelled.insert(id) }
                         state.ended.insert(id)
                     }
+                    return .settled
                 }
             ) { now, limit in table.due(at: now, limit: limit) }
         }
@@ -81,6 +82,7 @@ import Testing
                         try? await clock.sleep(for: .seconds(Double(id)))
                         table.remove(id)
                         attempts.state.withLock { $0.running -= 1 }
+                        return .settled
                     }
                 ) { now, limit in table.due(at: now, limit: limit) }
             }
@@ -111,6 +113,7 @@ import Testing
                         starts.withLock { $0.append((id, clock.now(), looks.load(ordering: .relaxed))) }
                         try? await clock.sleep(for: .seconds(5))
                         table.remove(id)
+                        return .settled
                     }
                 ) { now, limit in
                     looks.add(1, ordering: .relaxed)
@@ -129,6 +132,46 @@ import Testing
         #expect(starts.map(\.0) == [1, 2, 3])
         #expect(starts.map(\.1) == [0, 0, 5], "1 and 2 at the offer, 3 when a slot freed")
         #expect(starts.prefix(2).map(\.2) == [1, 1], "1 and 2 started without a look after the first")
+    }
+
+    /// An attempt that leaves its item owed again wakes a look, which finds when it is due and starts it then; one
+    /// that settles its item, with nothing waiting for room, costs no look.
+    @Test func anItemOwedAgainIsRetriedWhenDueAndASettledOneCostsNoLook() async throws {
+        let (starts, looks) = try await Self.run { executor in
+            let clock = executor.clock()
+            let table = Table()
+            let start = clock.now()
+            table.rows.withLock { $0[1] = start }
+            let scheduler = Scheduler<Int64>("test", clock: clock, logger: Logger(label: "test"), looksEvery: nil)
+            let starts = Mutex<[Double]>([])
+            let looks = Atomic(0)
+            let loop = spawn {
+                await scheduler.run(
+                    .concurrent(max: 4, id: { $0 }) { id in
+                        let first = starts.withLock {
+                            $0.append(clock.now() - start)
+                            return $0.count == 1
+                        }
+                        guard first else {
+                            table.remove(id)
+                            return .settled
+                        }
+                        table.rows.withLock { $0[id] = clock.now() + 10 }
+                        return .owedAgain
+                    }
+                ) { now, limit in
+                    looks.add(1, ordering: .relaxed)
+                    return table.due(at: now, limit: limit)
+                }
+            }
+            for _ in 0..<100 where !table.isEmpty { try? await clock.sleep(for: .seconds(1)) }
+            try? await clock.sleep(for: .seconds(60))
+            loop.cancel()
+            await loop.value
+            return (starts.withLock { $0 }, looks.load(ordering: .relaxed))
+        }
+        #expect(starts == [0, 10])
+        #expect(looks == 3, "the first look, the one the first attempt's end woke, the one at its due time")
     }
 
     /// `cancel` stops the attempt owed for a task that ended (its row already gone), without waiting it out.
