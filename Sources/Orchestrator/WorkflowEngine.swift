@@ -431,7 +431,7 @@ public final class WorkflowEngine: Sendable {
                 sql: "INSERT INTO history (execution, first_id, last_id, events) VALUES (?, ?, ?, ?)",
                 arguments: [executionId, chunk.firstId, chunk.lastId, chunk.stored])
         }
-        var wakeTimers = false
+        var earliestTimer: Double?
         var owed: [OwedCall] = []
         for effect in step.effects {
             switch effect {
@@ -452,7 +452,7 @@ public final class WorkflowEngine: Sendable {
                     arguments: [executionId, taskKey])
                 if !cancelled.isEmpty { database.afterCommit { self.outbox.cancel(cancelled) } }
             case .startTimer(let id, let dueAt):
-                wakeTimers = true
+                earliestTimer = min(earliestTimer ?? dueAt, dueAt)
                 try db.executeCached(
                     sql: "INSERT OR REPLACE INTO timers (execution, timer_id, due) VALUES (?, ?, ?)",
                     arguments: [executionId, id, dueAt])
@@ -472,7 +472,7 @@ public final class WorkflowEngine: Sendable {
         }
         // The loops (and StartSyncExecution, for an end) are told once the step is committed, so what they
         // then read includes it.
-        if wakeTimers { database.afterCommit { self.timers.wake() } }
+        if let earliestTimer { database.afterCommit { self.timers.wake(dueAt: earliestTimer) } }
         // The calls are in hand: their attempts start once the step is committed, without a look at the outbox.
         if !owed.isEmpty { database.afterCommit { [owed] in self.outbox.offer(owed) } }
         if state.status != .running {

@@ -68,6 +68,9 @@ public final class Scheduler<Item: Sendable>: Sendable {
     let looksEvery: Duration?
     private let wakeup = Wakeup()
     private let attempts = Mutex(Attempts())
+    /// When the scheduler next looks (at the latest), on its clock: nil while a look is under way, infinity when
+    /// nothing is due.
+    private let nextLook = Mutex<Double?>(nil)
 
     /// `looksEvery`: the longest it sleeps without looking, so a clock that was set, or work nobody woke it for,
     /// is noticed; nil: it sleeps until the next due time or until woken.
@@ -81,6 +84,14 @@ public final class Scheduler<Item: Sendable>: Sendable {
     /// New work is due (or sooner than the scheduler thought): look now. Call it once the work is committed, so
     /// the look reads it.
     public func wake() { wakeup.signal() }
+
+    /// New work falls due at `due`: look now only if the scheduler would not look by then anyway (a look is under
+    /// way, whose read may have missed it, or the next planned is later). A timeout of minutes, set and cancelled
+    /// by every execution, then costs no look. Call it once the work is committed.
+    public func wake(dueAt due: Double) {
+        let early = nextLook.withLock { next in next.map { due < $0 } ?? true }
+        if early { wakeup.signal() }
+    }
 
     /// Work the caller has just committed and holds in hand (`concurrent` mode): its attempts start now, without
     /// a look at the owner's table. What cannot start now (before `run`, or beyond `max`) is left for a look, which
@@ -114,6 +125,7 @@ public final class Scheduler<Item: Sendable>: Sendable {
         await withTaskCancellationHandler {
             while !Task.isCancelled {
                 do {
+                    nextLook.withLock { $0 = nil }
                     let next: Next
                     switch (mode, concurrent) {
                     case (_, let concurrent?): next = try await startAttempts(concurrent, read)
@@ -121,6 +133,7 @@ public final class Scheduler<Item: Sendable>: Sendable {
                     case (.concurrent, nil): return  // cannot be: a concurrent mode has its attempts
                     }
                     if case .sleep(let until) = next {
+                        nextLook.withLock { $0 = until ?? .infinity }
                         await wakeup.wait(until: until, on: clock, looksEvery: looksEvery)
                     }
                 } catch is CancellationError {

@@ -174,6 +174,48 @@ import Testing
         #expect(looks == 3, "the first look, the one the first attempt's end woke, the one at its due time")
     }
 
+    /// A wake for work due after the look the scheduler has planned costs no look (that look finds it in time);
+    /// one for work due sooner wakes a look at once, and the work is done when due.
+    @Test func aWakeForWorkDueAfterThePlannedLookCostsNoLook() async throws {
+        let (fired, looks) = try await Self.run { executor in
+            let clock = executor.clock()
+            let table = Table()
+            let start = clock.now()
+            table.rows.withLock { $0[1] = start + 100 }
+            let scheduler = Scheduler<Int64>("test", clock: clock, logger: Logger(label: "test"), looksEvery: nil)
+            let fired = Mutex<[Int64: Double]>([:])
+            let looks = Mutex<[Double]>([])
+            let loop = spawn {
+                await scheduler.run(
+                    .batch { ids in
+                        for id in ids {
+                            fired.withLock { $0[id] = clock.now() - start }
+                            table.remove(id)
+                        }
+                        return 0
+                    }
+                ) { now, limit in
+                    looks.withLock { $0.append(now - start) }
+                    return table.due(at: now, limit: limit)
+                }
+            }
+            try? await clock.sleep(for: .seconds(1))
+            table.rows.withLock { $0[2] = start + 300 }
+            scheduler.wake(dueAt: start + 300)
+            try? await clock.sleep(for: .seconds(1))
+            table.rows.withLock { $0[3] = start + 50 }
+            scheduler.wake(dueAt: start + 50)
+            for _ in 0..<100 where !table.isEmpty { try? await clock.sleep(for: .seconds(10)) }
+            loop.cancel()
+            await loop.value
+            return (fired.withLock { $0 }, looks.withLock { $0 })
+        }
+        #expect(fired == [1: 100, 2: 300, 3: 50])
+        #expect(
+            looks == [0, 2, 50, 50, 100, 100, 300, 300],
+            "no look at 1 s, for the item due at 300; one at 2 s, for the item due at 50")
+    }
+
     /// `cancel` stops the attempt owed for a task that ended (its row already gone), without waiting it out.
     @Test func cancelStopsAnAttemptInFlight() async throws {
         let attempts = Attempts()
