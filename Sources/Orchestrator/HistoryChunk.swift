@@ -38,7 +38,9 @@ struct HistoryChunk {
     /// The events a stored row holds, with their ids.
     static func eventTexts(_ stored: DatabaseValue, firstId: Int) throws -> [(id: Int, text: String)] {
         // Split as bytes: splitting a String compares Characters, which cost a simulation's checker 3% of its time.
-        try WorkflowEngine.storedText(stored).utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            .enumerated().map { (firstId + $0.offset, String(Substring($0.element))) }
+        try WorkflowEngine.storedText(stored).utf8.split(
+            separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false
+        )
+        .enumerated().map { (firstId + $0.offset, String(Substring($0.element))) }
     }
 }

@@ -37,6 +37,19 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }
 
+    /// Strings are read as UTF-8: ASCII and well-formed multi-byte text as they are, with or without escapes
+    /// beside them; a byte sequence that is not UTF-8 (a lone continuation byte, a truncated sequence, an overlong
+    /// form) is refused.
+    @Test func readsUTF8StringsAndRefusesMalformedBytes() throws {
+        #expect(try JSONValue.parse(bytes: Array(#"["plain","é😀","é\n"]"#.utf8)) == ["plain", "é😀", "é\n"])
+        for malformed: [UInt8] in [[0x80], [0xC3], [0xC0, 0xAF], [0x61, 0xFF]] {
+            for escaped in [false, true] {
+                let bytes = [0x22] + (escaped ? Array(#"\n"#.utf8) : []) + malformed + [0x22]
+                #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes: bytes) }
+            }
+        }
+    }
+
     @Test func rejectsExcessiveNesting() {
         let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
         #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }

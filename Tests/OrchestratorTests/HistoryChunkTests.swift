@@ -8,7 +8,10 @@ import Testing
 @Suite struct HistoryChunkTests {
     static func event(_ id: Int, output: String) -> HistoryEvent {
         var event = try! HistoryEvent(
-            json: ["id": .int(id), "previousEventId": .int(id - 1), "timestamp": 1_764_000_000.5, "type": "PassStateExited"]
+            json: [
+                "id": .int(id), "previousEventId": .int(id - 1), "timestamp": 1_764_000_000.5,
+                "type": "PassStateExited",
+            ]
         )
         event.detailsKey = "stateExitedEventDetails"
         event.details = JSONObject([("name", "Pass"), ("output", .string(output))])
