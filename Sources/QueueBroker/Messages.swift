@@ -87,7 +87,6 @@ extension Broker {
                         deduplicationId: input.MessageDeduplicationId, now: now, db))
             }
         }
-        arrivalSignal(address.arn).signal()
         return reply
     }
 
@@ -127,7 +126,6 @@ extension Broker {
                 return WireCoding.encode(SendMessageBatchOutput(Successful: successful, Failed: failed))
             }
         }
-        arrivalSignal(address.arn).signal()
         return reply
     }
 
@@ -226,6 +224,9 @@ extension Broker {
                     "INSERT OR REPLACE INTO fifo_deduplication (queue, deduplication_id, message_id, sequence_number, expires) VALUES (?, ?, ?, ?, ?)",
                 arguments: [queue.arn, deduplication, id, sequence, now + Self.fifoDeduplicationWindow])
         }
+        // One long poll is woken for the message the moment it is committed, while its sender is still answered.
+        let arrivals = arrivalSignal(queue.arn)
+        database.afterCommit { arrivals.signal(upTo: 1) }
         return SendMessageOutput(
             MessageId: id, MD5OfMessageBody: md5, MD5OfMessageAttributes: Self.md5(of: attributes),
             SequenceNumber: sequence)

@@ -493,17 +493,12 @@ extension Broker {
         let publication = Publication(input)
         let byProtocol = try publication.check()
         let now = clock.now()
-        let (reply, touched): ([UInt8], Set<String>) = try await database.write { db in
-            var touched = Set<String>()
-            let reply = try self.idempotent(idempotencyKey, db) {
-                let messageId = try self.fanOut(
-                    publication, byProtocol: byProtocol, to: topic, now: now, touched: &touched, db)
+        return try await database.write { db in
+            try self.idempotent(idempotencyKey, db) {
+                let messageId = try self.fanOut(publication, byProtocol: byProtocol, to: topic, now: now, db)
                 return WireCoding.encode(PublishOutput(MessageId: messageId))
             }
-            return (reply, touched)
         }
-        for queue in touched { arrivalSignal(queue).signal() }
-        return reply
     }
 
     /// Up to ten messages; an entry that is refused fails alone, inside an HTTP 200.
@@ -515,9 +510,8 @@ extension Broker {
                 "BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
         }
         let now = clock.now()
-        let (reply, touched): ([UInt8], Set<String>) = try await database.write { db in
-            var touched = Set<String>()
-            let reply = try self.idempotent(idempotencyKey, db) {
+        return try await database.write { db in
+            try self.idempotent(idempotencyKey, db) {
                 _ = try self.topic(input.TopicArn, db)
                 var output = PublishBatchOutput(Successful: [], Failed: [])
                 for entry in input.PublishBatchRequestEntries {
@@ -525,7 +519,7 @@ extension Broker {
                         let publication = Publication(entry)
                         let byProtocol = try publication.check()
                         let messageId = try self.fanOut(
-                            publication, byProtocol: byProtocol, to: input.TopicArn, now: now, touched: &touched, db)
+                            publication, byProtocol: byProtocol, to: input.TopicArn, now: now, db)
                         output.Successful.append(.init(Id: entry.Id, MessageId: messageId))
                     } catch let error as AWSError {
                         output.Failed.append(
@@ -534,17 +528,13 @@ extension Broker {
                 }
                 return WireCoding.encode(output)
             }
-            return (reply, touched)
         }
-        for queue in touched { arrivalSignal(queue).signal() }
-        return reply
     }
 
     /// Delivers one message to every confirmed subscription whose filter accepts it: onto SQS queues now, and
     /// into the delivery table for functions and HTTP endpoints. Returns the message's id.
     func fanOut(
-        _ publication: Publication, byProtocol: [String: String]?, to topicArn: String, now: Double,
-        touched: inout Set<String>, _ db: Database
+        _ publication: Publication, byProtocol: [String: String]?, to topicArn: String, now: Double, _ db: Database
     ) throws -> String {
         _ = try topic(topicArn, db)
         let messageId = random.uuid()
@@ -576,7 +566,6 @@ extension Broker {
                     body: subscription.isRaw ? message : notification.sqsEnvelope.serialized(), attributes: attributes,
                     delay: nil, groupId: publication.groupId, deduplicationId: publication.deduplicationId, now: now, db
                 )
-                touched.insert(subscription.endpoint)
             case "lambda":
                 let functionName = String(
                     subscription.endpoint.split(separator: ":").last ?? Substring(subscription.endpoint))

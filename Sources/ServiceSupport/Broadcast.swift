@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Wakes every waiter at once (long polls on a queue that just got a message), in the order they began to wait.
+/// Wakes waiters (long polls on a queue that just got a message) in the order they began to wait: every one, or
+/// as many as there is work for.
 public final class Broadcast: Sendable {
     private struct Waiters {
         var next = 0
@@ -11,12 +12,17 @@ public final class Broadcast: Sendable {
 
     public init() {}
 
-    public func signal() {
-        let all = waiters.withLock { table in
-            defer { table.waiting.removeAll() }
-            return table.waiting
+    public func signal() { signal(upTo: .max) }
+
+    /// Wakes the `limit` longest waiting: one message wakes one long poll, not every poll of its queue only for all
+    /// but one to find nothing.
+    public func signal(upTo limit: Int) {
+        let woken = waiters.withLock { table in
+            let count = min(limit, table.waiting.count)
+            defer { table.waiting.removeFirst(count) }
+            return table.waiting.prefix(count)
         }
-        for waiter in all { waiter.continuation.resume() }
+        for waiter in woken { waiter.continuation.resume() }
     }
 
     /// Returns when signalled or after `timeout` of `clock`'s time.
