@@ -50,7 +50,8 @@ public struct ProcessEnvironment: Sendable {
             process: name,
             database: { file, migrator in
                 GroupCommitDatabase(
-                    try Store.open(path: dataDirectory + "/" + file, migrator: migrator), commitDelay: disk)
+                    try Store.open(path: dataDirectory + "/" + file, migrator: migrator), commitDelay: disk,
+                    commitsQuietWritesInPlace: true)
             },
             connect: { service, endpoint in
                 try await WireClient.connect(

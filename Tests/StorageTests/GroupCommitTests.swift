@@ -119,6 +119,40 @@ import Testing
         #expect(count == 2)
     }
 
+    /// A service's database commits a write that finds the writer idle on the caller's own thread (no hand-off
+    /// to the writer's queue and back); by default, and for the writes that queue behind a group, the writer's
+    /// queue commits them. Both are committed when answered.
+    @Test(arguments: [true, false])
+    func aQuietWriteIsCommittedOnItsCallersThreadOnlyWhenAsked(inPlace: Bool) async throws {
+        let (pool, directory) = try Self.openPool()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = GroupCommitDatabase(pool, commitsQuietWritesInPlace: inPlace)
+        for index in 0..<5 {
+            let caller = pthread_self()
+            let committer = try await database.write { db in
+                try db.execute(sql: "INSERT INTO items (name) VALUES (?)", arguments: ["\(index)"])
+                return pthread_self()
+            }
+            #expect((pthread_equal(caller, committer) != 0) == inPlace)
+        }
+        #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") } == 5)
+        // Writes that arrive while a group is committing are still committed together, by the writer's queue.
+        let (gate, first) = await Self.holdTheWriter(database)
+        let writes = (0..<10).map { index in
+            Task {
+                try await database.write { db in
+                    try db.execute(sql: "INSERT INTO items (name) VALUES (?)", arguments: ["late \(index)"])
+                }
+            }
+        }
+        try await Self.waitUntil { database.waitingWrites == 10 }
+        gate.release()
+        try await first.value
+        for write in writes { try await write.value }
+        #expect(try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM items") } == 15)
+        #expect(database.groupStatistics.groups == 7)
+    }
+
     @Test func oneCallersWritesKeepTheirOrderAndSeeEachOther() async throws {
         let database = GroupCommitDatabase(try Store.inMemory(migrator: Self.migrator))
         for index in 0..<20 {
