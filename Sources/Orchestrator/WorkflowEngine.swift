@@ -519,7 +519,8 @@ public final class WorkflowEngine: Sendable {
             for timer in due {
                 let (arn, id) = (timer.executionArn, timer.timerId)
                 do {
-                    try db.inSavepoint {
+                    // A timer whose step fails rolls back alone, with the calls its step would have started.
+                    try self.database.inSavepoint(db) {
                         try db.executeCached(
                             sql: "DELETE FROM timers WHERE execution = ? AND timer_id = ? AND due <= ?",
                             arguments: [timer.execution, id, firedAt])
@@ -527,7 +528,6 @@ public final class WorkflowEngine: Sendable {
                             self.logger.trace("timer \(id) of \(arn) fired")
                             _ = try self.apply(.timerFired(id: id), to: .id(timer.execution), db, now: firedAt)
                         }
-                        return .commit
                     }
                 } catch {
                     failures.append("timer \(id) of \(arn): \(error)")

@@ -148,6 +148,24 @@ public final class GroupCommitDatabase: Sendable {
         if !deferred { action() }
     }
 
+    /// From inside a write: runs `body` in a savepoint of its own, which rolls back alone if `body` throws — and
+    /// takes with it the after-commit actions `body` asked for, so nothing is told about (or started for) what
+    /// was undone. For a write that keeps going past one item's failure.
+    public func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+        let mark = group.withLock { $0.afterCommit.count }
+        do {
+            try db.inSavepoint {
+                try body()
+                return .commit
+            }
+        } catch {
+            group.withLock { group in
+                if group.afterCommit.count > mark { group.afterCommit.removeSubrange(mark...) }
+            }
+            throw error
+        }
+    }
+
     /// How many groups were committed and how many writes they held, since the process started.
     public var groupStatistics: (groups: Int, writes: Int) {
         queue.withLock { ($0.groups, $0.writes) }

@@ -194,6 +194,26 @@ extension GroupCommitTests {
         database.afterCommit { seen.withLock { $0["outside a write"] = 1 } }
         #expect(seen.withLock { $0["outside a write"] } == 1)
     }
+
+    /// A savepoint inside a write that rolls back takes its own changes and after-commit actions with it; what the
+    /// write did before and after it is committed and acted on.
+    @Test func aSavepointThatRollsBackTakesItsAfterCommitActionsWithIt() async throws {
+        let database = GroupCommitDatabase(try Store.inMemory(migrator: Self.migrator))
+        let seen = Mutex<[String]>([])
+        struct Refused: Error {}
+        try await database.write { db in
+            for name in ["first", "refused", "last"] {
+                try? database.inSavepoint(db) {
+                    try db.execute(sql: "INSERT INTO items (name) VALUES (?)", arguments: [name])
+                    database.afterCommit { seen.withLock { $0.append(name) } }
+                    if name == "refused" { throw Refused() }
+                }
+            }
+        }
+        #expect(seen.withLock { $0 } == ["first", "last"])
+        let names = try await database.read { try String.fetchAll($0, sql: "SELECT name FROM items ORDER BY id") }
+        #expect(names == ["first", "last"])
+    }
 }
 
 /// The inline driver a simulation uses: groups are committed when the simulation runs what it was handed, and a
