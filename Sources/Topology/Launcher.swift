@@ -74,22 +74,35 @@ public struct TopologyLayout: Codable, Sendable, Equatable {
         return layout
     }
 
-    /// A loopback port nobody listens on: bound to port 0, read back, released.
+    /// Ports `freeTCPPort` has handed out in this process: never handed out twice, though the kernel would.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A loopback port nobody listens on, for a gateway to bind a moment later. Drawn from below Linux's ephemeral
+    /// range (32768–60999), which the kernel hands to outgoing connections and to port-0 binds — a port from there
+    /// could be taken between this check and the bind, and port 0 gave two topologies started together the same
+    /// port — and never one this process handed out before.
     public static func freeTCPPort() -> Int {
+        for _ in 0..<1_000 {
+            let port = Int.random(in: 20_000..<32_768)
+            guard handedOut.withLock({ $0.insert(port).inserted }), canBind(port) else { continue }
+            return port
+        }
+        return 4566
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return 4566 }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        return bound ? Int(UInt16(bigEndian: address.sin_port)) : 4566
     }
 
     public func endpoint(_ service: ServiceName) -> String { endpoints[service.rawValue] ?? "" }
