@@ -116,21 +116,17 @@ public final class Scheduler<Item: Sendable>: Sendable {
     public func run(
         _ mode: Mode, read: @escaping @Sendable (_ now: Double, _ limit: Int) async throws -> Due
     ) async {
-        let concurrent: ConcurrentMode? =
-            switch mode {
-            case .batch: nil
-            case .concurrent(let max, let id, let perform): ConcurrentMode(max: max, id: id, perform: perform)
-            }
-        attempts.withLock { $0.mode = concurrent }
+        if case .concurrent(let max, let id, let perform) = mode {
+            attempts.withLock { $0.mode = ConcurrentMode(max: max, id: id, perform: perform) }
+        }
         await withTaskCancellationHandler {
             while !Task.isCancelled {
                 do {
                     nextLook.withLock { $0 = nil }
                     let next: Next
-                    switch (mode, concurrent) {
-                    case (_, let concurrent?): next = try await startAttempts(concurrent, read)
-                    case (.batch(let perform), nil): next = try await runBatch(perform, read)
-                    case (.concurrent, nil): return  // cannot be: a concurrent mode has its attempts
+                    switch mode {
+                    case .batch(let perform): next = try await runBatch(perform, read)
+                    case .concurrent: next = try await startAttempts(read)
                     }
                     if case .sleep(let until) = next {
                         nextLook.withLock { $0 = until ?? .infinity }
@@ -170,22 +166,22 @@ public final class Scheduler<Item: Sendable>: Sendable {
     }
 
     /// Starts an attempt for each due item not already in flight, then sleeps until the next is due or one ends.
-    private func startAttempts(
-        _ mode: ConcurrentMode, _ read: @Sendable (_ now: Double, _ limit: Int) async throws -> Due
-    ) async throws -> Next {
+    private func startAttempts(_ read: @Sendable (_ now: Double, _ limit: Int) async throws -> Due) async throws
+        -> Next
+    {
         // Attempts that ended before this read are settled in what it reads (each ends after its commit); one
         // that ends later keeps its claim until the next read, so a row read stale is never attempted twice.
-        let (settled, claimed) = attempts.withLock { attempts in
+        let (settled, claimed, max) = attempts.withLock { attempts in
             defer {
                 attempts.ended.removeAll(keepingCapacity: true)
                 attempts.waitingForRoom = false
             }
-            return (attempts.ended, attempts.inFlight.count)
+            return (attempts.ended, attempts.inFlight.count, attempts.mode?.max ?? 0)
         }
-        let due = try await read(clock.now(), mode.max + claimed)
+        let due = try await read(clock.now(), max + claimed)
         attempts.withLock { attempts in
             for id in settled { attempts.inFlight.removeValue(forKey: id) }
-            _ = start(due.items, in: &attempts, mode)
+            if let mode = attempts.mode { _ = start(due.items, in: &attempts, mode) }
         }
         return .sleep(until: due.next)
     }
