@@ -12,49 +12,89 @@ public enum JSONValue: Sendable {
     case object(JSONObject)
 }
 
-/// An object that remembers insertion order; lookups go through a dictionary index.
+/// An object that remembers insertion order. Members are kept in order and found by a scan while the object is
+/// small, which most are (a state's input, a wire message); an index by key is kept only past `indexedFrom`
+/// members, so parsing a small object hashes nothing and allocates no dictionary.
 public struct JSONObject: Sendable, Hashable, Sequence {
     public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var values: [JSONValue] = []
+    /// Each key's position in `keys`, once the object has `indexedFrom` members.
+    private var index: [String: Int]?
+    static let indexedFrom = 16
 
     public init() {}
 
     public init(_ pairs: [(String, JSONValue)]) {
+        keys.reserveCapacity(pairs.count)
+        values.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
 
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return keys.firstIndex(of: key)
+    }
+
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { values[$0] } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            let found = position(of: key)
+            switch (found, newValue) {
+            case let (found?, newValue?):
+                values[found] = newValue
+            case let (nil, newValue?):
+                index?[key] = keys.count
+                keys.append(key)
+                values.append(newValue)
+                if index == nil, keys.count >= Self.indexedFrom { reindex() }
+            case let (found?, nil):
+                keys.remove(at: found)
+                values.remove(at: found)
+                if index != nil { reindex() }
+            case (nil, nil):
+                break
             }
         }
     }
 
-    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
-        var index = 0
-        let keys = self.keys
-        let storage = self.storage
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            return (keys[index], storage[keys[index]]!)
+    private mutating func reindex() {
+        index = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
+    }
+
+    public struct Iterator: IteratorProtocol {
+        let object: JSONObject
+        var position = 0
+
+        public mutating func next() -> (key: String, value: JSONValue)? {
+            guard position < object.keys.count else { return nil }
+            defer { position += 1 }
+            return (object.keys[position], object.values[position])
         }
     }
 
+    public func makeIterator() -> Iterator { Iterator(object: self) }
+
     /// Equality ignores key order, as JSON's does.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.count == rhs.count else { return false }
+        for (key, value) in lhs where rhs[key] != value { return false }
+        return true
     }
 
+    /// Order-independent, as equality is: the members' own hashes are summed.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        var sum = 0
+        for (key, value) in self {
+            var member = Hasher()
+            member.combine(key)
+            member.combine(value)
+            sum &+= member.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(sum)
     }
 }
 

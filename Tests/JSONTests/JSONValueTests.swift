@@ -15,6 +15,40 @@ import Testing
         #expect(try JSONValue.parse(#"[1,2]"#) != JSONValue.parse(#"[2,1]"#))
     }
 
+    /// Small objects are scanned, large ones indexed: both find, replace (in place) and remove members alike,
+    /// and equal objects hash alike whatever their order.
+    @Test(arguments: [3, 40])
+    func objectsOfAnySizeKeepOrderAndFindMembers(_ size: Int) throws {
+        var object = JSONObject()
+        for number in 0..<size { object["k\(number)"] = .int(number) }
+        object["k1"] = .string("replaced")
+        object["k0"] = nil
+        #expect(object.keys == (1..<size).map { "k\($0)" })
+        #expect(object["k1"] == .string("replaced"))
+        #expect(object["k\(size - 1)"] == .int(size - 1))
+        #expect(object["k0"] == nil)
+        object["k0"] = .null
+        #expect(object.keys.last == "k0")
+        #expect(object.map(\.key) == object.keys)
+
+        let reversed = JSONObject(object.reversed().map { ($0.key, $0.value) })
+        #expect(reversed == object)
+        #expect(reversed.hashValue == object.hashValue)
+        #expect(Set([JSONValue.object(object), .object(reversed)]).count == 1)
+        var changed = reversed
+        changed["k2"] = .int(-1)
+        #expect(changed != object)
+
+        let parsed = try JSONValue.parse(JSONValue.object(object).serialized())
+        #expect(parsed == .object(object))
+        #expect(parsed.serialized() == JSONValue.object(object).serialized())
+    }
+
+    @Test func aRepeatedKeyKeepsItsFirstPlaceAndItsLastValue() throws {
+        let value = try JSONValue.parse(#"{"a":1,"b":2,"a":3}"#)
+        #expect(value.serialized() == #"{"a":3,"b":2}"#)
+    }
+
     @Test func decodesEscapesAndSurrogatePairs() throws {
         let value = try JSONValue.parse(#""a\"b\\c\n\u00e9\ud83d\ude00""#)
         #expect(value == .string("a\"b\\c\né😀"))
