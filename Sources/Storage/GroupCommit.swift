@@ -7,7 +7,8 @@ import Synchronization
 /// Each write runs in a savepoint of a transaction shared with every other write that arrived while the previous
 /// group was committing, and its caller is answered only after that transaction is committed: one commit (and one
 /// fsync) for the whole group, and no caller hears "done" about something not yet on disk. A write that throws
-/// rolls back its own savepoint only; the others in its group are unaffected. Under no load a group is one write,
+/// rolls back its own savepoint only; the others in its group are unaffected (a write alone in its group needs no
+/// savepoint: its group is rolled back instead). Under no load a group is one write,
 /// so latency stays that of a single commit; under load the groups grow and the fsyncs per write fall.
 public final class GroupCommitDatabase: Sendable {
     /// How reads and group commits reach the database.
@@ -46,7 +47,9 @@ public final class GroupCommitDatabase: Sendable {
     /// A caller's write: run it inside the group's transaction (saying whether it succeeded), then answer its
     /// caller once the group's fate is known (committed, or the commit's error).
     private struct Job: Sendable {
-        let perform: @Sendable (Database) -> (succeeded: Bool, answer: @Sendable ((any Error)?) -> Void)
+        /// Runs the write; `alone` says it is its group's only write, which then needs no savepoint of its own.
+        let perform:
+            @Sendable (_ db: Database, _ alone: Bool) -> (succeeded: Bool, answer: @Sendable ((any Error)?) -> Void)
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -100,14 +103,9 @@ public final class GroupCommitDatabase: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
-                perform: { db in
+                perform: { db, alone in
                     let result = Result(catching: { () throws -> T in
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try body(db)
-                            return .commit
-                        }
-                        return value!
+                        alone ? try body(db) : try Self.inWriteSavepoint(db) { try body(db) }
                     })
                     let succeeded = if case .success = result { true } else { false }
                     return (
@@ -213,19 +211,30 @@ public final class GroupCommitDatabase: Sendable {
         var commitError: (any Error)?
         group.withLock { $0.running = true }
         do {
-            try db.inTransaction(.immediate) {
+            try db.executeCached(sql: "BEGIN IMMEDIATE TRANSACTION")
+            do {
+                // A lone write runs without a savepoint: if it fails, the whole transaction is rolled back instead.
+                let alone = jobs.count == 1
+                var rollsBack = false
                 for job in jobs {
-                    let (succeeded, answer) = job.perform(db)
+                    let (succeeded, answer) = job.perform(db, alone)
                     answers.append(answer)
                     let requested = group.withLock { group in
                         defer { group.afterCommit.removeAll(keepingCapacity: true) }
                         return group.afterCommit
                     }
-                    if succeeded { actions += requested }
+                    if succeeded { actions += requested } else if alone { rollsBack = true }
                     // Some SQLite errors (disk full, I/O) roll the whole transaction back, not just the savepoint.
-                    guard db.isInsideTransaction else { throw TransactionRolledBack() }
+                    guard rollsBack || db.isInsideTransaction else { throw TransactionRolledBack() }
                 }
-                return .commit
+                if rollsBack {
+                    Self.rollBack(db)
+                } else {
+                    try db.executeCached(sql: "COMMIT TRANSACTION")
+                }
+            } catch {
+                Self.rollBack(db)
+                throw error
             }
         } catch {
             commitError = error
@@ -246,6 +255,39 @@ public final class GroupCommitDatabase: Sendable {
             return queue.committing
         }
         if more { scheduleGroup() }
+    }
+}
+
+extension GroupCommitDatabase {
+    // A group's transaction and its writes' savepoints run statements compiled once per connection (GRDB's
+    // `inTransaction` and `inSavepoint` compile theirs on every call: four compilations a write, each costing more
+    // than the statement itself). The savepoint's name is not GRDB's, so a write may still use `inSavepoint`.
+
+    /// Runs `body` in a savepoint that rolls back alone if `body` throws. Should the rollback itself fail, the
+    /// whole transaction is rolled back, and the group sees that.
+    fileprivate static func inWriteSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.executeCached(sql: "SAVEPOINT group_write")
+        do {
+            let value = try body()
+            try db.executeCached(sql: "RELEASE SAVEPOINT group_write")
+            return value
+        } catch {
+            if db.isInsideTransaction {
+                do {
+                    try db.executeCached(sql: "ROLLBACK TRANSACTION TO SAVEPOINT group_write")
+                    try db.executeCached(sql: "RELEASE SAVEPOINT group_write")
+                } catch {
+                    rollBack(db)
+                }
+            }
+            throw error
+        }
+    }
+
+    /// Rolls the transaction back, if SQLite has not already (after some errors it has, and ROLLBACK would fail).
+    fileprivate static func rollBack(_ db: Database) {
+        guard db.isInsideTransaction else { return }
+        try? db.executeCached(sql: "ROLLBACK TRANSACTION")
     }
 }
 

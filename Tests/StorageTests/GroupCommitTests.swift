@@ -103,6 +103,33 @@ import Testing
         #expect(database.groupStatistics.groups == 2)
     }
 
+    /// A write alone in its group runs without a savepoint of its own; when it throws, its group's transaction
+    /// is rolled back instead, so what it did before throwing is gone just the same, and the writer goes on.
+    @Test(arguments: [true, false])
+    func aLoneWriteThatThrowsLeavesNothingBehind(inPlace: Bool) async throws {
+        let (pool, directory) = try Self.openPool()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = GroupCommitDatabase(pool, commitsQuietWritesInPlace: inPlace)
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO items (name) VALUES ('half done')")
+                throw Refused()
+            }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO items (name) VALUES ('twice')")
+                try db.execute(sql: "INSERT INTO items (name) VALUES ('twice')")
+            }
+        }
+        try await database.write { db in try db.execute(sql: "INSERT INTO items (name) VALUES ('after')") }
+        let names = try await pool.read { try String.fetchAll($0, sql: "SELECT name FROM items ORDER BY id") }
+        #expect(names == ["after"])
+        #expect(database.groupStatistics == (groups: 3, writes: 3))
+        #expect(try await pool.writeWithoutTransaction { db in db.isInsideTransaction } == false)
+    }
+
     /// A slow-disk fault holds each commit back by its delay, and only while it is set; nothing is lost.
     @Test func aCommitDelayHoldsEachCommitBackWhileItIsSet() async throws {
         let delay = CommitDelay()
