@@ -38,6 +38,7 @@ public final class Broker: Sendable {
     let gatewayUrl: String
     let logger: Logger
     let arrivals = Mutex<[String: Broadcast]>([:])
+    let queueRecords = QueueRecords()
     /// SNS's pushes, each attempted on its own until delivered or out of retries.
     let deliveries: Scheduler<Broker.DueDelivery>
     let moveWakeup = Wakeup()

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Storage
+import Synchronization
 import Wire
 
 /// SQS queue management: create, describe, change, tag, list and delete queues.
@@ -58,14 +59,67 @@ extension Broker {
     }
 
     func queue(arn: String, _ db: Database) throws -> QueueRecord {
+        let generation = queueRecords.generation
+        if let record = queueRecords[arn] { return record }
         guard let address = QueueAddress(arn: arn),
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM queues WHERE arn = ?"), arguments: [arn])
         else {
             throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
         }
-        return QueueRecord(
+        let record = QueueRecord(
             id: row["id"], address: address, attributes: Self.decodeMap(row["attributes"]), created: row["created"],
             modified: row["modified"], purged: row["purged"], tags: Self.decodeMap(row["tags"]))
+        queueRecords.remember(record, readIn: generation)
+        return record
+    }
+
+    /// A write that changes a queue's row (creates, changes, tags, purges or deletes a queue): while it runs and
+    /// until its group has committed or rolled back, queue records are read from the database, not remembered.
+    func changingQueues<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        queueRecords.changeBegins()
+        defer { queueRecords.changeEnds() }
+        return try await database.write(body)
+    }
+
+    /// Queue records as committed, by ARN: every queue operation reads its queue's row and parses its attributes
+    /// and tags (7 reads a seed workflow), and queues change rarely. Only `changingQueues` changes a queue's row.
+    final class QueueRecords: Sendable {
+        private struct State {
+            var records: [String: QueueRecord] = [:]
+            /// Writes changing a queue's row now running: nothing is remembered meanwhile.
+            var changing = 0
+            /// Moves on at each change's start and end, so a record read before either is not remembered after.
+            var generation = 0
+
+            mutating func begin() {
+                changing += 1
+                generation += 1
+                records.removeAll()
+            }
+
+            mutating func end() {
+                changing -= 1
+                generation += 1
+                records.removeAll()
+            }
+        }
+        private let state = Mutex(State())
+
+        subscript(arn: String) -> QueueRecord? {
+            state.withLock { $0.changing == 0 ? $0.records[arn] : nil }
+        }
+
+        var generation: Int { state.withLock { $0.generation } }
+
+        func remember(_ record: QueueRecord, readIn generation: Int) {
+            state.withLock { state in
+                guard state.changing == 0, state.generation == generation else { return }
+                state.records[record.arn] = record
+            }
+        }
+
+        func changeBegins() { state.withLock { $0.begin() } }
+        func changeEnds() { state.withLock { $0.end() } }
     }
 
     func queue(_ address: QueueAddress, _ db: Database) throws -> QueueRecord { try queue(arn: address.arn, db) }
@@ -164,7 +218,7 @@ extension Broker {
         let now = clock.now()
         let finalAttributes = attributes
         let tags = input.tags ?? [:]
-        try await database.write { db in
+        try await changingQueues { db in
             if let existing = try? self.queue(address, db) {
                 guard existing.attributes == finalAttributes else {
                     throw AWSError(
@@ -250,7 +304,7 @@ extension Broker {
         let address = try address(ofUrl: input.QueueUrl, scope)
         try Self.validate(input.Attributes)
         let now = clock.now()
-        try await database.write { db in
+        try await changingQueues { db in
             var record = try self.queue(address, db)
             if let fifo = input.Attributes["FifoQueue"], fifo != (record.isFifo ? "true" : "false") {
                 throw AWSError("InvalidAttributeValue", "Invalid value for the parameter FifoQueue.")
@@ -272,7 +326,7 @@ extension Broker {
         let scope = scope ?? ownScope
         let address = try address(ofUrl: url, scope)
         let now = clock.now()
-        try await database.write { db in
+        try await changingQueues { db in
             let record = try self.queue(address, db)
             try db.executeCached(sql: "DELETE FROM queues WHERE arn = ?", arguments: [address.arn])
             try db.executeCached(sql: "DELETE FROM messages WHERE queue = ?", arguments: [record.id])
@@ -288,7 +342,7 @@ extension Broker {
         let scope = scope ?? ownScope
         let address = try address(ofUrl: url, scope)
         let now = clock.now()
-        try await database.write { db in
+        try await changingQueues { db in
             let record = try self.queue(address, db)
             if let purged = record.purged, now - purged < Self.deletedQueueQuarantine {
                 throw AWSError(
@@ -362,7 +416,7 @@ extension Broker {
         async throws
     {
         let address = try address(ofUrl: url, scope)
-        try await database.write { db in
+        try await changingQueues { db in
             var tags = try self.queue(address, db).tags
             change(&tags)
             guard tags.count <= 50 else {

@@ -211,6 +211,60 @@ import Wire
         }
     }
 
+    /// Queue records are remembered between operations: each change is seen by the very next operation, a change
+    /// that fails leaves the record as it was, and a deleted queue is gone at once.
+    @Test func everyQueueChangeIsSeenByTheNextOperation() async throws {
+        let fixture = try BrokerFixture()
+        let broker = fixture.broker
+        let url = try await fixture.queue("remembered")
+        func attribute(_ name: String) async throws -> String? {
+            try await broker.getQueueAttributes(GetQueueAttributesInput(QueueUrl: url, AttributeNames: [name]))
+                .Attributes?[name]
+        }
+        #expect(try await attribute("VisibilityTimeout") == "30")
+        try await broker.setQueueAttributes(
+            SetQueueAttributesInput(QueueUrl: url, Attributes: ["VisibilityTimeout": "7"]))
+        #expect(try await attribute("VisibilityTimeout") == "7")
+        await expectBrokerError("InvalidAttributeValue") {
+            try await broker.setQueueAttributes(
+                SetQueueAttributesInput(QueueUrl: url, Attributes: ["VisibilityTimeout": "99999"]))
+        }
+        #expect(try await attribute("VisibilityTimeout") == "7")
+        #expect(try await broker.listQueueTags(url).Tags == nil)
+        try await broker.tagQueue(TagQueueInput(QueueUrl: url, Tags: ["env": "test"]))
+        #expect(try await broker.listQueueTags(url).Tags == ["env": "test"])
+        try await fixture.send(url, "before the purge")
+        try await broker.purgeQueue(url)
+        await expectBrokerError("PurgeQueueInProgress") { try await broker.purgeQueue(url) }
+        #expect(try await fixture.receive(url).isEmpty)
+        try await broker.deleteQueue(url)
+        await expectBrokerError("QueueDoesNotExist") { _ = try await attribute("VisibilityTimeout") }
+        await expectBrokerError("QueueDoesNotExist") { try await fixture.send(url, "after") }
+        fixture.clock.advance(by: 61)
+        try await broker.runHousekeepingOnce()
+        try await fixture.queue("remembered", ["VisibilityTimeout": "9"])
+        #expect(try await attribute("VisibilityTimeout") == "9")
+        #expect(try await broker.listQueueTags(url).Tags == nil)
+    }
+
+    /// A record read before a change began or ended (by a reader on another connection) is not remembered after
+    /// it: it may be what the change replaced.
+    @Test func aRecordReadAcrossAChangeIsNotRemembered() throws {
+        let records = Broker.QueueRecords()
+        let record = Broker.QueueRecord(
+            id: 1, address: QueueAddress(region: "us-east-1", account: "000000000000", name: "q"), attributes: [:],
+            created: 0, modified: 0, purged: nil, tags: [:])
+        let before = records.generation
+        records.changeBegins()
+        records.remember(record, readIn: records.generation)
+        #expect(records[record.arn] == nil, "nothing is remembered while a change runs")
+        records.changeEnds()
+        records.remember(record, readIn: before)
+        #expect(records[record.arn] == nil, "read before the change")
+        records.remember(record, readIn: records.generation)
+        #expect(records[record.arn]?.id == 1)
+    }
+
     @Test func tagsAreKeptPerQueue() async throws {
         let fixture = try BrokerFixture()
         let url = try await fixture.broker.createQueue(CreateQueueInput(QueueName: "tagged", tags: ["team": "a"]))
