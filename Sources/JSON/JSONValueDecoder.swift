@@ -75,7 +75,72 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return false
     }
 
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+    // Strings, integers, numbers and booleans that are what they should be are read in place, without a decoder
+    // and its coding path; anything else goes the general way, which throws the error it deserves.
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        if case .string(let value)? = object[key.stringValue] { return value }
+        return try decodeAny(type, forKey: key)
+    }
+
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        if case .int(let value)? = object[key.stringValue] { return value }
+        return try decodeAny(type, forKey: key)
+    }
+
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        switch object[key.stringValue] {
+        case .double(let value)?: return value
+        case .int(let value)?: return Double(value)
+        default: return try decodeAny(type, forKey: key)
+        }
+    }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        if case .bool(let value)? = object[key.stringValue] { return value }
+        return try decodeAny(type, forKey: key)
+    }
+
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        switch object[key.stringValue] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        default: return try decodeAnyIfPresent(type, forKey: key)
+        }
+    }
+
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        switch object[key.stringValue] {
+        case nil, .null?: return nil
+        case .int(let value)?: return value
+        default: return try decodeAnyIfPresent(type, forKey: key)
+        }
+    }
+
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+        switch object[key.stringValue] {
+        case nil, .null?: return nil
+        case .double(let value)?: return value
+        case .int(let value)?: return Double(value)
+        default: return try decodeAnyIfPresent(type, forKey: key)
+        }
+    }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        switch object[key.stringValue] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        default: return try decodeAnyIfPresent(type, forKey: key)
+        }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decodeAny(type, forKey: key) }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try decodeAnyIfPresent(type, forKey: key)
+    }
+
+    private func decodeAny<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let decoder = try child(key)
         if case .null = decoder.value, type != JSONValue.self {
             throw DecodingError.valueNotFound(
@@ -84,7 +149,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return try decoder.decodeValue(type)
     }
 
-    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+    private func decodeAnyIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let value = object[key.stringValue] else { return nil }
         if case .null = value { return nil }
         return try ValueDecoder(value: value, codingPath: codingPath + [key]).decodeValue(type)

@@ -13,65 +13,68 @@ public struct JSONValueEncoder: Sendable {
 }
 
 /// Where an encoder writes: a finished value, or an object or array still being filled by nested containers.
+/// Its members live in the slot itself, not in an enum's payload, so adding one does not copy the others.
 private final class Slot {
-    enum Content {
-        case empty
-        case value(JSONValue)
-        case object(keys: [String], slots: [String: Slot])
-        case array([Slot])
-    }
-    var content = Content.empty
+    enum Kind { case empty, value, object, array }
+    private(set) var kind = Kind.empty
+    private var value = JSONValue.null
+    /// An object's keys, and an object's or array's children in order.
+    private var keys: [String] = []
+    private var children: [Slot] = []
+    /// An object's children by key, once it has `JSONObject.indexedFrom` of them (a small one is scanned).
+    private var index: [String: Int]?
 
     init() {}
-    init(_ value: JSONValue) { content = .value(value) }
+
+    func set(_ newValue: JSONValue) {
+        kind = .value
+        value = newValue
+    }
 
     var resolved: JSONValue {
-        switch content {
+        switch kind {
         case .empty: return .object(JSONObject())
-        case .value(let value): return value
-        case .object(let keys, let slots):
-            var object = JSONObject()
-            for key in keys { object[key] = slots[key]!.resolved }
-            return .object(object)
-        case .array(let slots): return .array(slots.map(\.resolved))
+        case .value: return value
+        case .object: return .object(JSONObject(uniqueKeys: keys, values: children.map(\.resolved)))
+        case .array: return .array(children.map(\.resolved))
         }
     }
 
     func makeObject() {
-        if case .object = content { return }
-        content = .object(keys: [], slots: [:])
+        guard kind != .object else { return }
+        kind = .object
+        keys = []
+        children = []
+        index = nil
     }
 
     func makeArray() {
-        if case .array = content { return }
-        content = .array([])
+        guard kind != .array else { return }
+        kind = .array
+        children = []
     }
 
     func child(forKey key: String) -> Slot {
         makeObject()
-        guard case .object(var keys, var slots) = content else { fatalError("unreachable") }
-        if let existing = slots[key] { return existing }
+        if let found = index.map({ $0[key] }) ?? keys.firstIndex(of: key) { return children[found] }
         let slot = Slot()
+        index?[key] = keys.count
         keys.append(key)
-        slots[key] = slot
-        content = .object(keys: keys, slots: slots)
+        children.append(slot)
+        if index == nil, keys.count >= JSONObject.indexedFrom {
+            index = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
+        }
         return slot
     }
 
     func append() -> Slot {
         makeArray()
-        guard case .array(var slots) = content else { fatalError("unreachable") }
         let slot = Slot()
-        slots.append(slot)
-        content = .array(slots)
+        children.append(slot)
         return slot
     }
 
-    var count: Int {
-        if case .array(let slots) = content { return slots.count }
-        if case .object(let keys, _) = content { return keys.count }
-        return 0
-    }
+    var count: Int { kind == .array || kind == .object ? children.count : 0 }
 }
 
 private struct ValueEncoder: Encoder {
@@ -96,7 +99,7 @@ private struct ValueEncoder: Encoder {
 
 private func encodeValue(_ value: some Encodable, into slot: Slot, codingPath: [any CodingKey]) throws {
     if let json = value as? JSONValue {
-        slot.content = .value(json)
+        slot.set(json)
     } else {
         try value.encode(to: ValueEncoder(slot: slot, codingPath: codingPath))
     }
@@ -106,7 +109,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: Slot
     let codingPath: [any CodingKey]
 
-    func put(_ value: JSONValue, _ key: Key) { slot.child(forKey: key.stringValue).content = .value(value) }
+    func put(_ value: JSONValue, _ key: Key) { slot.child(forKey: key.stringValue).set(value) }
 
     mutating func encodeNil(forKey key: Key) throws { put(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { put(.bool(value), key) }
@@ -145,11 +148,11 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     let codingPath: [any CodingKey]
     var count: Int { slot.count }
 
-    mutating func encodeNil() throws { slot.append().content = .value(.null) }
-    mutating func encode(_ value: Bool) throws { slot.append().content = .value(.bool(value)) }
-    mutating func encode(_ value: String) throws { slot.append().content = .value(.string(value)) }
-    mutating func encode(_ value: Double) throws { slot.append().content = .value(.double(value)) }
-    mutating func encode(_ value: Int) throws { slot.append().content = .value(.int(value)) }
+    mutating func encodeNil() throws { slot.append().set(.null) }
+    mutating func encode(_ value: Bool) throws { slot.append().set(.bool(value)) }
+    mutating func encode(_ value: String) throws { slot.append().set(.string(value)) }
+    mutating func encode(_ value: Double) throws { slot.append().set(.double(value)) }
+    mutating func encode(_ value: Int) throws { slot.append().set(.int(value)) }
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = count
         try encodeValue(value, into: slot.append(), codingPath: codingPath + [IndexKey(index)])
@@ -176,24 +179,24 @@ private struct SingleContainer: SingleValueEncodingContainer {
     let slot: Slot
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil() throws { slot.content = .value(.null) }
-    mutating func encode(_ value: Bool) throws { slot.content = .value(.bool(value)) }
-    mutating func encode(_ value: String) throws { slot.content = .value(.string(value)) }
-    mutating func encode(_ value: Double) throws { slot.content = .value(.double(value)) }
-    mutating func encode(_ value: Float) throws { slot.content = .value(.double(Double(value))) }
-    mutating func encode(_ value: Int) throws { slot.content = .value(.int(value)) }
-    mutating func encode(_ value: Int8) throws { slot.content = .value(.int(Int(value))) }
-    mutating func encode(_ value: Int16) throws { slot.content = .value(.int(Int(value))) }
-    mutating func encode(_ value: Int32) throws { slot.content = .value(.int(Int(value))) }
-    mutating func encode(_ value: Int64) throws { slot.content = .value(.int(Int(value))) }
+    mutating func encodeNil() throws { slot.set(.null) }
+    mutating func encode(_ value: Bool) throws { slot.set(.bool(value)) }
+    mutating func encode(_ value: String) throws { slot.set(.string(value)) }
+    mutating func encode(_ value: Double) throws { slot.set(.double(value)) }
+    mutating func encode(_ value: Float) throws { slot.set(.double(Double(value))) }
+    mutating func encode(_ value: Int) throws { slot.set(.int(value)) }
+    mutating func encode(_ value: Int8) throws { slot.set(.int(Int(value))) }
+    mutating func encode(_ value: Int16) throws { slot.set(.int(Int(value))) }
+    mutating func encode(_ value: Int32) throws { slot.set(.int(Int(value))) }
+    mutating func encode(_ value: Int64) throws { slot.set(.int(Int(value))) }
     mutating func encode(_ value: UInt) throws {
-        slot.content = .value(Int(exactly: value).map(JSONValue.int) ?? .double(Double(value)))
+        slot.set(Int(exactly: value).map(JSONValue.int) ?? .double(Double(value)))
     }
-    mutating func encode(_ value: UInt8) throws { slot.content = .value(.int(Int(value))) }
-    mutating func encode(_ value: UInt16) throws { slot.content = .value(.int(Int(value))) }
-    mutating func encode(_ value: UInt32) throws { slot.content = .value(.int(Int(value))) }
+    mutating func encode(_ value: UInt8) throws { slot.set(.int(Int(value))) }
+    mutating func encode(_ value: UInt16) throws { slot.set(.int(Int(value))) }
+    mutating func encode(_ value: UInt32) throws { slot.set(.int(Int(value))) }
     mutating func encode(_ value: UInt64) throws {
-        slot.content = .value(Int(exactly: value).map(JSONValue.int) ?? .double(Double(value)))
+        slot.set(Int(exactly: value).map(JSONValue.int) ?? .double(Double(value)))
     }
     mutating func encode<T: Encodable>(_ value: T) throws { try encodeValue(value, into: slot, codingPath: codingPath) }
 }

@@ -53,4 +53,68 @@ import Testing
             _ = try JSONValueDecoder().decode(Inner.self, from: Array("not json".utf8))
         }
     }
+    struct Scalars: Codable, Equatable {
+        var text: String
+        var whole: Int
+        var number: Double
+        var flag: Bool
+        var maybeText: String?
+        var maybeWhole: Int?
+        var maybeNumber: Double?
+        var maybeFlag: Bool?
+    }
+
+    /// Scalars are read in place when they are what they should be; anything else meets the same errors as
+    /// before: a whole `3.0` is still an Int, `1.5` is not, a number is not a string, null is no value.
+    @Test func scalarsReadInPlaceFailAsTheGeneralWayDoes() throws {
+        func decode(_ text: String) throws -> Scalars {
+            try JSONValueDecoder().decode(Scalars.self, from: Array(text.utf8))
+        }
+        let full = try decode(
+            #"{"text":"t","whole":3.0,"number":2,"flag":true,"maybeText":null,"maybeWhole":4,"maybeNumber":1,"maybeFlag":false}"#
+        )
+        #expect(
+            full
+                == Scalars(
+                    text: "t", whole: 3, number: 2, flag: true, maybeText: nil, maybeWhole: 4, maybeNumber: 1,
+                    maybeFlag: false))
+        let minimal = try decode(#"{"text":"t","whole":1,"number":0.5,"flag":false,"maybeWhole":2.0}"#)
+        #expect(minimal.maybeWhole == 2 && minimal.maybeText == nil && minimal.number == 0.5)
+        for (text, path) in [
+            (#"{"text":1,"whole":1,"number":1,"flag":true}"#, "text"),
+            (#"{"text":"t","whole":1.5,"number":1,"flag":true}"#, "whole"),
+            (#"{"text":"t","whole":1,"number":"1","flag":true}"#, "number"),
+            (#"{"text":"t","whole":1,"number":1,"flag":1}"#, "flag"),
+            (#"{"text":"t","whole":1,"number":1,"flag":true,"maybeText":2}"#, "maybeText"),
+            (#"{"text":"t","whole":1,"number":1,"flag":true,"maybeWhole":"2"}"#, "maybeWhole"),
+        ] {
+            do {
+                _ = try decode(text)
+                Issue.record("expected typeMismatch at \(path)")
+            } catch DecodingError.typeMismatch(_, let context) {
+                #expect(context.codingPath.map(\.stringValue) == [path])
+            }
+        }
+        #expect(throws: DecodingError.self) { _ = try decode(#"{"text":null,"whole":1,"number":1,"flag":true}"#) }
+        #expect(throws: DecodingError.self) { _ = try decode(#"{"whole":1,"number":1,"flag":true}"#) }
+    }
+
+    /// An encoder's object of many members keeps their order; a key encoded twice keeps its place, the last value.
+    @Test func largeObjectsAndRepeatedKeysEncodeAsFoundationsDo() throws {
+        let many = Dictionary(uniqueKeysWithValues: (0..<40).map { ("k\($0)", $0) })
+        let encoded = try JSONValueEncoder().encode(many)
+        #expect(encoded.objectValue?.count == 40)
+        #expect(try JSONValueDecoder().decode([String: Int].self, from: encoded) == many)
+
+        struct Twice: Encodable {
+            enum CodingKeys: String, CodingKey { case a, b }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(1, forKey: .a)
+                try container.encode(2, forKey: .b)
+                try container.encode("again", forKey: .a)
+            }
+        }
+        #expect(try JSONValueEncoder().encode(Twice()).serialized() == #"{"a":"again","b":2}"#)
+    }
 }
