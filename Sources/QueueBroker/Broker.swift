@@ -163,18 +163,25 @@ public struct QueueAddress: Hashable, Sendable {
     /// The queue a URL names. SQS takes any host; the account and name are the path's last two parts, and the
     /// region the host's when it is AWS's (`sqs.eu-west-1.amazonaws.com`), else the caller's.
     public init(url: String, scope: Scope) throws(AWSError) {
-        var rest = Substring(url)
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
-        let host = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-        let path = rest.split(separator: "/").dropFirst().map(String.init)
+        // On UTF-8 bytes: every queue operation parses its URL, and splitting by Characters cost the broker 1%.
+        var rest = Substring(url).utf8
+        let slash = UInt8(ascii: "/")
+        if let scheme = rest.indices.first(where: { rest[$0...].starts(with: "://".utf8) }) {
+            rest = rest[rest.index(scheme, offsetBy: 3)...]
+        }
+        let host = rest.split(separator: slash, maxSplits: 1).first.map { String(Substring($0)) } ?? ""
+        let path = rest.split(separator: slash).dropFirst().map { String(Substring($0)) }
         guard let name = path.last, !name.isEmpty else {
             throw AWSError("QueueDoesNotExist", "The specified queue does not exist.")
         }
+        let candidate = path.count >= 2 ? path[path.count - 2] : ""
         let account =
-            path.count >= 2 && path[path.count - 2].count == 12 && path[path.count - 2].allSatisfy(\.isNumber)
-            ? path[path.count - 2] : scope.account
+            candidate.utf8.count == 12 && candidate.utf8.allSatisfy({ (0x30...0x39).contains($0) })
+            ? candidate : scope.account
         var region = scope.region
-        let hostParts = host.split(separator: ":").first?.split(separator: ".").map(String.init) ?? []
+        let hostParts =
+            host.utf8.split(separator: UInt8(ascii: ":")).first?.split(separator: UInt8(ascii: "."))
+            .map { String(Substring($0)) } ?? []
         if hostParts.count >= 4, hostParts[0] == "sqs", hostParts.last == "com" {
             region = hostParts[1]
         } else if hostParts.count >= 4, hostParts[1] == "queue", hostParts.last == "com" {

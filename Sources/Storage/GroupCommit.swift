@@ -105,7 +105,7 @@ public final class GroupCommitDatabase: Sendable {
             let job = Job(
                 perform: { db, alone in
                     let result = Result(catching: { () throws -> T in
-                        alone ? try body(db) : try Self.inWriteSavepoint(db) { try body(db) }
+                        alone ? try body(db) : try Self.inSavepoint(.write, db) { try body(db) }
                     })
                     let succeeded = if case .success = result { true } else { false }
                     return (
@@ -152,10 +152,7 @@ public final class GroupCommitDatabase: Sendable {
     public func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
         let mark = group.withLock { $0.afterCommit.count }
         do {
-            try db.inSavepoint {
-                try body()
-                return .commit
-            }
+            try Self.inSavepoint(.item, db, body)
         } catch {
             group.withLock { group in
                 if group.afterCommit.count > mark { group.afterCommit.removeSubrange(mark...) }
@@ -259,23 +256,41 @@ public final class GroupCommitDatabase: Sendable {
 }
 
 extension GroupCommitDatabase {
-    // A group's transaction and its writes' savepoints run statements compiled once per connection (GRDB's
-    // `inTransaction` and `inSavepoint` compile theirs on every call: four compilations a write, each costing more
-    // than the statement itself). The savepoint's name is not GRDB's, so a write may still use `inSavepoint`.
+    // A group's transaction and savepoints run statements compiled once per connection (GRDB's `inTransaction`
+    // and `inSavepoint` compile theirs on every call: four compilations a write, each costing more than the
+    // statement itself). The savepoints' names are not GRDB's, so a write may still use GRDB's `inSavepoint`.
+
+    /// A savepoint's statements: one name for a group's writes, one for what a write nests in its own.
+    fileprivate enum Savepoint {
+        case write, item
+
+        var statements: (begin: String, release: String, rollBack: String) {
+            switch self {
+            case .write:
+                (
+                    "SAVEPOINT group_write", "RELEASE SAVEPOINT group_write",
+                    "ROLLBACK TRANSACTION TO SAVEPOINT group_write"
+                )
+            case .item:
+                ("SAVEPOINT group_item", "RELEASE SAVEPOINT group_item", "ROLLBACK TRANSACTION TO SAVEPOINT group_item")
+            }
+        }
+    }
 
     /// Runs `body` in a savepoint that rolls back alone if `body` throws. Should the rollback itself fail, the
     /// whole transaction is rolled back, and the group sees that.
-    fileprivate static func inWriteSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.executeCached(sql: "SAVEPOINT group_write")
+    fileprivate static func inSavepoint<T>(_ savepoint: Savepoint, _ db: Database, _ body: () throws -> T) throws -> T {
+        let statements = savepoint.statements
+        try db.executeCached(sql: statements.begin)
         do {
             let value = try body()
-            try db.executeCached(sql: "RELEASE SAVEPOINT group_write")
+            try db.executeCached(sql: statements.release)
             return value
         } catch {
             if db.isInsideTransaction {
                 do {
-                    try db.executeCached(sql: "ROLLBACK TRANSACTION TO SAVEPOINT group_write")
-                    try db.executeCached(sql: "RELEASE SAVEPOINT group_write")
+                    try db.executeCached(sql: statements.rollBack)
+                    try db.executeCached(sql: statements.release)
                 } catch {
                     rollBack(db)
                 }

@@ -265,6 +265,29 @@ import Wire
         #expect(records[record.arn]?.id == 1)
     }
 
+    /// Every URL form SDKs and emulators use names the queue: the region from AWS's hosts or LocalStack's path,
+    /// the account from the path when it is one, else the caller's.
+    @Test(arguments: [
+        ("http://localhost:4566/000000000000/orders", "us-east-1", "000000000000", "orders"),
+        ("https://sqs.eu-west-1.amazonaws.com/111122223333/orders.fifo", "eu-west-1", "111122223333", "orders.fifo"),
+        ("https://ap-south-1.queue.amazonaws.com/111122223333/q", "ap-south-1", "111122223333", "q"),
+        ("http://localhost:4566/queue/eu-central-1/111122223333/q", "eu-central-1", "111122223333", "q"),
+        ("localhost:4566/12345/q", "us-east-1", "999999999999", "q"),
+        ("http://host/q", "us-east-1", "999999999999", "q"),
+    ])
+    func queueURLsNameTheirQueue(_ url: String, _ region: String, _ account: String, _ name: String) throws {
+        let address = try QueueAddress(url: url, scope: Scope(region: "us-east-1", account: "999999999999"))
+        #expect(address == QueueAddress(region: region, account: account, name: name))
+    }
+
+    @Test func aURLWithoutAQueueNameIsRefused() {
+        for url in ["http://localhost:4566/", "", "http://localhost:4566"] {
+            #expect(throws: AWSError.self) {
+                try QueueAddress(url: url, scope: Scope(region: "us-east-1", account: "0"))
+            }
+        }
+    }
+
     @Test func tagsAreKeptPerQueue() async throws {
         let fixture = try BrokerFixture()
         let url = try await fixture.broker.createQueue(CreateQueueInput(QueueName: "tagged", tags: ["team": "a"]))
