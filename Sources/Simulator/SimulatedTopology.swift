@@ -114,7 +114,13 @@ public final class SimulatedTopology: ExperimentTopology {
     /// a new migration — migrating five databases took a tenth of a seed's time.
     private static let migrated = Mutex<[String: DatabaseQueue]>([:])
 
+    /// Disks of finished seeds, emptied, by file: a seed takes one before copying a new one, for its connection
+    /// keeps the statements the services compiled (compiling them again, with GRDB's authorizer, was a fifth of
+    /// a small seed's time). Emptied is as fresh: the schema's tables hold no rows when migrated.
+    private static let retired = Mutex<[String: [DatabaseQueue]]>([:])
+
     static func freshDisk(_ file: String, _ migrator: DatabaseMigrator) throws -> DatabaseQueue {
+        if let disk = retired.withLock({ $0[file]?.popLast() }) { return disk }
         let template = try migrated.withLock { migrated in
             if let template = migrated[file] { return template }
             let template = try Store.inMemory(migrator: migrator)
@@ -124,6 +130,55 @@ public final class SimulatedTopology: ExperimentTopology {
         let disk = try DatabaseQueue()
         try template.backup(to: disk)
         return disk
+    }
+
+    /// How many emptied disks wait for a seed; `discardRetiredDisks` lets a test start from fresh copies.
+    static var retiredDiskCount: Int { retired.withLock { $0.values.map(\.count).reduce(0, +) } }
+    static func discardRetiredDisks() { retired.withLock { $0.removeAll() } }
+
+    /// The tables a seed's rows are in: all but SQLite's own and GRDB's record of the migrations run.
+    private static func dataTables(_ db: Database) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT name FROM sqlite_master
+                    WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
+                    """))
+    }
+
+    /// Whether each file's schema, as migrated, holds no rows (so an emptied disk is a fresh one).
+    private static let migratedEmpty = Mutex<[String: Bool]>([:])
+
+    private static func migratesEmpty(_ file: String) -> Bool {
+        if let known = migratedEmpty.withLock({ $0[file] }) { return known }
+        let empty =
+            (try? migrated.withLock { $0[file] }?.inDatabase { db in
+                try dataTables(db).allSatisfy { table in
+                    try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.quotedDatabaseIdentifier))")!
+                }
+            }) ?? false
+        migratedEmpty.withLock { $0[file] = empty }
+        return empty
+    }
+
+    /// Once the run is over and nothing it started is left to run: its disks are emptied and kept for the next
+    /// seeds. A disk whose schema came with rows (none today) is not kept: emptying it would not make it fresh.
+    func retireDisks() {
+        let disks = state.withLock { state in
+            defer { state.disks = [:] }
+            return state.disks
+        }
+        for (file, disk) in disks where Self.migratesEmpty(file) {
+            let emptied = try? disk.inDatabase { db -> Bool in
+                guard !db.isInsideTransaction else { return false }
+                for table in try Self.dataTables(db) {
+                    try db.executeCached(sql: "DELETE FROM \(table.quotedDatabaseIdentifier)")
+                }
+                if try db.tableExists("sqlite_sequence") { try db.executeCached(sql: "DELETE FROM sqlite_sequence") }
+                return true
+            }
+            if emptied == true { Self.retired.withLock { $0[file, default: []].append(disk) } }
+        }
     }
 
     func environment(of service: ServiceName, incarnation: Incarnation) -> ProcessEnvironment {

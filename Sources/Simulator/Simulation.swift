@@ -53,6 +53,8 @@ public enum Simulator {
         }
         let leftBehind = executor.leftBehind
         topology.network.shutdown()
+        // Its disks go to the next seeds only if nothing of this run is left to touch them.
+        if leftBehind == (0, 0) { topology.retireDisks() }
         var run = SimulationRun(
             seed: seed, report: nil, recorded: nil, error: nil, trace: trace.text,
             virtualSeconds: executor.now - executor.start,

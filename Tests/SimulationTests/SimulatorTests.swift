@@ -2,12 +2,13 @@ import Checking
 import Experiments
 import FaultInjection
 import Foundation
-import Simulator
 import Template
 import Testing
 import Topology
 import Wire
 import Workloads
+
+@testable import Simulator
 
 /// The whole topology on the simulator: the same experiments, runner and checker as on processes, on virtual
 /// time and from one seed.
@@ -47,6 +48,19 @@ import Workloads
         #expect(same)
         #expect(first.jobs == again.jobs)
         #expect(different)
+    }
+
+    /// A finished seed's disks, emptied, serve the next seeds with the statements compiled on them: a seed runs
+    /// the same on them as on fresh copies of the schema.
+    @Test func aSeedRunsTheSameOnReusedDisksAsOnFreshOnes() async throws {
+        let experiment = Simulator.drawnExperiment(seed: 11)
+        SimulatedTopology.discardRetiredDisks()
+        let fresh = try await Self.run(experiment, seed: 11)
+        #expect(SimulatedTopology.retiredDiskCount == 5, "each of the five services' disks is kept")
+        let reused = try await Self.run(experiment, seed: 11)
+        #expect(fresh.passed && reused.passed)
+        #expect(fresh.trace == reused.trace)
+        #expect(fresh.recorded?.executions.count == reused.recorded?.executions.count)
     }
 
     /// Every shipped experiment holds every invariant on the simulated topology, as it does on processes.
