@@ -212,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", "JSON", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON"]),
+        .testTarget(name: "StatesLanguageTests", dependencies: ["StatesLanguage", "JSON", "Formats", "SeededRandom"]),
         .testTarget(
             name: "StepFunctionsLocalTests", dependencies: ["StepFunctionsLocal", "StatesLanguage", "JSON"],
             exclude: ["Conformance", "DocumentedCases"]),

@@ -301,13 +301,25 @@ struct InterpreterRun {
         stateName: String, enteredTime: Double, retryCount: Int?, token: String?,
         mapItem: (index: Int, value: JSONValue)? = nil
     ) -> PathContext {
+        let (identity, executionInput, redriveCount) = (identity, executionInput, state.redriveCount)
+        return PathContext(variables: scopes) {
+            Self.contextObject(
+                identity: identity, executionInput: executionInput, redriveCount: redriveCount, stateName: stateName,
+                enteredTime: enteredTime, retryCount: retryCount, token: token, mapItem: mapItem)
+        }
+    }
+
+    private static func contextObject(
+        identity: ExecutionIdentity, executionInput: JSONValue, redriveCount: Int, stateName: String,
+        enteredTime: Double, retryCount: Int?, token: String?, mapItem: (index: Int, value: JSONValue)?
+    ) -> JSONValue {
         var execution = JSONObject()
         execution["Id"] = .string(identity.executionArn)
         execution["Input"] = executionInput
         execution["Name"] = .string(identity.name)
         execution["RoleArn"] = .string(identity.roleArn)
         execution["StartTime"] = .string(Timestamp.format(Date(timeIntervalSince1970: identity.startTime)))
-        execution["RedriveCount"] = .int(state.redriveCount)
+        execution["RedriveCount"] = .int(redriveCount)
         var context = JSONObject()
         context["Execution"] = .object(execution)
         var stateObject = JSONObject([
@@ -319,7 +331,7 @@ struct InterpreterRun {
         context["StateMachine"] = ["Id": .string(identity.stateMachineArn), "Name": .string(identity.stateMachineName)]
         if let token { context["Task"] = ["Token": .string(token)] }
         if let mapItem { context["Map"] = ["Item": ["Index": .int(mapItem.index), "Value": mapItem.value]] }
-        return PathContext(object: .object(context), variables: scopes)
+        return .object(context)
     }
 
     // MARK: Paths

@@ -255,8 +255,32 @@ public enum FilterOperand: Sendable, Equatable {
 /// What a path reads besides the value a field applies to: the context object (`$$`) and the workflow
 /// variables in scope (`$name`), innermost scope last.
 struct PathContext {
-    var object: JSONValue
+    /// The context object (`$$`), built the first time a path or expression reads it: a state's context is made
+    /// at every step, and most steps read none of it.
+    private let source: ContextObject
     var variables: [JSONObject] = []
+
+    init(variables: [JSONObject], build: @escaping () -> JSONValue) {
+        source = ContextObject(build: build)
+        self.variables = variables
+    }
+
+    var object: JSONValue { source.value }
+
+    private final class ContextObject {
+        private var built: JSONValue?
+        private var build: (() -> JSONValue)?
+
+        init(build: @escaping () -> JSONValue) { self.build = build }
+
+        var value: JSONValue {
+            if let built { return built }
+            let value = build?() ?? .null
+            built = value
+            build = nil
+            return value
+        }
+    }
 
     func variable(_ name: String) -> JSONValue? {
         for scope in variables.reversed() {
