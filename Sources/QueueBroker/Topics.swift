@@ -65,6 +65,14 @@ extension Broker {
             tags: (try? WireCoding.decode([SNSTag].self, from: Array((row["tags"] as String).utf8))) ?? [])
     }
 
+    /// That the topic exists, without reading its attributes and tags (every publication asks).
+    func requireTopic(_ arn: String, _ db: Database) throws {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM topics WHERE arn = ?"), arguments: [arn]) != nil
+        else {
+            throw AWSError("NotFound", "Topic does not exist")
+        }
+    }
+
     func subscription(_ arn: String, _ db: Database) throws -> SubscriptionRecord {
         guard
             let row = try Row.fetchOne(
@@ -512,7 +520,7 @@ extension Broker {
         let now = clock.now()
         return try await database.write { db in
             try self.idempotent(idempotencyKey, db) {
-                _ = try self.topic(input.TopicArn, db)
+                try self.requireTopic(input.TopicArn, db)
                 var output = PublishBatchOutput(Successful: [], Failed: [])
                 for entry in input.PublishBatchRequestEntries {
                     do {
@@ -536,7 +544,7 @@ extension Broker {
     func fanOut(
         _ publication: Publication, byProtocol: [String: String]?, to topicArn: String, now: Double, _ db: Database
     ) throws -> String {
-        _ = try topic(topicArn, db)
+        try requireTopic(topicArn, db)
         let messageId = random.uuid()
         let subscriptions = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM subscriptions WHERE topic_arn = ? AND confirmed = 1"),
@@ -586,16 +594,60 @@ extension Broker {
         return messageId
     }
 
+    /// A notification as SNS delivers it: in the envelope SQS queues and HTTP endpoints get, or in the event a
+    /// Lambda function gets. Each is built only for a subscription that takes it.
     struct Notification {
-        let sqsEnvelope: JSONValue
-        let lambdaEvent: JSONValue
+        let messageId: String
+        let topicArn: String
+        let subject: String?
+        let message: String
+        let timestamp: String
+        let attributes: JSONObject
+        let subscriptionArn: String
+        let signingUrl: String
+        let unsubscribeUrl: String
+
+        var sqsEnvelope: JSONValue {
+            var envelope = JSONObject()
+            envelope["Type"] = "Notification"
+            envelope["MessageId"] = .string(messageId)
+            envelope["TopicArn"] = .string(topicArn)
+            if let subject { envelope["Subject"] = .string(subject) }
+            envelope["Message"] = .string(message)
+            envelope["Timestamp"] = .string(timestamp)
+            envelope["SignatureVersion"] = "1"
+            envelope["Signature"] = "callbacksim-unsigned"
+            envelope["SigningCertURL"] = .string(signingUrl)
+            envelope["UnsubscribeURL"] = .string(unsubscribeUrl)
+            if !attributes.isEmpty { envelope["MessageAttributes"] = .object(attributes) }
+            return .object(envelope)
+        }
+
+        var lambdaEvent: JSONValue {
+            var sns = JSONObject()
+            sns["Type"] = "Notification"
+            sns["MessageId"] = .string(messageId)
+            sns["TopicArn"] = .string(topicArn)
+            sns["Subject"] = subject.map(JSONValue.string) ?? .null
+            sns["Message"] = .string(message)
+            sns["Timestamp"] = .string(timestamp)
+            sns["SignatureVersion"] = "1"
+            sns["Signature"] = "callbacksim-unsigned"
+            sns["SigningCertUrl"] = .string(signingUrl)
+            sns["UnsubscribeUrl"] = .string(unsubscribeUrl)
+            sns["MessageAttributes"] = .object(attributes)
+            let record: JSONValue = [
+                "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": .string(subscriptionArn),
+                "Sns": .object(sns),
+            ]
+            return ["Records": [record]]
+        }
     }
 
     func notification(
         messageId: String, topicArn: String, subject: String?, message: String,
         attributes: [String: SNSMessageAttribute]?, subscriptionArn: String, now: Double
     ) -> Notification {
-        let timestamp = Timestamp.format(Date(timeIntervalSince1970: now))
         var attributeObject = JSONObject()
         for (name, value) in (attributes ?? [:]).sorted(by: { $0.key < $1.key }) {
             attributeObject[name] = [
@@ -603,38 +655,12 @@ extension Broker {
             ]
         }
         let region = topicArn.split(separator: ":").dropFirst(3).first.map(String.init) ?? self.region
-        let signingUrl = "https://sns.\(region).amazonaws.com/SimpleNotificationService-callbacksim.pem"
-        let unsubscribeUrl = "\(gatewayUrl)/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)"
-        var envelope = JSONObject()
-        envelope["Type"] = "Notification"
-        envelope["MessageId"] = .string(messageId)
-        envelope["TopicArn"] = .string(topicArn)
-        if let subject { envelope["Subject"] = .string(subject) }
-        envelope["Message"] = .string(message)
-        envelope["Timestamp"] = .string(timestamp)
-        envelope["SignatureVersion"] = "1"
-        envelope["Signature"] = "callbacksim-unsigned"
-        envelope["SigningCertURL"] = .string(signingUrl)
-        envelope["UnsubscribeURL"] = .string(unsubscribeUrl)
-        if !attributeObject.isEmpty { envelope["MessageAttributes"] = .object(attributeObject) }
-
-        var sns = JSONObject()
-        sns["Type"] = "Notification"
-        sns["MessageId"] = .string(messageId)
-        sns["TopicArn"] = .string(topicArn)
-        sns["Subject"] = subject.map(JSONValue.string) ?? .null
-        sns["Message"] = .string(message)
-        sns["Timestamp"] = .string(timestamp)
-        sns["SignatureVersion"] = "1"
-        sns["Signature"] = "callbacksim-unsigned"
-        sns["SigningCertUrl"] = .string(signingUrl)
-        sns["UnsubscribeUrl"] = .string(unsubscribeUrl)
-        sns["MessageAttributes"] = .object(attributeObject)
-        let record: JSONValue = [
-            "EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": .string(subscriptionArn),
-            "Sns": .object(sns),
-        ]
-        return Notification(sqsEnvelope: .object(envelope), lambdaEvent: ["Records": [record]])
+        return Notification(
+            messageId: messageId, topicArn: topicArn, subject: subject, message: message,
+            timestamp: Timestamp.format(Date(timeIntervalSince1970: now)), attributes: attributeObject,
+            subscriptionArn: subscriptionArn,
+            signingUrl: "https://sns.\(region).amazonaws.com/SimpleNotificationService-callbacksim.pem",
+            unsubscribeUrl: "\(gatewayUrl)/?Action=Unsubscribe&SubscriptionArn=\(subscriptionArn)")
     }
 
     /// The SubscriptionConfirmation an HTTP/S endpoint is sent, whose SubscribeURL confirms at the gateway.
