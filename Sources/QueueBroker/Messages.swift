@@ -263,14 +263,38 @@ extension Broker {
             user: input.MessageAttributeNames ?? [])
         let deadline = realClock.now() + Double(waitSeconds)
         let signal = arrivalSignal(address.arn)
+        var signalled = true
         while true {
-            let messages = try await receiveOnce(
-                address, maximum: maximum, visibility: input.VisibilityTimeout, selection: selection)
+            // A look the short cap asked for (not a send) first reads whether there is anything to hand out or
+            // expire, and takes the writer only then: a long poll on an idle queue looks five times a second.
+            var messages: [SQSMessage] = []
+            let worthALook = try await signalled ? true : mayHaveMessages(address)
+            if worthALook {
+                messages = try await receiveOnce(
+                    address, maximum: maximum, visibility: input.VisibilityTimeout, selection: selection)
+            }
             if !messages.isEmpty || realClock.now() >= deadline || Task.isCancelled {
                 return ReceiveMessageOutput(Messages: messages)
             }
             // Woken by a send; the short cap also catches messages whose visibility timeout ran out.
-            await signal.wait(timeout: .seconds(min(deadline - realClock.now(), 0.2)), on: realClock)
+            signalled = await signal.wait(timeout: .seconds(min(deadline - realClock.now(), 0.2)), on: realClock)
+        }
+    }
+
+    /// Whether a receive now could hand out or expire a message: one visible, or one past retention.
+    static let mayHaveMessagesSQL = """
+        SELECT EXISTS (SELECT 1 FROM messages WHERE queue = ? AND visible_at <= ?)
+            OR EXISTS (SELECT 1 FROM messages WHERE queue = ? AND sent < ?)
+        """
+
+    private func mayHaveMessages(_ address: QueueAddress) async throws -> Bool {
+        let now = clock.now()
+        return try await database.read { db in
+            let queue = try self.queue(address, db)
+            let retention = Double(queue.integer("MessageRetentionPeriod", default: Self.defaultRetentionPeriod))
+            return try Bool.fetchOne(
+                db.cachedStatement(sql: Self.mayHaveMessagesSQL),
+                arguments: [queue.id, now, queue.id, now - retention]) ?? true
         }
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 public final class Broadcast: Sendable {
     private struct Waiters {
         var next = 0
-        var waiting: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiting: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     }
 
     private let waiters = Mutex(Waiters())
@@ -22,13 +22,14 @@ public final class Broadcast: Sendable {
             defer { table.waiting.removeFirst(count) }
             return table.waiting.prefix(count)
         }
-        for waiter in woken { waiter.continuation.resume() }
+        for waiter in woken { waiter.continuation.resume(returning: true) }
     }
 
-    /// Returns when signalled or after `timeout` of `clock`'s time.
-    public func wait(timeout: Duration, on clock: any WallClock) async {
+    /// Returns when signalled (true) or after `timeout` of `clock`'s time (false).
+    @discardableResult
+    public func wait(timeout: Duration, on clock: any WallClock) async -> Bool {
         let timer = Mutex<Task<Void, Never>?>(nil)
-        await withCheckedContinuation { continuation in
+        let signalled = await withCheckedContinuation { continuation in
             let id = waiters.withLock { table in
                 defer { table.next += 1 }
                 table.waiting.append((table.next, continuation))
@@ -42,12 +43,13 @@ public final class Broadcast: Sendable {
             timer.withLock { $0 = task }
         }
         timer.withLock { $0?.cancel() }
+        return signalled
     }
 
     private func resume(_ id: Int) {
         let waiter = waiters.withLock { table in
             table.waiting.firstIndex { $0.id == id }.map { table.waiting.remove(at: $0) }
         }
-        waiter?.continuation.resume()
+        waiter?.continuation.resume(returning: false)
     }
 }

@@ -219,6 +219,25 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         // message would take 20.
         #expect(ContinuousClock.now - started < .seconds(10))
     }
+
+    /// A long poll looks again every 0.2 s for what no send announces (a message whose visibility timeout ran
+    /// out), and on an idle queue those looks only read: the writer is not taken until there is a message.
+    @Test func aLongPollsRelooksReadUntilAMessageComesBackFromFlight() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        try await fixture.send(url, "again")
+        let first = try #require(try await fixture.receive(url).first)
+        let writesBefore = fixture.broker.database.groupStatistics.writes
+        async let received = fixture.receive(url, wait: 20)
+        try await Task.sleep(for: .seconds(1))
+        #expect(
+            fixture.broker.database.groupStatistics.writes == writesBefore + 1,
+            "only the poll's first look takes the writer")
+        fixture.clock.advance(by: 30)
+        let again = try await received
+        #expect(again.map(\.MessageId) == [first.MessageId])
+        #expect(again.first?.Attributes?["ApproximateReceiveCount"] == "2")
+    }
 }
 
 @Suite struct SNSTests {

@@ -27,6 +27,13 @@ import Testing
         #expect(plan.contains("USING INDEX messages_by_sent (queue=? AND sent<?)"), "\(plan)")
     }
 
+    /// A long poll's re-look reads both indexes, never the queue's rows one by one.
+    @Test func aRelookSeeksBothIndexes() throws {
+        let plan = try Self.plan(Broker.mayHaveMessagesSQL, ["q", 0, "q", 0])
+        #expect(plan.contains("USING COVERING INDEX messages_ready (queue=? AND visible_at<?)"), "\(plan)")
+        #expect(plan.contains("USING COVERING INDEX messages_by_sent (queue=? AND sent<?)"), "\(plan)")
+    }
+
     @Test func deletesAndVisibilityChangesFindTheirMessageByItsHandle() throws {
         let statements: [(String, StatementArguments)] = [
             (Broker.deleteSQL, StatementArguments(["q", "h"])),

@@ -33,4 +33,22 @@ import Testing
         }
         #expect(woken == ["1@3", "2@4", "3@4"], "the first waiter at the limited signal, the others at the next")
     }
+    /// A waiter learns whether a signal or its timeout woke it: a long poll woken by its timeout only reads.
+    @Test func aWaiterHearsWhetherItWasSignalled() async throws {
+        let executor = DeterministicExecutor()
+        let outcome = await executor.run {
+            let clock = executor.clock()
+            let broadcast = Broadcast()
+            let timedOut = await broadcast.wait(timeout: .seconds(1), on: clock)
+            let waiter = spawn { @Sendable in await broadcast.wait(timeout: .seconds(20), on: clock) }
+            try? await clock.sleep(for: .seconds(1))
+            broadcast.signal()
+            return (timedOut, await waiter.value)
+        }
+        guard case .finished(let (timedOut, signalled)) = outcome else {
+            Issue.record("the simulation did not finish")
+            return
+        }
+        #expect(!timedOut && signalled)
+    }
 }
