@@ -53,11 +53,11 @@ extension WorkflowEngine {
         try Self.checkInput(inputText)
         let now = clock.now()
         let (arn, startDate): (String, Double) = try await database.write { db in
-            let machine = try self.stateMachineRow(input.stateMachineArn, db)
-            guard machine["status"] as String != "DELETING" else {
+            let machine = try self.machineFacts(input.stateMachineArn, db)
+            guard machine.status != "DELETING" else {
                 throw AWSError("StateMachineDeleting", "State machine is being deleted: '\(input.stateMachineArn)'")
             }
-            let type: String = machine["type"]
+            let type = machine.type
             if synchronous && type != "EXPRESS" {
                 throw AWSError(
                     "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
@@ -76,11 +76,11 @@ extension WorkflowEngine {
                 }
                 return (arn, existing["start_date"])
             }
-            let revision: String = machine["revision_id"]
+            let revision = machine.revisionId
             let interpreter = try self.interpreter(for: input.stateMachineArn, revision: revision, db)
             let identity = ExecutionIdentity(
                 executionArn: arn, name: name, stateMachineArn: input.stateMachineArn, stateMachineName: machineName,
-                roleArn: machine["role_arn"], startTime: now, input: inputText)
+                roleArn: machine.roleArn, startTime: now, input: inputText)
             var random: any RandomNumberGenerator = self.random.generator
             let step = interpreter.start(identity, now: now, random: &random)
             try self.persist(step, identity: identity, db, as: .new(revision: revision, parent: parent))
@@ -189,7 +189,7 @@ extension WorkflowEngine {
             """
         var arguments: StatementArguments = []
         if let machine = input.stateMachineArn {
-            let type = try await database.read { db in try self.stateMachineRow(machine, db)["type"] as String }
+            let type = try await database.read { db in try self.machineFacts(machine, db).type }
             if type == "EXPRESS" {
                 throw AWSError(
                     "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")

@@ -124,6 +124,27 @@ extension WorkflowEngine {
         return row
     }
 
+    /// What starting or listing its executions needs of a machine, without its definition (its largest column,
+    /// read and copied by every StartExecution when it was `SELECT *`).
+    struct MachineFacts {
+        var status: String
+        var type: String
+        var revisionId: String
+        var roleArn: String
+    }
+
+    func machineFacts(_ arn: String, _ db: Database) throws -> MachineFacts {
+        _ = try machineName(fromArn: arn)
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT status, type, revision_id, role_arn FROM state_machines WHERE arn = ?"),
+                arguments: [arn])
+        else {
+            throw AWSError("StateMachineDoesNotExist", "State Machine Does Not Exist: '\(arn)'")
+        }
+        return MachineFacts(status: row[0], type: row[1], revisionId: row[2], roleArn: row[3])
+    }
+
     public func describeStateMachine(_ arn: String) async throws -> DescribeStateMachineOutput {
         try await database.read { db in
             let row = try self.stateMachineRow(arn, db)
@@ -187,7 +208,7 @@ extension WorkflowEngine {
         }
         let now = clock.now()
         let arn = input.stateMachineArn
-        let type = try await database.read { db in try self.stateMachineRow(arn, db)["type"] as String }
+        let type = try await database.read { db in try self.machineFacts(arn, db).type }
         let definition = try input.definition.map { text throws(AWSError) in try checkedDefinition(text, type: type) }
         let revision: String = try await database.write { db in
             let row = try self.stateMachineRow(arn, db)
