@@ -240,14 +240,17 @@ public final class GroupCommitDatabase: Sendable {
         if commitError == nil {
             for action in actions { action() }
         }
+        // Counted before anyone is answered, so a caller that heard back sees its write counted.
+        queue.withLock { queue in
+            queue.groups += 1
+            queue.writes += answers.count
+        }
         for answer in answers { answer(commitError) }
         let unperformed = jobs[answers.count...]
         if let commitError {
             for job in unperformed { job.fail(commitError) }
         }
         let more = queue.withLock { queue in
-            queue.groups += 1
-            queue.writes += answers.count
             queue.committing = !queue.pending.isEmpty
             return queue.committing
         }

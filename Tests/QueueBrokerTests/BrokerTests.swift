@@ -220,6 +220,31 @@ func expectBrokerError(_ type: String, _ body: () async throws -> Void) async {
         #expect(ContinuousClock.now - started < .seconds(10))
     }
 
+    /// One message wakes one of the long polls waiting on its queue (the longest waiting: a poll that looked
+    /// again after its 0.2 s queues up anew); the others wait on without taking the writer, and the next message
+    /// goes to one of them.
+    @Test func aMessageWakesOneLongPollNotEvery() async throws {
+        let fixture = try BrokerFixture()
+        let url = try await fixture.queue("q")
+        let writes = { fixture.broker.database.groupStatistics.writes }
+        func waitForWrites(_ count: Int) async throws {
+            for _ in 0..<1_000 where writes() < count { try await Task.sleep(for: .milliseconds(10)) }
+            // Past its first look (a write), a poll waits for a signal a moment later.
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let atStart = writes()
+        let polls = (0..<2).map { _ in Task { try await fixture.receive(url, wait: 20).map(\.Body) } }
+        try await waitForWrites(atStart + 2)
+        try await fixture.send(url, "one")
+        try await waitForWrites(atStart + 4)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(writes() == atStart + 4, "the two first looks, the send, and the one poll it woke; not the other")
+        try await fixture.send(url, "two")
+        var bodies: [[String]] = []
+        for poll in polls { bodies.append(try await poll.value) }
+        #expect(bodies.sorted { $0.first ?? "" < $1.first ?? "" } == [["one"], ["two"]])
+    }
+
     /// A long poll looks again every 0.2 s for what no send announces (a message whose visibility timeout ran
     /// out), and on an idle queue those looks only read: the writer is not taken until there is a message.
     @Test func aLongPollsRelooksReadUntilAMessageComesBackFromFlight() async throws {
