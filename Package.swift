@@ -71,7 +71,7 @@ let package = Package(
             name: "Orchestrator",
             dependencies: [
                 "StatesLanguage", "StepFunctionsLocal", "Wire", "Storage", "JSON", "ServiceSupport", "SeededRandom",
-                .product(name: "Logging", package: "swift-log"),
+                "Formats", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

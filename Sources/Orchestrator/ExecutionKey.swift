@@ -1,3 +1,4 @@
+import Formats
 import Storage
 
 /// How an execution's ARN is stored: split where its family ends. The family,
@@ -12,13 +13,15 @@ struct ExecutionKey {
     var tail: String
 
     init(arn: String) {
+        // On UTF-8 bytes, not Characters: every call naming an execution takes its ARN apart.
+        let bytes = arn.utf8
         var colons = 0
-        for index in arn.indices where arn[index] == ":" {
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ":") {
             colons += 1
             if colons == 7 {
-                let end = arn.index(after: index)
-                family = String(arn[..<end])
-                tail = String(arn[end...])
+                let end = bytes.index(after: index)
+                family = String(Substring(bytes[..<end]))
+                tail = String(Substring(bytes[end...]))
                 return
             }
         }
@@ -29,7 +32,7 @@ struct ExecutionKey {
     /// The family of a machine's executions, from its ARN
     /// (`arn:aws:states:<region>:<account>:stateMachine:<machine>`).
     static func family(ofMachine machineArn: String, type: String) -> String {
-        var parts = machineArn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        var parts = ARN.fields(machineArn)
         if parts.count > 5 { parts[5] = type == "EXPRESS" ? "express" : "execution" }
         return parts.joined(separator: ":") + ":"
     }

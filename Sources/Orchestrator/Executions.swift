@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import JSON
 import StatesLanguage
@@ -12,7 +13,7 @@ extension WorkflowEngine {
     static let redriveWindow = 14.0 * 86_400
 
     func machineName(fromArn arn: String) throws(AWSError) -> String {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = ARN.fields(arn)
         guard parts.count >= 7, parts.count <= 8, parts[0] == "arn", parts[2] == "states",
             parts[5] == "stateMachine"
         else {

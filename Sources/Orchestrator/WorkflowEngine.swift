@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import JSON
 import Logging
@@ -146,7 +147,7 @@ public final class WorkflowEngine: Sendable {
 
     /// The region and account an ARN is in.
     static func scope(ofArn arn: String) -> Scope? {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = ARN.fields(arn)
         guard parts.count >= 5, parts[0] == "arn" else { return nil }
         return Scope(region: String(parts[3]), account: String(parts[4]))
     }
