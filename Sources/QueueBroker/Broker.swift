@@ -155,7 +155,7 @@ public struct QueueAddress: Hashable, Sendable {
     }
 
     public init?(arn: String) {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = ARN.fields(arn)
         guard parts.count == 6, parts[0] == "arn", parts[2] == "sqs", !parts[5].isEmpty else { return nil }
         self.init(region: String(parts[3]), account: String(parts[4]), name: String(parts[5]))
     }

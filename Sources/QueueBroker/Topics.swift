@@ -84,7 +84,7 @@ extension Broker {
     }
 
     static func account(ofArn arn: String) -> String {
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = ARN.fields(arn)
         return parts.count > 4 ? String(parts[4]) : ""
     }
 

@@ -1,3 +1,4 @@
+import Formats
 import JSON
 
 /// A parsed, validated Amazon States Language definition.
@@ -184,7 +185,7 @@ public struct TaskResource: Sendable, Codable, Equatable {
 
     public init?(arn: String) {
         self.arn = arn
-        let parts = arn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let parts = ARN.fields(arn).map(String.init)
         guard parts.count >= 6, parts[0] == "arn" else { return nil }
         if parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty {
             // arn:aws:states:::sqs:sendMessage.waitForTaskToken, arn:aws:states:::states:startExecution.sync:2,
