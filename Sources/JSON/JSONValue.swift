@@ -12,63 +12,45 @@ public enum JSONValue: Sendable {
     case object(JSONObject)
 }
 
-/// An object that remembers insertion order. Members are kept in order and found by a scan while the object is
-/// small, which most are (a state's input, a wire message); an index by key is kept only past `indexedFrom`
-/// members, so parsing a small object hashes nothing and allocates no dictionary.
+/// An object that remembers insertion order (its keys an `OrderedKeys`: a small object is scanned, not hashed).
 public struct JSONObject: Sendable, Hashable, Sequence {
-    public private(set) var keys: [String] = []
+    private var orderedKeys = OrderedKeys()
     private var values: [JSONValue] = []
-    /// Each key's position in `keys`, once the object has `indexedFrom` members.
-    private var index: [String: Int]?
-    static let indexedFrom = 16
 
     public init() {}
 
     public init(_ pairs: [(String, JSONValue)]) {
-        keys.reserveCapacity(pairs.count)
+        orderedKeys.reserveCapacity(pairs.count)
         values.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
     /// Members known to have distinct keys (an encoder's), taken as they are.
     init(uniqueKeys keys: [String], values: [JSONValue]) {
-        self.keys = keys
+        orderedKeys = OrderedKeys(unique: keys)
         self.values = values
-        if keys.count >= Self.indexedFrom { reindex() }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
-
-    private func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
-    }
+    public var keys: [String] { orderedKeys.keys }
+    public var count: Int { values.count }
+    public var isEmpty: Bool { values.isEmpty }
 
     public subscript(key: String) -> JSONValue? {
-        get { position(of: key).map { values[$0] } }
+        get { orderedKeys.position(of: key).map { values[$0] } }
         set {
-            let found = position(of: key)
-            switch (found, newValue) {
+            switch (orderedKeys.position(of: key), newValue) {
             case let (found?, newValue?):
                 values[found] = newValue
             case let (nil, newValue?):
-                index?[key] = keys.count
-                keys.append(key)
+                orderedKeys.append(key)
                 values.append(newValue)
-                if index == nil, keys.count >= Self.indexedFrom { reindex() }
             case let (found?, nil):
-                keys.remove(at: found)
+                orderedKeys.remove(at: found)
                 values.remove(at: found)
-                if index != nil { reindex() }
             case (nil, nil):
                 break
             }
         }
-    }
-
-    private mutating func reindex() {
-        index = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
     }
 
     public struct Iterator: IteratorProtocol {
@@ -76,9 +58,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         var position = 0
 
         public mutating func next() -> (key: String, value: JSONValue)? {
-            guard position < object.keys.count else { return nil }
+            guard position < object.values.count else { return nil }
             defer { position += 1 }
-            return (object.keys[position], object.values[position])
+            return (object.orderedKeys.keys[position], object.values[position])
         }
     }
 

@@ -75,63 +75,37 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return false
     }
 
-    // Strings, integers, numbers and booleans that are what they should be are read in place, without a decoder
-    // and its coding path; anything else goes the general way, which throws the error it deserves.
+    // Strings, integers, numbers and booleans that are what they should be are read in place (by JSONValue's own
+    // accessors), without a decoder and its coding path; anything else goes the general way, which throws the
+    // error it deserves.
 
-    func decode(_ type: String.Type, forKey key: Key) throws -> String {
-        if case .string(let value)? = object[key.stringValue] { return value }
-        return try decodeAny(type, forKey: key)
-    }
-
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
-        if case .int(let value)? = object[key.stringValue] { return value }
-        return try decodeAny(type, forKey: key)
-    }
-
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
-        switch object[key.stringValue] {
-        case .double(let value)?: return value
-        case .int(let value)?: return Double(value)
-        default: return try decodeAny(type, forKey: key)
-        }
-    }
-
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
-        if case .bool(let value)? = object[key.stringValue] { return value }
-        return try decodeAny(type, forKey: key)
-    }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try scalar(type, key, \.stringValue) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try scalar(type, key, \.integerValue) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try scalar(type, key, \.numberValue) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try scalar(type, key, \.boolValue) }
 
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
-        switch object[key.stringValue] {
-        case nil, .null?: return nil
-        case .string(let value)?: return value
-        default: return try decodeAnyIfPresent(type, forKey: key)
-        }
+        try scalarIfPresent(type, key, \.stringValue)
     }
-
     func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
-        switch object[key.stringValue] {
-        case nil, .null?: return nil
-        case .int(let value)?: return value
-        default: return try decodeAnyIfPresent(type, forKey: key)
-        }
+        try scalarIfPresent(type, key, \.integerValue)
     }
-
     func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
-        switch object[key.stringValue] {
-        case nil, .null?: return nil
-        case .double(let value)?: return value
-        case .int(let value)?: return Double(value)
-        default: return try decodeAnyIfPresent(type, forKey: key)
-        }
+        try scalarIfPresent(type, key, \.numberValue)
+    }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        try scalarIfPresent(type, key, \.boolValue)
     }
 
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
-        switch object[key.stringValue] {
-        case nil, .null?: return nil
-        case .bool(let value)?: return value
-        default: return try decodeAnyIfPresent(type, forKey: key)
-        }
+    private func scalar<T: Decodable>(_ type: T.Type, _ key: Key, _ read: (JSONValue) -> T?) throws -> T {
+        if let value = object[key.stringValue], let scalar = read(value) { return scalar }
+        return try decodeAny(type, forKey: key)
+    }
+
+    private func scalarIfPresent<T: Decodable>(_ type: T.Type, _ key: Key, _ read: (JSONValue) -> T?) throws -> T? {
+        guard let value = object[key.stringValue], !value.isNull else { return nil }
+        if let scalar = read(value) { return scalar }
+        return try decodeAnyIfPresent(type, forKey: key)
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decodeAny(type, forKey: key) }

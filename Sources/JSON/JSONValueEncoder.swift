@@ -19,10 +19,8 @@ private final class Slot {
     private(set) var kind = Kind.empty
     private var value = JSONValue.null
     /// An object's keys, and an object's or array's children in order.
-    private var keys: [String] = []
+    private var keys = OrderedKeys()
     private var children: [Slot] = []
-    /// An object's children by key, once it has `JSONObject.indexedFrom` of them (a small one is scanned).
-    private var index: [String: Int]?
 
     init() {}
 
@@ -35,7 +33,7 @@ private final class Slot {
         switch kind {
         case .empty: return .object(JSONObject())
         case .value: return value
-        case .object: return .object(JSONObject(uniqueKeys: keys, values: children.map(\.resolved)))
+        case .object: return .object(JSONObject(uniqueKeys: keys.keys, values: children.map(\.resolved)))
         case .array: return .array(children.map(\.resolved))
         }
     }
@@ -43,9 +41,8 @@ private final class Slot {
     func makeObject() {
         guard kind != .object else { return }
         kind = .object
-        keys = []
+        keys = OrderedKeys()
         children = []
-        index = nil
     }
 
     func makeArray() {
@@ -56,14 +53,10 @@ private final class Slot {
 
     func child(forKey key: String) -> Slot {
         makeObject()
-        if let found = index.map({ $0[key] }) ?? keys.firstIndex(of: key) { return children[found] }
+        if let found = keys.position(of: key) { return children[found] }
         let slot = Slot()
-        index?[key] = keys.count
         keys.append(key)
         children.append(slot)
-        if index == nil, keys.count >= JSONObject.indexedFrom {
-            index = Dictionary(uniqueKeysWithValues: zip(keys, keys.indices))
-        }
         return slot
     }
 
